@@ -1,0 +1,296 @@
+"""The one typed, validated view of a stack's configuration.
+
+Every value the program reads comes through here. A missing or malformed value stops the
+program before any resource is declared, with one message that names the config key and the
+stack file it belongs in. Secrets are read as secrets and stay ``pulumi.Output`` secrets.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
+
+PROJECT = "newcool-infra"
+
+Environment = Literal["dev", "prod"]
+BucketRole = Literal["cdn", "assets", "uploads", "logs"]
+BUCKET_ROLES: tuple[BucketRole, ...] = get_args(BucketRole)
+DATA_BUCKET_ROLES: tuple[BucketRole, ...] = ("cdn", "assets", "uploads")
+# The buckets CloudFront serves; uploads are reached only through presigned URLs.
+CDN_ROLES: tuple[BucketRole, ...] = ("cdn", "assets")
+
+# The seed's bucket names (spec: File Storage). Prod must use exactly these; dev never may.
+PROD_BUCKET_NAMES: Mapping[BucketRole, str] = {
+    "cdn": "newcool-streaming-platform-cdn",
+    "assets": "newcool-assets",
+    "uploads": "newcool-uploads",
+    "logs": "newcool-access-logs",
+}
+STORAGE_REGION = "us-east-2"
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ORIGIN = re.compile(r"^(https://[a-z0-9.-]+|http://localhost)(:[0-9]{1,5})?$")
+_ZONE_ID = re.compile(r"^Z[A-Z0-9]{5,31}$")
+
+
+class ConfigError(pulumi.RunError):
+    """A stack configuration value is missing or malformed (reported without a traceback)."""
+
+
+@dataclass(frozen=True)
+class CdnDomains:
+    """Custom domain names for the two CloudFront distributions, in one Route 53 zone."""
+
+    cdn: str
+    assets: str
+    zone_id: str
+
+    def for_role(self, role: BucketRole) -> str:
+        return self.cdn if role == "cdn" else self.assets
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    bucket_names: Mapping[BucketRole, str]
+    upload_allowed_origins: tuple[str, ...]
+    price_class: str
+    noncurrent_version_days: int
+    log_retention_days: int
+    abort_incomplete_upload_days: int
+    cdn_domains: CdnDomains | None = None
+    # role -> existing bucket name to adopt with `import` instead of creating it.
+    import_buckets: Mapping[BucketRole, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    environment: Environment
+    stack_file: str
+    storage: StorageConfig
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"project": "newcool", "environment": self.environment, "managed-by": "pulumi"}
+
+
+# Keys this project reads; anything else under the project's namespace is a typo.
+KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "buckets",
+        "uploadAllowedOrigins",
+        "cdnPriceClass",
+        "cdnDomains",
+        "noncurrentVersionDays",
+        "logRetentionDays",
+        "abortIncompleteUploadDays",
+        "importBuckets",
+        "dnsZoneId",
+    }
+)
+SECRET_KEYS: frozenset[str] = frozenset()
+
+
+class _Reader:
+    """Reads raw string config values (as Pulumi passes them) with key-naming errors."""
+
+    def __init__(self, stack_file: str, raw: Mapping[str, str], secret_keys: frozenset[str]):
+        self.stack_file = stack_file
+        self.raw = raw
+        self.secret_keys = secret_keys
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.stack_file}: {PROJECT}:{key} {problem}")
+
+    def _decoded(self, key: str) -> Any:
+        text = self.raw[key]
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+
+    def has(self, key: str) -> bool:
+        return key in self.raw
+
+    def string(self, key: str, default: str | None = None) -> str:
+        if key not in self.raw:
+            if default is None:
+                raise self.fail(key, "is required but not set")
+            return default
+        value = self.raw[key]
+        if not value.strip():
+            raise self.fail(key, "must not be empty")
+        return value
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        if key not in self.raw:
+            return default
+        value = self._decoded(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"must be a whole number, got {self.raw[key]!r}")
+        if not low <= value <= high:
+            raise self.fail(key, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def choice(self, key: str, choices: Sequence[str], default: str) -> str:
+        value = self.string(key, default)
+        if value not in choices:
+            raise self.fail(key, f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def string_list(self, key: str) -> list[str]:
+        if key not in self.raw:
+            raise self.fail(key, "is required but not set")
+        value = self._decoded(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of strings")
+        if not value:
+            raise self.fail(key, "must not be an empty list")
+        return value
+
+    def mapping(self, key: str, allowed: Sequence[str], required: bool) -> dict[str, str]:
+        if key not in self.raw:
+            if required:
+                raise self.fail(key, f"is required but not set (keys: {', '.join(allowed)})")
+            return {}
+        value = self._decoded(key)
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be an object with keys {', '.join(allowed)}")
+        for sub, sub_value in value.items():
+            if sub not in allowed:
+                raise self.fail(f"{key}.{sub}", f"is not a known key (expected one of {', '.join(allowed)})")
+            if not isinstance(sub_value, str) or not sub_value:
+                raise self.fail(f"{key}.{sub}", "must be a non-empty string")
+        if required:
+            for sub in allowed:
+                if sub not in value:
+                    raise self.fail(f"{key}.{sub}", "is required but not set")
+        return value
+
+    def secret(self, key: str) -> pulumi.Output[str]:
+        if key not in self.raw:
+            raise self.fail(key, f"is required but not set; set it with `pulumi config set --secret {key} ...`")
+        if key not in self.secret_keys:
+            raise self.fail(key, f"holds a secret in plain text; set it with `pulumi config set --secret {key} ...`")
+        return pulumi.Output.secret(self.raw[key])
+
+
+def _bucket_names(reader: _Reader, environment: Environment) -> dict[BucketRole, str]:
+    names: dict[BucketRole, str] = {}
+    raw = reader.mapping("buckets", BUCKET_ROLES, required=True)
+    for role in BUCKET_ROLES:
+        name = raw[role]
+        key = f"buckets.{role}"
+        if not _BUCKET_NAME.match(name) or ".." in name:
+            raise reader.fail(key, f"is not a valid S3 bucket name: {name!r}")
+        if environment == "prod" and name != PROD_BUCKET_NAMES[role]:
+            raise reader.fail(key, f"must be {PROD_BUCKET_NAMES[role]!r} in prod, got {name!r}")
+        if environment != "prod" and name in PROD_BUCKET_NAMES.values():
+            raise reader.fail(key, f"is a prod bucket name ({name!r}); {environment} needs its own")
+        names[role] = name
+    if len(set(names.values())) != len(names):
+        raise reader.fail("buckets", "must give each role a different bucket name")
+    return names
+
+
+def _upload_origins(reader: _Reader, environment: Environment) -> tuple[str, ...]:
+    origins = reader.string_list("uploadAllowedOrigins")
+    for origin in origins:
+        if origin == "*" or not _ORIGIN.match(origin):
+            raise reader.fail(
+                "uploadAllowedOrigins",
+                f"entries must be origins like https://app.example.com (no wildcard, no path), got {origin!r}",
+            )
+        if origin.startswith("http://") and environment == "prod":
+            raise reader.fail("uploadAllowedOrigins", f"must be https in prod, got {origin!r}")
+    return tuple(origins)
+
+
+def _cdn_domains(reader: _Reader) -> CdnDomains | None:
+    domains = reader.mapping("cdnDomains", CDN_ROLES, required=False)
+    if not domains:
+        return None
+    if len(domains) != len(CDN_ROLES):
+        missing = next(role for role in CDN_ROLES if role not in domains)
+        raise reader.fail(f"cdnDomains.{missing}", "is required when cdnDomains is set")
+    for role, domain in domains.items():
+        if not _HOSTNAME.match(domain):
+            raise reader.fail(f"cdnDomains.{role}", f"is not a valid domain name: {domain!r}")
+    if not reader.has("dnsZoneId"):
+        raise reader.fail("dnsZoneId", "is required when cdnDomains is set (the Route 53 hosted zone id)")
+    zone_id = reader.string("dnsZoneId")
+    if not _ZONE_ID.match(zone_id):
+        raise reader.fail("dnsZoneId", f"is not a Route 53 hosted zone id: {zone_id!r}")
+    return CdnDomains(cdn=domains["cdn"], assets=domains["assets"], zone_id=zone_id)
+
+
+def _import_buckets(reader: _Reader, names: Mapping[BucketRole, str]) -> dict[BucketRole, str]:
+    raw = reader.mapping("importBuckets", BUCKET_ROLES, required=False)
+    adopted: dict[BucketRole, str] = {}
+    for role in BUCKET_ROLES:
+        if role in raw:
+            if raw[role] != names[role]:
+                raise reader.fail(
+                    f"importBuckets.{role}",
+                    f"must name the configured bucket {names[role]!r}, got {raw[role]!r}",
+                )
+            adopted[role] = raw[role]
+    return adopted
+
+
+def parse_stack_config(
+    stack: str, raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()
+) -> StackConfig:
+    """Validates the raw config of ``stack`` (keys without the project prefix)."""
+    stack_file = f"Pulumi.{stack}.yaml"
+    if stack not in get_args(Environment):
+        raise ConfigError(f"{stack_file}: unknown stack {stack!r}; this project has the stacks dev and prod")
+    environment: Environment = "prod" if stack == "prod" else "dev"
+    reader = _Reader(stack_file, raw, secret_keys)
+    for key in sorted(raw):
+        if key not in KNOWN_KEYS:
+            hint = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            raise reader.fail(key, f"is not a setting of this project{suggestion}")
+
+    names = _bucket_names(reader, environment)
+    storage = StorageConfig(
+        bucket_names=names,
+        upload_allowed_origins=_upload_origins(reader, environment),
+        price_class=reader.choice("cdnPriceClass", PRICE_CLASSES, "PriceClass_100"),
+        noncurrent_version_days=reader.integer("noncurrentVersionDays", 30, 1, 3650),
+        log_retention_days=reader.integer("logRetentionDays", 90, 1, 3650),
+        abort_incomplete_upload_days=reader.integer("abortIncompleteUploadDays", 7, 1, 365),
+        cdn_domains=_cdn_domains(reader),
+        import_buckets=_import_buckets(reader, names),
+    )
+    return StackConfig(environment=environment, stack_file=stack_file, storage=storage)
+
+
+def project_config_values(
+    config_env: Mapping[str, str], is_secret: Callable[[str], bool]
+) -> tuple[dict[str, str], frozenset[str]]:
+    """Splits Pulumi's flat ``project:key`` config into this project's keys and its secret keys."""
+    prefix = f"{PROJECT}:"
+    raw = {key[len(prefix) :]: value for key, value in config_env.items() if key.startswith(prefix)}
+    secrets = frozenset(key for key in raw if is_secret(prefix + key))
+    return raw, secrets
+
+
+def load_stack_config() -> StackConfig:
+    """Reads and validates the running stack's configuration."""
+    # The language host passes config through the environment and/or the runtime's config map.
+    raw, secrets = project_config_values({**get_config_env(), **CONFIG.get()}, is_config_secret)
+    return parse_stack_config(pulumi.get_stack(), raw, secrets)

@@ -1,0 +1,89 @@
+"""IAM and bucket policy documents as typed data, rendered to JSON once all ARNs are known.
+
+Documents are built as plain dicts (not with the ``aws.iam.getPolicyDocument`` invoke) so the
+tests can parse and assert them exactly, and so a preview needs no AWS call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+
+CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com"
+S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
+LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+
+
+class Statement(TypedDict):
+    Sid: str
+    Effect: str
+    Action: str | list[str]
+    Resource: str | list[str]
+    Principal: NotRequired[str | dict[str, Any]]
+    Condition: NotRequired[dict[str, dict[str, Any]]]
+
+
+def document(statements: list[Statement]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def render(statements: pulumi.Output[list[Statement]]) -> pulumi.Output[str]:
+    return statements.apply(document)
+
+
+def deny_insecure_transport(bucket_arn: str) -> Statement:
+    """AWS FSBP S3.5: every request must use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def allow_cloudfront_read(bucket_arn: str, distribution_arn: str) -> Statement:
+    """Origin Access Control: only this one distribution may read objects."""
+    return {
+        "Sid": "AllowCloudFrontOriginAccessControlRead",
+        "Effect": "Allow",
+        "Principal": {"Service": CLOUDFRONT_SERVICE},
+        "Action": "s3:GetObject",
+        "Resource": f"{bucket_arn}/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+    }
+
+
+def allow_s3_server_access_logs(
+    logs_bucket_arn: str, prefix: str, source_bucket_arns: list[str], account_id: str
+) -> Statement:
+    """S3 server access logging into a bucket that has ACLs disabled (BucketOwnerEnforced)."""
+    return {
+        "Sid": "AllowS3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": S3_LOGGING_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{logs_bucket_arn}/{prefix}*",
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": sorted(source_bucket_arns)},
+            "StringEquals": {"aws:SourceAccount": account_id},
+        },
+    }
+
+
+def allow_cloudfront_log_delivery(logs_bucket_arn: str, prefix: str, account_id: str) -> Statement:
+    """CloudFront standard logging (v2) through CloudWatch Logs delivery, from this account only."""
+    return {
+        "Sid": "AllowCloudFrontLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": LOG_DELIVERY_SERVICE},
+        "Action": "s3:PutObject",
+        "Resource": f"{logs_bucket_arn}/{prefix}*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id, "s3:x-amz-acl": "bucket-owner-full-control"},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:logs:us-east-1:{account_id}:delivery-source:*"},
+        },
+    }

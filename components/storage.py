@@ -1,0 +1,378 @@
+"""Media storage: the three private S3 buckets in us-east-2, a log bucket, and CloudFront.
+
+Secure by default, with no flag for a caller to forget: every bucket blocks public access,
+disables ACLs, encrypts at rest and refuses plain HTTP. ``cdn`` and ``assets`` are read only by
+their own CloudFront distribution through Origin Access Control; ``uploads`` is reached only
+through presigned URLs, so it alone carries CORS for the app's origins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policy_documents as docs
+from components.config import CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION, BucketRole, StorageConfig
+
+# AWS managed policies (stable ids, the same in every account).
+CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+SECURITY_HEADERS_POLICY_ID = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+# CloudFront's ACM certificates and its log delivery sources live in us-east-1.
+GLOBAL_REGION = "us-east-1"
+MIN_TLS_VERSION = "TLSv1.2_2021"
+S3_LOG_PREFIX = "s3/"
+CLOUDFRONT_LOG_PREFIX = "cloudfront/"
+
+
+@dataclass(frozen=True)
+class StorageArgs:
+    config: StorageConfig
+    environment: str
+    # Prod: data buckets survive `pulumi destroy` and refuse replacement (a rename).
+    protect_data: bool
+    tags: Mapping[str, str]
+
+
+@dataclass
+class _SecureBucket:
+    bucket: aws.s3.Bucket
+    # The last bucket setting declared; the next one waits for it (S3 rejects concurrent changes).
+    last_setting: pulumi.Resource
+
+
+class MediaStorage(pulumi.ComponentResource):
+    buckets: dict[BucketRole, aws.s3.Bucket]
+    distributions: dict[BucketRole, aws.cloudfront.Distribution]
+    cdn_urls: dict[BucketRole, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("newcool:storage:MediaStorage", name, None, opts)
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        secured = {role: self._secure_bucket(role) for role in (*DATA_BUCKET_ROLES, "logs")}
+        self.buckets = {role: item.bucket for role, item in secured.items()}
+        for role in DATA_BUCKET_ROLES:
+            secured[role].last_setting = self._versioning(role, secured[role])
+        self._lifecycles(secured)
+        secured["uploads"].last_setting = self._upload_cors(secured["uploads"])
+        # The log bucket must admit the logging service before any bucket points its logs there.
+        logs_policy = self._logs_bucket_policy(secured["logs"], account_id)
+        for role in DATA_BUCKET_ROLES:
+            secured[role].last_setting = aws.s3.BucketLogging(
+                f"{role}-access-logging",
+                bucket=secured[role].bucket.id,
+                region=STORAGE_REGION,
+                target_bucket=self.buckets["logs"].id,
+                target_prefix=f"{S3_LOG_PREFIX}{role}/",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[secured[role].last_setting, logs_policy]),
+            )
+
+        self.distributions = {role: self._distribution(role) for role in CDN_ROLES}
+        for role in CDN_ROLES:
+            self._cloudfront_logging(role, self.distributions[role])
+        self.cdn_urls = {
+            role: (
+                pulumi.Output.from_input(f"https://{args.config.cdn_domains.for_role(role)}")
+                if args.config.cdn_domains
+                else self.distributions[role].domain_name.apply(lambda host: f"https://{host}")
+            )
+            for role in CDN_ROLES
+        }
+
+        for role in DATA_BUCKET_ROLES:
+            self._data_bucket_policy(role, secured[role])
+
+        self.register_outputs(
+            {
+                "bucketNames": {role: bucket.bucket for role, bucket in self.buckets.items()},
+                "cdnUrls": self.cdn_urls,
+            }
+        )
+
+    def _after(self, resource: pulumi.Resource) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, depends_on=[resource])
+
+    def _secure_bucket(self, role: BucketRole) -> _SecureBucket:
+        config = self._args.config
+        name = config.bucket_names[role]
+        bucket = aws.s3.Bucket(
+            role,
+            bucket=name,
+            region=STORAGE_REGION,
+            force_destroy=False,
+            tags={**self._args.tags, "newcool:bucket-role": role},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=self._args.protect_data,
+                retain_on_delete=self._args.protect_data,
+                import_=config.import_buckets.get(role),
+            ),
+        )
+        public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{role}-public-access-block",
+            bucket=bucket.id,
+            region=STORAGE_REGION,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=self._after(bucket),
+        )
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{role}-ownership",
+            bucket=bucket.id,
+            region=STORAGE_REGION,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=self._after(public_access_block),
+        )
+        # SSE-S3: S3 server access logging cannot write into an SSE-KMS bucket, and CloudFront
+        # OAC reads SSE-S3 objects without a key policy.
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{role}-encryption",
+            bucket=bucket.id,
+            region=STORAGE_REGION,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=self._after(ownership),
+        )
+        return _SecureBucket(bucket=bucket, last_setting=encryption)
+
+    def _versioning(self, role: BucketRole, secured: _SecureBucket) -> pulumi.Resource:
+        return aws.s3.BucketVersioning(
+            f"{role}-versioning",
+            bucket=secured.bucket.id,
+            region=STORAGE_REGION,
+            versioning_configuration={"status": "Enabled"},
+            opts=self._after(secured.last_setting),
+        )
+
+    def _lifecycles(self, secured: dict[BucketRole, _SecureBucket]) -> None:
+        config = self._args.config
+        abort_uploads: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+            "id": "abort-incomplete-multipart-uploads",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": config.abort_incomplete_upload_days},
+        }
+        for role in DATA_BUCKET_ROLES:
+            rules: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
+                abort_uploads,
+                {
+                    "id": "expire-noncurrent-versions",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {"noncurrent_days": config.noncurrent_version_days},
+                },
+            ]
+            secured[role].last_setting = self._lifecycle(role, secured[role], rules)
+        log_rules: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
+            abort_uploads,
+            {
+                "id": "expire-logs",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "expiration": {"days": config.log_retention_days},
+            },
+        ]
+        secured["logs"].last_setting = self._lifecycle("logs", secured["logs"], log_rules)
+
+    def _lifecycle(
+        self,
+        role: BucketRole,
+        secured: _SecureBucket,
+        rules: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict],
+    ) -> pulumi.Resource:
+        return aws.s3.BucketLifecycleConfiguration(
+            f"{role}-lifecycle",
+            bucket=secured.bucket.id,
+            region=STORAGE_REGION,
+            rules=rules,
+            opts=self._after(secured.last_setting),
+        )
+
+    def _upload_cors(self, uploads: _SecureBucket) -> pulumi.Resource:
+        # Browsers PUT/POST straight to S3 with presigned URLs; only the app's origins may.
+        return aws.s3.BucketCorsConfiguration(
+            "uploads-cors",
+            bucket=uploads.bucket.id,
+            region=STORAGE_REGION,
+            cors_rules=[
+                {
+                    "allowed_methods": ["PUT", "POST"],
+                    "allowed_origins": list(self._args.config.upload_allowed_origins),
+                    "allowed_headers": ["content-type", "content-md5", "x-amz-*"],
+                    "expose_headers": ["ETag"],
+                    "max_age_seconds": 3000,
+                }
+            ],
+            opts=self._after(uploads.last_setting),
+        )
+
+    def _viewer_certificate(
+        self, role: BucketRole
+    ) -> tuple[list[str], aws.cloudfront.DistributionViewerCertificateArgsDict]:
+        domains = self._args.config.cdn_domains
+        if domains is None:
+            return [], {"cloudfront_default_certificate": True}
+        domain = domains.for_role(role)
+        certificate = aws.acm.Certificate(
+            f"{role}-certificate",
+            domain_name=domain,
+            validation_method="DNS",
+            key_algorithm="EC_prime256v1",
+            region=GLOBAL_REGION,
+            tags=dict(self._args.tags),
+            opts=self._child,
+        )
+        validation_option = certificate.domain_validation_options[0]
+        record = aws.route53.Record(
+            f"{role}-certificate-validation-record",
+            zone_id=domains.zone_id,
+            name=validation_option.resource_record_name,
+            type=validation_option.resource_record_type,
+            records=[validation_option.resource_record_value],
+            ttl=300,
+            allow_overwrite=True,
+            opts=self._child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{role}-certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            region=GLOBAL_REGION,
+            opts=self._child,
+        )
+        return [domain], {
+            "acm_certificate_arn": validation.certificate_arn,
+            "ssl_support_method": "sni-only",
+            "minimum_protocol_version": MIN_TLS_VERSION,
+        }
+
+    def _distribution(self, role: BucketRole) -> aws.cloudfront.Distribution:
+        bucket = self.buckets[role]
+        origin_access_control = aws.cloudfront.OriginAccessControl(
+            f"{role}-oac",
+            name=bucket.bucket.apply(lambda name: f"{name}-oac"),
+            description=f"CloudFront reads {role} objects, signed (sigv4)",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=self._child,
+        )
+        aliases, viewer_certificate = self._viewer_certificate(role)
+        origin_id = f"s3-{role}"
+        distribution = aws.cloudfront.Distribution(
+            f"{role}-distribution",
+            enabled=True,
+            comment=f"newcool {self._args.environment} {role}",
+            aliases=aliases,
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            price_class=self._args.config.price_class,
+            origins=[
+                {
+                    "origin_id": origin_id,
+                    "domain_name": bucket.bucket_regional_domain_name,
+                    "origin_access_control_id": origin_access_control.id,
+                }
+            ],
+            # CachingOptimized keys on the path only; CloudFront forwards and caches Range
+            # requests for GET, so media seeking works without forwarding headers.
+            default_cache_behavior={
+                "target_origin_id": origin_id,
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": ["GET", "HEAD", "OPTIONS"],
+                "cached_methods": ["GET", "HEAD"],
+                "compress": True,
+                "cache_policy_id": CACHING_OPTIMIZED_POLICY_ID,
+                "response_headers_policy_id": SECURITY_HEADERS_POLICY_ID,
+            },
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            viewer_certificate=viewer_certificate,
+            tags=dict(self._args.tags),
+            opts=self._child,
+        )
+        if self._args.config.cdn_domains:
+            for record_type in ("A", "AAAA"):
+                aws.route53.Record(
+                    f"{role}-alias-{record_type.lower()}",
+                    zone_id=self._args.config.cdn_domains.zone_id,
+                    name=aliases[0],
+                    type=record_type,
+                    aliases=[
+                        {
+                            "name": distribution.domain_name,
+                            "zone_id": distribution.hosted_zone_id,
+                            "evaluate_target_health": False,
+                        }
+                    ],
+                    opts=self._child,
+                )
+        return distribution
+
+    def _cloudfront_logging(self, role: BucketRole, distribution: aws.cloudfront.Distribution) -> None:
+        """Standard logging v2 (CloudWatch Logs delivery): no ACLs needed on the log bucket."""
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{role}-cloudfront-log-source",
+            name=f"newcool-{self._args.environment}-{role}-cdn",
+            log_type="ACCESS_LOGS",
+            resource_arn=distribution.arn,
+            region=GLOBAL_REGION,
+            opts=self._child,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{role}-cloudfront-log-destination",
+            name=f"newcool-{self._args.environment}-{role}-cdn-s3",
+            output_format="parquet",
+            delivery_destination_configuration={
+                "destination_resource_arn": self.buckets["logs"].arn.apply(
+                    lambda arn: f"{arn}/{CLOUDFRONT_LOG_PREFIX}{role}"
+                )
+            },
+            region=GLOBAL_REGION,
+            opts=self._child,
+        )
+        aws.cloudwatch.LogDelivery(
+            f"{role}-cloudfront-log-delivery",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            region=GLOBAL_REGION,
+            opts=self._child,
+        )
+
+    def _data_bucket_policy(self, role: BucketRole, secured: _SecureBucket) -> None:
+        bucket_arn = secured.bucket.arn
+        if role in CDN_ROLES:
+            statements = pulumi.Output.all(bucket_arn, self.distributions[role].arn).apply(
+                lambda arns: [docs.deny_insecure_transport(arns[0]), docs.allow_cloudfront_read(arns[0], arns[1])]
+            )
+        else:
+            statements = bucket_arn.apply(lambda arn: [docs.deny_insecure_transport(arn)])
+        aws.s3.BucketPolicy(
+            f"{role}-policy",
+            bucket=secured.bucket.id,
+            region=STORAGE_REGION,
+            policy=docs.render(statements),
+            opts=self._after(secured.last_setting),
+        )
+
+    def _logs_bucket_policy(self, logs: _SecureBucket, account_id: pulumi.Output[str]) -> pulumi.Resource:
+        sources = [self.buckets[role].arn for role in DATA_BUCKET_ROLES]
+        statements = pulumi.Output.all(logs.bucket.arn, account_id, *sources).apply(
+            lambda values: [
+                docs.deny_insecure_transport(values[0]),
+                docs.allow_s3_server_access_logs(values[0], S3_LOG_PREFIX, list(values[2:]), values[1]),
+                docs.allow_cloudfront_log_delivery(values[0], CLOUDFRONT_LOG_PREFIX, values[1]),
+            ]
+        )
+        return aws.s3.BucketPolicy(
+            "logs-policy",
+            bucket=logs.bucket.id,
+            region=STORAGE_REGION,
+            policy=docs.render(statements),
+            opts=self._after(logs.last_setting),
+        )

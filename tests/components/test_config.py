@@ -1,0 +1,137 @@
+"""Bad stack config stops the program before any resource, with one message naming key and file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.config import ConfigError, parse_stack_config
+from tools.mock_engine import run_program
+
+PROD_BUCKETS = {
+    "cdn": "newcool-streaming-platform-cdn",
+    "assets": "newcool-assets",
+    "uploads": "newcool-uploads",
+    "logs": "newcool-access-logs",
+}
+
+BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
+    ("prod", {"buckets": None}, "Pulumi.prod.yaml: newcool-infra:buckets is required but not set"),
+    (
+        "prod",
+        {"buckets": {**PROD_BUCKETS, "cdn": "newcool-cdn-renamed"}},
+        "Pulumi.prod.yaml: newcool-infra:buckets.cdn must be 'newcool-streaming-platform-cdn' in prod",
+    ),
+    (
+        "dev",
+        {"buckets": {**PROD_BUCKETS, "cdn": "newcool-dev-cdn"}},
+        "Pulumi.dev.yaml: newcool-infra:buckets.assets is a prod bucket name ('newcool-assets')",
+    ),
+    (
+        "dev",
+        {"buckets": {"cdn": "a", "assets": "newcool-dev-assets", "uploads": "x-up", "logs": "x-logs"}},
+        "Pulumi.dev.yaml: newcool-infra:buckets.cdn is not a valid S3 bucket name: 'a'",
+    ),
+    ("dev", {"buckets": {"cdn": "newcool-dev-cdn"}}, "Pulumi.dev.yaml: newcool-infra:buckets.assets is required"),
+    (
+        "dev",
+        {"buckets": {"cdn": "x-cdn", "assets": "x-a", "uploads": "x-u", "logs": "x-l", "backup": "x-b"}},
+        "Pulumi.dev.yaml: newcool-infra:buckets.backup is not a known key",
+    ),
+    ("dev", {"uploadAllowedOrigins": ["*"]}, "Pulumi.dev.yaml: newcool-infra:uploadAllowedOrigins entries must be"),
+    (
+        "prod",
+        {"uploadAllowedOrigins": ["http://localhost:3000"]},
+        "Pulumi.prod.yaml: newcool-infra:uploadAllowedOrigins must be https in prod",
+    ),
+    (
+        "dev",
+        {"uploadAllowedOrigins": "https://dev.newcool.io"},
+        "Pulumi.dev.yaml: newcool-infra:uploadAllowedOrigins must be a list of strings",
+    ),
+    ("dev", {"uploadAllowedOrigins": []}, "Pulumi.dev.yaml: newcool-infra:uploadAllowedOrigins must not be an empty"),
+    (
+        "dev",
+        {"noncurrentVersionDays": "soon"},
+        "Pulumi.dev.yaml: newcool-infra:noncurrentVersionDays must be a whole number, got 'soon'",
+    ),
+    (
+        "dev",
+        {"logRetentionDays": 0},
+        "Pulumi.dev.yaml: newcool-infra:logRetentionDays must be between 1 and 3650, got 0",
+    ),
+    (
+        "prod",
+        {"cdnPriceClass": "PriceClass_Cheap"},
+        "Pulumi.prod.yaml: newcool-infra:cdnPriceClass must be one of PriceClass_100, PriceClass_200, PriceClass_All",
+    ),
+    ("prod", {"dnsZoneId": None}, "Pulumi.prod.yaml: newcool-infra:dnsZoneId is required when cdnDomains is set"),
+    (
+        "prod",
+        {"cdnDomains": {"cdn": "media.newcool.io"}},
+        "Pulumi.prod.yaml: newcool-infra:cdnDomains.assets is required when cdnDomains is set",
+    ),
+    (
+        "prod",
+        {"cdnDomains": {"cdn": "media newcool", "assets": "assets.newcool.io"}},
+        "Pulumi.prod.yaml: newcool-infra:cdnDomains.cdn is not a valid domain name",
+    ),
+    (
+        "prod",
+        {"importBuckets": {"cdn": "some-other-bucket"}},
+        "Pulumi.prod.yaml: newcool-infra:importBuckets.cdn must name the configured bucket",
+    ),
+    ("dev", {"bukets": {"cdn": "x"}}, "Pulumi.dev.yaml: newcool-infra:bukets is not a setting of this project "
+     "(did you mean buckets?)"),
+]
+
+
+@pytest.mark.parametrize(("stack", "overrides", "message"), BAD_CONFIG, ids=[m[2].split(" ")[1] for m in BAD_CONFIG])
+def test_bad_config_stops_the_program_with_one_clear_message(
+    stack: str, overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        run_program(stack, overrides)
+    assert str(error.value).startswith(message), str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_bad_config_registers_no_resource() -> None:
+    from tools import mock_engine
+
+    recorded: list[Any] = []
+    original = mock_engine.RecordingMonitor.RegisterResource
+
+    def spy(self: Any, request: Any) -> Any:
+        recorded.append(request.type)
+        return original(self, request)
+
+    mock_engine.RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
+    try:
+        with pytest.raises(ConfigError):
+            run_program("prod", {"buckets": None})
+    finally:
+        mock_engine.RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]
+    assert recorded == ["pulumi:pulumi:Stack"]
+
+
+def test_an_unknown_stack_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"Pulumi.staging.yaml: unknown stack 'staging'"):
+        parse_stack_config("staging", {})
+
+
+def test_numbers_and_defaults_are_typed() -> None:
+    config = parse_stack_config(
+        "dev",
+        {
+            "buckets": '{"cdn": "d-cdn", "assets": "d-assets", "uploads": "d-uploads", "logs": "d-logs"}',
+            "uploadAllowedOrigins": '["https://dev.newcool.io"]',
+            "noncurrentVersionDays": "14",
+        },
+    )
+    assert config.storage.noncurrent_version_days == 14
+    assert config.storage.log_retention_days == 90
+    assert config.storage.price_class == "PriceClass_100"
+    assert config.storage.cdn_domains is None
+    assert config.storage.import_buckets == {}

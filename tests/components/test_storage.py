@@ -1,0 +1,267 @@
+"""The storage component's safety properties, asserted on what the program sends the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.config import CDN_ROLES, DATA_BUCKET_ROLES, PROD_BUCKET_NAMES
+from components.storage import CACHING_OPTIMIZED_POLICY_ID, SECURITY_HEADERS_POLICY_ID
+from tests.plan_queries import BUCKET, ancestors, as_list, bucket, setting_of, statements
+from tools.mock_engine import Plan, run_program
+
+ALL_ROLES = (*DATA_BUCKET_ROLES, "logs")
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+
+
+def distribution(plan: Plan, role: str) -> dict:
+    return plan.named(DISTRIBUTION, f"{role}-distribution").props
+
+
+def distribution_arn(plan: Plan, role: str) -> str:
+    return plan.named(DISTRIBUTION, f"{role}-distribution").outputs["arn"]
+
+
+def bucket_policy(plan: Plan, role: str) -> dict:
+    return setting_of(plan, "aws:s3/bucketPolicy:BucketPolicy", role).json_input("policy")
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_every_bucket_is_private_owner_enforced_and_encrypted_in_us_east_2(plan: Plan, role: str) -> None:
+    assert bucket(plan, role).props["region"] == "us-east-2"
+    assert bucket(plan, role).props["forceDestroy"] is False
+    block = setting_of(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", role).props
+    for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        assert block[flag] is True, flag
+    ownership = setting_of(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", role).props
+    assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+    encryption = setting_of(
+        plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", role
+    ).props
+    assert encryption["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_every_bucket_policy_denies_plain_http_on_bucket_and_objects(plan: Plan, role: str) -> None:
+    arn = bucket(plan, role).outputs["arn"]
+    denies = [
+        s
+        for s in statements(bucket_policy(plan, role))
+        if s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
+    assert len(denies) == 1
+    assert denies[0]["Principal"] == "*"
+    assert denies[0]["Action"] == "s3:*"
+    assert set(as_list(denies[0]["Resource"])) == {arn, f"{arn}/*"}
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_no_bucket_policy_allows_anyone_or_grants_without_a_source_condition(plan: Plan, role: str) -> None:
+    for statement in statements(bucket_policy(plan, role)):
+        if statement["Effect"] != "Allow":
+            continue
+        principal = statement["Principal"]
+        assert principal != "*" and principal != {"AWS": "*"}, statement
+        assert "Service" in principal, statement
+        condition = statement["Condition"]
+        # IAM condition keys are case-insensitive (AWS:SourceArn == aws:SourceArn).
+        keys = {key.lower() for values in condition.values() for key in values}
+        assert "aws:sourcearn" in keys, statement
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_cdn_buckets_are_readable_only_by_their_own_distribution(plan: Plan, role: str) -> None:
+    grants = [s for s in statements(bucket_policy(plan, role)) if s["Effect"] == "Allow"]
+    assert len(grants) == 1
+    grant = grants[0]
+    assert grant["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert grant["Action"] == "s3:GetObject"
+    assert grant["Resource"] == f"{bucket(plan, role).outputs['arn']}/*"
+    assert grant["Condition"] == {"StringEquals": {"AWS:SourceArn": distribution_arn(plan, role)}}
+    other = next(r for r in CDN_ROLES if r != role)
+    assert distribution_arn(plan, other) not in str(grant)
+
+
+def test_uploads_and_logs_grant_cloudfront_nothing(plan: Plan) -> None:
+    for role in ("uploads", "logs"):
+        assert "cloudfront.amazonaws.com" not in str(bucket_policy(plan, role))
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_bucket_settings_are_ordered_bucket_then_public_access_block_then_policy(plan: Plan, role: str) -> None:
+    the_bucket = bucket(plan, role)
+    block = setting_of(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", role)
+    policy = setting_of(plan, "aws:s3/bucketPolicy:BucketPolicy", role)
+    assert the_bucket.urn in block.dependencies
+    assert {the_bucket.urn, block.urn} <= ancestors(plan, policy)
+    # Every other setting of the bucket also waits for its predecessor: none run concurrently.
+    settings = [
+        r
+        for r in plan
+        if r.type.startswith("aws:s3/bucket") and r.type != BUCKET and r.props.get("bucket") == the_bucket.props["bucket"]
+    ]
+    chains = {r.urn: ancestors(plan, r) for r in settings}
+    for first in settings:
+        for second in settings:
+            if first is not second:
+                assert first.urn in chains[second.urn] or second.urn in chains[first.urn], (first.name, second.name)
+
+
+@pytest.mark.parametrize("role", DATA_BUCKET_ROLES)
+def test_data_buckets_are_versioned_and_expire_noncurrent_versions(plan: Plan, role: str) -> None:
+    versioning = setting_of(plan, "aws:s3/bucketVersioning:BucketVersioning", role).props
+    assert versioning["versioningConfiguration"]["status"] == "Enabled"
+    rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", role).props["rules"]
+    expected_days = {"dev": 7, "prod": 90}[plan.stack]
+    noncurrent = [r for r in rules if "noncurrentVersionExpiration" in r]
+    assert [r["noncurrentVersionExpiration"]["noncurrentDays"] for r in noncurrent] == [expected_days]
+    assert all(r["status"] == "Enabled" for r in rules)
+
+
+def test_uploads_abort_incomplete_multipart_uploads(plan: Plan) -> None:
+    rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "uploads").props
+    aborts = [r for r in rules["rules"] if "abortIncompleteMultipartUpload" in r]
+    assert [r["abortIncompleteMultipartUpload"]["daysAfterInitiation"] for r in aborts] == [7]
+    assert aborts[0]["filter"] == {"prefix": ""}
+
+
+def test_logs_expire_after_the_configured_retention(plan: Plan) -> None:
+    rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "logs").props
+    expiring = [r["expiration"]["days"] for r in rules["rules"] if "expiration" in r]
+    assert expiring == [{"dev": 30, "prod": 365}[plan.stack]]
+
+
+def test_only_uploads_has_cors_and_only_for_the_app_origins(plan: Plan) -> None:
+    cors = plan.of_type("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration")
+    assert [c.props["bucket"] for c in cors] == [bucket(plan, "uploads").props["bucket"]]
+    (rule,) = cors[0].props["corsRules"]
+    expected = {
+        "dev": ["https://dev.newcool.io", "http://localhost:3000"],
+        "prod": ["https://newcool.io", "https://www.newcool.io"],
+    }[plan.stack]
+    assert rule["allowedOrigins"] == expected
+    assert set(rule["allowedMethods"]) == {"PUT", "POST"}
+    assert "*" not in rule["allowedHeaders"]
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_distributions_use_origin_access_control_and_https(plan: Plan, role: str) -> None:
+    props = distribution(plan, role)
+    (origin,) = props["origins"]
+    oac = plan.named("aws:cloudfront/originAccessControl:OriginAccessControl", f"{role}-oac")
+    assert origin["originAccessControlId"] == oac.id
+    assert oac.props["signingBehavior"] == "always"
+    assert oac.props["signingProtocol"] == "sigv4"
+    assert oac.props["originAccessControlOriginType"] == "s3"
+    assert "s3OriginConfig" not in origin, "an S3 origin with OAC must not use an origin access identity"
+    assert origin["domainName"] == bucket(plan, role).outputs["bucketRegionalDomainName"]
+    behavior = props["defaultCacheBehavior"]
+    assert behavior["viewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["compress"] is True
+    assert behavior["cachePolicyId"] == CACHING_OPTIMIZED_POLICY_ID
+    assert behavior["responseHeadersPolicyId"] == SECURITY_HEADERS_POLICY_ID
+    assert "GET" in behavior["allowedMethods"]
+    assert props["httpVersion"] == "http2and3"
+    assert props["isIpv6Enabled"] is True
+    assert props["priceClass"] == {"dev": "PriceClass_100", "prod": "PriceClass_200"}[plan.stack]
+
+
+def test_no_origin_access_identity_exists(plan: Plan) -> None:
+    assert plan.of_type("aws:cloudfront/originAccessIdentity:OriginAccessIdentity") == []
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_prod_custom_domains_use_a_validated_us_east_1_certificate_and_modern_tls(prod_plan: Plan, role: str) -> None:
+    props = distribution(prod_plan, role)
+    domain = {"cdn": "media.newcool.io", "assets": "assets.newcool.io"}[role]
+    assert props["aliases"] == [domain]
+    certificate = prod_plan.named("aws:acm/certificate:Certificate", f"{role}-certificate")
+    assert certificate.props["region"] == "us-east-1"
+    assert certificate.props["validationMethod"] == "DNS"
+    assert certificate.props["domainName"] == domain
+    validation = prod_plan.named("aws:acm/certificateValidation:CertificateValidation", f"{role}-certificate-validation")
+    assert validation.props["region"] == "us-east-1"
+    viewer = props["viewerCertificate"]
+    assert viewer["acmCertificateArn"] == validation.props["certificateArn"] == certificate.outputs["arn"]
+    assert viewer["sslSupportMethod"] == "sni-only"
+    assert viewer["minimumProtocolVersion"] == "TLSv1.2_2021"
+    aliases = [r for r in prod_plan.of_type("aws:route53/record:Record") if r.props["name"] == domain]
+    assert sorted(r.props["type"] for r in aliases) == ["A", "AAAA"]
+
+
+def test_dev_without_custom_domain_uses_the_cloudfront_certificate(dev_plan: Plan) -> None:
+    for role in CDN_ROLES:
+        props = distribution(dev_plan, role)
+        assert props["viewerCertificate"] == {"cloudfrontDefaultCertificate": True}
+        assert props.get("aliases", []) == []
+    assert dev_plan.of_type("aws:acm/certificate:Certificate") == []
+
+
+@pytest.mark.parametrize("role", DATA_BUCKET_ROLES)
+def test_data_buckets_log_access_into_the_log_bucket(plan: Plan, role: str) -> None:
+    logging = setting_of(plan, "aws:s3/bucketLogging:BucketLogging", role).props
+    assert logging["targetBucket"] == bucket(plan, "logs").props["bucket"]
+    assert logging["targetPrefix"] == f"s3/{role}/"
+    log_policy = bucket_policy(plan, "logs")
+    grant = next(s for s in statements(log_policy) if s["Principal"] == {"Service": "logging.s3.amazonaws.com"})
+    assert bucket(plan, role).outputs["arn"] in grant["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_distributions_deliver_access_logs_to_the_log_bucket(plan: Plan, role: str) -> None:
+    source = plan.named("aws:cloudwatch/logDeliverySource:LogDeliverySource", f"{role}-cloudfront-log-source")
+    assert source.props["resourceArn"] == distribution_arn(plan, role)
+    assert source.props["logType"] == "ACCESS_LOGS"
+    assert source.props["region"] == "us-east-1"
+    destination = plan.named(
+        "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", f"{role}-cloudfront-log-destination"
+    )
+    target = destination.props["deliveryDestinationConfiguration"]["destinationResourceArn"]
+    assert target == f"{bucket(plan, 'logs').outputs['arn']}/cloudfront/{role}"
+    delivery = plan.named("aws:cloudwatch/logDelivery:LogDelivery", f"{role}-cloudfront-log-delivery")
+    assert delivery.props["deliverySourceName"] == source.props["name"]
+    assert delivery.props["deliveryDestinationArn"] == destination.outputs["arn"]
+
+
+def test_prod_uses_the_seed_bucket_names_and_dev_never_does(prod_plan: Plan, dev_plan: Plan) -> None:
+    for role, name in PROD_BUCKET_NAMES.items():
+        assert bucket(prod_plan, role).props["bucket"] == name
+    dev_names = {bucket(dev_plan, role).props["bucket"] for role in ALL_ROLES}
+    assert dev_names.isdisjoint(PROD_BUCKET_NAMES.values())
+
+
+def test_prod_buckets_survive_destroy_and_rename(prod_plan: Plan) -> None:
+    for role in ALL_ROLES:
+        registration = bucket(prod_plan, role)
+        assert registration.protect, role
+        assert registration.retain_on_delete, role
+
+
+def test_dev_buckets_are_not_protected(dev_plan: Plan) -> None:
+    assert not any(bucket(dev_plan, role).protect for role in ALL_ROLES)
+
+
+def test_prod_adopts_the_existing_data_buckets_by_import(prod_plan: Plan) -> None:
+    for role in DATA_BUCKET_ROLES:
+        assert bucket(prod_plan, role).import_id == PROD_BUCKET_NAMES[role]
+    assert bucket(prod_plan, "logs").import_id == ""
+
+
+def test_dev_creates_its_buckets_unless_told_to_adopt_one(dev_plan: Plan) -> None:
+    assert all(bucket(dev_plan, role).import_id == "" for role in ALL_ROLES)
+    adopted = run_program("dev", {"importBuckets": {"uploads": "newcool-dev-uploads"}})
+    assert bucket(adopted, "uploads").import_id == "newcool-dev-uploads"
+    assert bucket(adopted, "cdn").import_id == ""
+
+
+def test_every_storage_resource_is_parented_to_the_component(plan: Plan) -> None:
+    component = plan.named("newcool:storage:MediaStorage", "media")
+    storage_types = ("aws:s3/", "aws:cloudfront/", "aws:acm/", "aws:cloudwatch/logDelivery")
+    for registration in plan:
+        if registration.type.startswith(storage_types):
+            assert registration.parent == component.urn, registration.name
+
+
+def test_stack_outputs_name_the_buckets_and_cdn_urls(prod_plan: Plan) -> None:
+    assert prod_plan.outputs["bucketNames"]["cdn"] == "newcool-streaming-platform-cdn"
+    assert prod_plan.outputs["cdnUrls"] == {"cdn": "https://media.newcool.io", "assets": "https://assets.newcool.io"}

@@ -1,0 +1,294 @@
+"""Runs the real Pulumi program of a stack on Pulumi's mock runtime and records every registration.
+
+This is the only stand-in in the project: it replaces the Pulumi engine and the cloud providers
+(which are unreachable here) and nothing else. The program itself, ``__main__.py``, runs
+unchanged with the stack's real config file. The tests and the offline preview share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import runpy
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.config import SECRET_KEYS
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "newcool-infra"
+MOCK_ACCOUNT_ID = "123456789012"
+# Placeholder for a secret the stack file does not hold (set per stack with --secret or ESC).
+SECRET_PLACEHOLDER = "offline-placeholder-secret"  # noqa: S105 (not a credential)
+CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
+
+
+class Secret:
+    """A value that was marked secret on its way to the engine."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "Secret([secret])"
+
+
+def _unwrap(value: Any) -> Any:
+    """Replaces the engine's secret wrappers with ``Secret`` and keeps the rest as plain data."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return Secret(_unwrap(value["value"]))
+        return {key: _unwrap(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(item) for item in value]
+    return value
+
+
+def reveal(value: Any) -> Any:
+    """The plain value with every ``Secret`` opened (for assertions on content)."""
+    if isinstance(value, Secret):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    return value
+
+
+@dataclass
+class Registration:
+    """One resource as the engine received it: inputs plus the options that matter for safety."""
+
+    type: str
+    name: str
+    urn: str
+    id: str
+    parent: str
+    custom: bool
+    protect: bool
+    retain_on_delete: bool
+    import_id: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    raw_inputs: Any = field(repr=False, default=None)
+
+    @property
+    def props(self) -> dict[str, Any]:
+        """Inputs with secrets opened."""
+        result: dict[str, Any] = reveal(self.inputs)
+        return result
+
+    def json_input(self, key: str) -> Any:
+        """An input holding a JSON document (a bucket or IAM policy), parsed."""
+        return json.loads(self.props[key])
+
+
+@dataclass
+class Plan:
+    stack: str
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(self.registrations)
+
+    def of_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_token]
+
+    def named(self, type_token: str, name: str) -> Registration:
+        found = [r for r in self.of_type(type_token) if r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources of type {type_token} named {name}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.registrations if r.urn == urn)
+
+
+def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
+    service = resource_type.split(":")[1].split("/", maxsplit=1)[0]
+    region = inputs.get("region", "us-east-2")
+    return f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{name}"
+
+
+class ProviderStandIns(Mocks):
+    """Plausible provider outputs, so the program's applies run with realistic values."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        name, resource_type = args.name, args.typ
+        short = hashlib.sha256(f"{resource_type}:{name}".encode()).hexdigest()[:12]
+        state: dict[str, Any] = dict(inputs)
+        resource_id = f"{name}-{short}"
+        if resource_type.startswith("aws:"):
+            state.setdefault("arn", _arn(resource_type, name, inputs))
+        if resource_type == "aws:s3/bucket:Bucket":
+            resource_id = inputs["bucket"]
+            state["arn"] = f"arn:aws:s3:::{inputs['bucket']}"
+            state["bucketRegionalDomainName"] = f"{inputs['bucket']}.s3.{inputs['region']}.amazonaws.com"
+        elif resource_type == "aws:cloudfront/distribution:Distribution":
+            resource_id = f"E{short.upper()}"
+            state["arn"] = f"arn:aws:cloudfront::{MOCK_ACCOUNT_ID}:distribution/{resource_id}"
+            state["domainName"] = f"d{short}.cloudfront.net"
+            state["hostedZoneId"] = "Z2FDTNDATAQYW2"
+        elif resource_type == "aws:acm/certificate:Certificate":
+            domain = inputs["domainName"]
+            state["domainValidationOptions"] = [
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_{short}.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{short}.acm-validations.aws.",
+                }
+            ]
+        elif resource_type == "aws:route53/record:Record":
+            state["fqdn"] = inputs["name"]
+        elif resource_type == "aws:iam/accessKey:AccessKey":
+            state["secret"] = SECRET_PLACEHOLDER
+        elif resource_type == "upstash:index/redisDatabase:RedisDatabase":
+            state.update(
+                endpoint=f"{name}-{short}.upstash.io",
+                port=6379,
+                password=SECRET_PLACEHOLDER,
+                restToken=SECRET_PLACEHOLDER,
+                readOnlyRestToken=SECRET_PLACEHOLDER,
+                databaseId=short,
+            )
+        elif resource_type.startswith("vercel:"):
+            resource_id = f"prj_{short}" if resource_type.endswith(":Project") else resource_id
+        return resource_id, state
+
+    # The monitor iterates a returned tuple's failures, so a plain dict is the working form.
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == CALLER_IDENTITY_INVOKE:
+            return {
+                "accountId": MOCK_ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/offline",
+                "userId": "OFFLINE",
+                "id": MOCK_ACCOUNT_ID,
+            }
+        raise NotImplementedError(f"no offline stand-in for the invoke {args.token}")
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, keeping each registration with its options (parent, protect, ...)."""
+
+    def __init__(self, mocks: Mocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        raw = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        state = self.resources[response.urn].state if response.urn in self.resources else {}
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                id=response.id,
+                parent=request.parent,
+                custom=request.custom,
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                import_id=request.importId,
+                dependencies=list(request.dependencies),
+                inputs=_unwrap(raw),
+                outputs=dict(state),
+                raw_inputs=request.object,
+            )
+        )
+        return response
+
+
+def _resolve_output(value: Any) -> Any:
+    """A stack output's final value, wrapped in ``Secret`` when the engine would store it encrypted."""
+    output = pulumi.Output.from_input(value)
+    resolved = _sync_await(output.future())
+    return Secret(resolved) if _sync_await(output.is_secret()) else resolved
+
+
+def stack_file_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], set[str]]:
+    """The stack file's config as the CLI hands it to a program: flat keys, JSON for objects."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"{path.name} does not exist: this project has the stacks dev and prod")
+    document = yaml.safe_load(path.read_text()) or {}
+    config: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    for key, value in (document.get("config") or {}).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            # Encrypted with the stack's secrets provider: unreadable offline.
+            config[key] = SECRET_PLACEHOLDER
+            secret_keys.add(key)
+        elif isinstance(value, str):
+            config[key] = value
+        else:
+            config[key] = json.dumps(value)
+    return config, secret_keys
+
+
+def offline_config(
+    stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT
+) -> tuple[dict[str, str], set[str]]:
+    """Stack file config, with placeholders for the secrets a deployer sets outside the file.
+
+    ``overrides`` maps keys (without the project prefix) to values; None deletes a key, and a
+    ``Secret`` value is set as a secret.
+    """
+    config, secret_keys = stack_file_config(stack, root)
+    for key in SECRET_KEYS:
+        full = f"{PROJECT}:{key}"
+        if full not in config:
+            config[full] = SECRET_PLACEHOLDER
+            secret_keys.add(full)
+    for key, value in (overrides or {}).items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        secret_keys.discard(full)
+        if value is None:
+            config.pop(full, None)
+            continue
+        plain = value
+        if isinstance(value, Secret):
+            secret_keys.add(full)
+            plain = value.value
+        config[full] = plain if isinstance(plain, str) else json.dumps(plain)
+    return config, secret_keys
+
+
+def run_program(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT) -> Plan:
+    """Runs ``__main__.py`` for ``stack`` to completion on the mock runtime (never as a preview:
+    unknown outputs would make assertions on them vacuous)."""
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    config, secret_keys = offline_config(stack, overrides, root)
+    mocks = ProviderStandIns()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, sorted(secret_keys))
+    settings = pulumi.runtime.settings.SETTINGS
+    settings.rpc_manager.clear()
+    settings.outputs.clear()
+
+    def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program))
+    root_stack = pulumi.runtime.settings.get_root_resource()
+    exported: dict[str, Any] = getattr(root_stack, "outputs", {})
+    outputs = {name: _resolve_output(value) for name, value in exported.items()}
+    return Plan(stack=stack, registrations=monitor.registrations, outputs=outputs)

@@ -1,0 +1,131 @@
+"""`make preview STACK=dev|prod`: the stack's plan, computed offline on Pulumi's mock runtime.
+
+No Pulumi CLI, no credentials and no network are used: the program runs with the stack's real
+config file against stand-in providers, and every resource it would create is printed with its
+inputs (secrets masked) and the options that protect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.tree import Tree
+
+from components.config import ConfigError
+from tools.mock_engine import Plan, Registration, Secret, run_program
+
+MASK = "[secret]"
+MAX_VALUE_WIDTH = 110
+
+
+def masked(value: Any) -> Any:
+    """The value as it may be shown: every secret replaced by a mask, JSON documents parsed."""
+    if isinstance(value, Secret):
+        return MASK
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= MAX_VALUE_WIDTH else text[: MAX_VALUE_WIDTH - 1] + "…"
+
+
+def _flags(registration: Registration) -> str:
+    flags = []
+    if registration.protect:
+        flags.append("protect")
+    if registration.retain_on_delete:
+        flags.append("retainOnDelete")
+    if registration.import_id:
+        flags.append(f"import={registration.import_id}")
+    return f" [yellow]({', '.join(flags)})[/]" if flags else ""
+
+
+def render_plan(plan: Plan, console: Console) -> None:
+    operation = {urn: ("=" if r.import_id else "+") for urn, r in ((r.urn, r) for r in plan)}
+    tree = Tree(f"[bold]newcool-infra[/] stack [bold]{plan.stack}[/] (offline plan on Pulumi's mock runtime)")
+    nodes: dict[str, Tree] = {}
+    by_urn = {r.urn: r for r in plan}
+
+    def depth(registration: Registration) -> int:
+        parent = by_urn.get(registration.parent)
+        return 0 if parent is None else depth(parent) + 1
+
+    # Registration order is concurrent and varies run to run; sort for a stable, diffable plan.
+    for registration in sorted(plan, key=lambda r: (depth(r), r.type, r.name)):
+        parent = nodes.get(registration.parent, tree)
+        label = (
+            f"[green]{operation[registration.urn]}[/] [cyan]{registration.type}[/] "
+            f"[bold]{registration.name}[/]{_flags(registration)}"
+        )
+        node = parent.add(label)
+        nodes[registration.urn] = node
+        for key, value in sorted(masked(registration.inputs).items()):
+            if key.startswith("__") or value in (None, [], {}):
+                continue
+            node.add(f"[dim]{key}:[/] {_short(value)}", highlight=False)
+    console.print(tree)
+    creates = sum(1 for r in plan if r.custom and not r.import_id)
+    imports = sum(1 for r in plan if r.custom and r.import_id)
+    console.print(f"\nResources: [green]{creates} to create[/], [yellow]{imports} to import[/]")
+    console.print("\nOutputs:")
+    for name, value in sorted(masked(plan.outputs).items()):
+        console.print(f"  {name}: {_short(value)}", highlight=False)
+
+
+def report(plan: Plan) -> dict[str, Any]:
+    """The machine-readable form of the plan (secrets masked)."""
+    return {
+        "stack": plan.stack,
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": r.urn,
+                "parent": r.parent,
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "import": r.import_id or None,
+                "inputs": masked(r.inputs),
+            }
+            for r in plan
+        ],
+        "outputs": masked(plan.outputs),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stack", choices=["dev", "prod"], required=True)
+    parser.add_argument("--json", type=Path, help="also write a machine-readable report to this file")
+    args = parser.parse_args(argv)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console.print("[dim]Offline: no Pulumi CLI, no credentials, no network; providers are stand-ins.[/]")
+    try:
+        plan = run_program(args.stack)
+    except ConfigError as error:
+        console.print(f"[bold red]config error:[/] {error}")
+        return 2
+    render_plan(plan, console)
+    if args.json:
+        args.json.write_text(json.dumps(report(plan), indent=2, sort_keys=True) + "\n")
+        console.print(f"\nReport written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
