@@ -2,17 +2,26 @@
 
 import pulumi
 
+from components.cache import CACHE_KEYS, CacheArgs, RedisCache
 from components.config import load_stack_config
+from components.hosting import HostingArgs, VercelHosting
 from components.storage import MediaStorage, StorageArgs
 
 config = load_stack_config()
 
 storage = MediaStorage(
     "media",
-    StorageArgs(
-        config=config.storage,
+    StorageArgs(config=config.storage, environment=config.environment, protect_data=config.is_prod, tags=config.tags),
+)
+redis = RedisCache("redis", CacheArgs(config=config.cache, environment=config.environment))
+hosting = VercelHosting(
+    "app",
+    HostingArgs(
+        config=config.hosting,
         environment=config.environment,
-        protect_data=config.is_prod,
+        supabase=config.supabase,
+        buckets=storage.buckets,
+        redis=redis,
         tags=config.tags,
     ),
 )
@@ -20,3 +29,12 @@ storage = MediaStorage(
 pulumi.export("bucketNames", {role: bucket.bucket for role, bucket in storage.buckets.items()})
 pulumi.export("cdnUrls", storage.cdn_urls)
 pulumi.export("cdnDistributionIds", {role: dist.id for role, dist in storage.distributions.items()})
+pulumi.export("apiDomain", config.hosting.vercel.domain)
+pulumi.export("vercelProjectId", hosting.project.id)
+pulumi.export("redisEndpoints", {"cache": redis.cache.endpoint, "ratelimit": redis.ratelimit.endpoint})
+pulumi.export("redisRestUrls", {"cache": redis.cache.rest_url, "ratelimit": redis.ratelimit.rest_url})
+pulumi.export("appRoleArn", hosting.role_arn)
+pulumi.export(
+    "cacheKeys",
+    [{"pattern": k.pattern, "ttlSeconds": k.ttl_seconds, "database": k.database} for k in CACHE_KEYS],
+)

@@ -35,11 +35,37 @@ PROD_BUCKET_NAMES: Mapping[BucketRole, str] = {
 }
 STORAGE_REGION = "us-east-2"
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+# The seed's health check and API live on this domain; prod's Vercel project must serve it.
+PROD_API_DOMAIN = "api.newcool.io"
+# Upstash's AWS regions for a global database's primary (there is no us-east-2).
+UPSTASH_REGIONS = (
+    "us-east-1",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "sa-east-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-central-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "af-south-1",
+)
+AwsAccessMode = Literal["oidc", "access-key"]
+VERCEL_KEYS = ("team", "teamId", "project", "gitRepository", "productionBranch", "domain")
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ORIGIN = re.compile(r"^(https://[a-z0-9.-]+|http://localhost)(:[0-9]{1,5})?$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{5,31}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_TEAM_ID = re.compile(r"^team_[A-Za-z0-9]{8,}$")
+_GIT_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_SUPABASE_URL = re.compile(r"^https://[a-z0-9]{20}\.supabase\.co$")
+_IAM_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::[0-9]{12}:oidc-provider/oidc\.vercel\.com/[a-z0-9-]+$")
+_UPLOAD_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*/$")
 
 
 class ConfigError(pulumi.RunError):
@@ -72,10 +98,49 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class CacheConfig:
+    primary_region: str
+    read_regions: tuple[str, ...]
+    # Monthly spend cap in USD (Upstash pay-as-you-go); None leaves the account default.
+    budget: int | None
+
+
+@dataclass(frozen=True)
+class VercelConfig:
+    team_slug: str
+    team_id: str
+    project_name: str
+    git_repository: str
+    production_branch: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class SupabaseConfig:
+    url: str
+    # Public by design (shipped in the browser bundle, RLS is the barrier) but kept out of git.
+    anon_key: pulumi.Output[str]
+    service_key: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class HostingConfig:
+    vercel: VercelConfig
+    aws_access: AwsAccessMode
+    # Object key prefixes of the uploads bucket the app may write, e.g. avatars/.
+    upload_prefixes: tuple[str, ...]
+    # An existing IAM OIDC provider for Vercel (one per account and issuer); None creates it.
+    oidc_provider_arn: str | None
+
+
+@dataclass(frozen=True)
 class StackConfig:
     environment: Environment
     stack_file: str
     storage: StorageConfig
+    cache: CacheConfig
+    hosting: HostingConfig
+    supabase: SupabaseConfig
 
     @property
     def is_prod(self) -> bool:
@@ -98,9 +163,20 @@ KNOWN_KEYS: frozenset[str] = frozenset(
         "abortIncompleteUploadDays",
         "importBuckets",
         "dnsZoneId",
+        "redisPrimaryRegion",
+        "redisReadRegions",
+        "redisBudget",
+        "vercel",
+        "awsAccess",
+        "appUploadPrefixes",
+        "awsOidcProviderArn",
+        "supabaseUrl",
+        "supabaseAnonKey",
+        "supabaseServiceKey",
     }
 )
-SECRET_KEYS: frozenset[str] = frozenset()
+# Set per stack with `pulumi config set --secret` (or ESC); never in the committed stack files.
+SECRET_KEYS: frozenset[str] = frozenset({"supabaseAnonKey", "supabaseServiceKey"})
 
 
 class _Reader:
@@ -150,13 +226,15 @@ class _Reader:
             raise self.fail(key, f"must be one of {', '.join(choices)}, got {value!r}")
         return value
 
-    def string_list(self, key: str) -> list[str]:
+    def string_list(self, key: str, default: list[str] | None = None) -> list[str]:
         if key not in self.raw:
-            raise self.fail(key, "is required but not set")
+            if default is None:
+                raise self.fail(key, "is required but not set")
+            return default
         value = self._decoded(key)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(key, "must be a list of strings")
-        if not value:
+        if not value and default is None:
             raise self.fail(key, "must not be an empty list")
         return value
 
@@ -250,9 +328,81 @@ def _import_buckets(reader: _Reader, names: Mapping[BucketRole, str]) -> dict[Bu
     return adopted
 
 
-def parse_stack_config(
-    stack: str, raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()
-) -> StackConfig:
+def _cache(reader: _Reader) -> CacheConfig:
+    primary = reader.string("redisPrimaryRegion", "us-east-1")
+    if primary not in UPSTASH_REGIONS:
+        raise reader.fail(
+            "redisPrimaryRegion",
+            f"must be an Upstash region ({', '.join(UPSTASH_REGIONS)}), got {primary!r}; "
+            "us-east-1 is the one next to Vercel's iad1",
+        )
+    read_regions = reader.string_list("redisReadRegions", [])
+    for region in read_regions:
+        if region not in UPSTASH_REGIONS or region == primary:
+            raise reader.fail("redisReadRegions", f"must be Upstash regions other than the primary, got {region!r}")
+    budget = reader.integer("redisBudget", 0, 1, 100_000) if reader.has("redisBudget") else None
+    return CacheConfig(primary_region=primary, read_regions=tuple(read_regions), budget=budget)
+
+
+def _vercel(reader: _Reader, environment: Environment) -> VercelConfig:
+    raw = reader.mapping("vercel", VERCEL_KEYS, required=True)
+    checks = {
+        "team": (_SLUG, "a Vercel team slug"),
+        "teamId": (_TEAM_ID, "a Vercel team id (team_...)"),
+        "project": (_SLUG, "a Vercel project name"),
+        "gitRepository": (_GIT_REPOSITORY, "owner/repository"),
+        "productionBranch": (re.compile(r"^[A-Za-z0-9._/-]+$"), "a branch name"),
+        "domain": (_HOSTNAME, "a domain name"),
+    }
+    for key, (pattern, what) in checks.items():
+        if not pattern.match(raw[key]):
+            raise reader.fail(f"vercel.{key}", f"must be {what}, got {raw[key]!r}")
+    if environment == "prod" and raw["domain"] != PROD_API_DOMAIN:
+        raise reader.fail("vercel.domain", f"must be {PROD_API_DOMAIN!r} in prod, got {raw['domain']!r}")
+    if environment != "prod" and raw["domain"] == PROD_API_DOMAIN:
+        raise reader.fail("vercel.domain", f"is the prod API domain; {environment} needs its own")
+    return VercelConfig(
+        team_slug=raw["team"],
+        team_id=raw["teamId"],
+        project_name=raw["project"],
+        git_repository=raw["gitRepository"],
+        production_branch=raw["productionBranch"],
+        domain=raw["domain"],
+    )
+
+
+def _hosting(reader: _Reader, environment: Environment) -> HostingConfig:
+    modes = get_args(AwsAccessMode)
+    access = reader.choice("awsAccess", modes, "oidc")
+    prefixes = reader.string_list("appUploadPrefixes", ["avatars/"])
+    if not prefixes:
+        raise reader.fail("appUploadPrefixes", "must not be an empty list")
+    for prefix in prefixes:
+        if not _UPLOAD_PREFIX.match(prefix):
+            raise reader.fail("appUploadPrefixes", f"entries must look like 'avatars/' (no wildcard), got {prefix!r}")
+    provider_arn = reader.string("awsOidcProviderArn") if reader.has("awsOidcProviderArn") else None
+    if provider_arn is not None and not _IAM_OIDC_PROVIDER_ARN.match(provider_arn):
+        raise reader.fail("awsOidcProviderArn", f"must be a Vercel IAM OIDC provider ARN, got {provider_arn!r}")
+    return HostingConfig(
+        vercel=_vercel(reader, environment),
+        aws_access="oidc" if access == "oidc" else "access-key",
+        upload_prefixes=tuple(prefixes),
+        oidc_provider_arn=provider_arn,
+    )
+
+
+def _supabase(reader: _Reader) -> SupabaseConfig:
+    url = reader.string("supabaseUrl")
+    if not _SUPABASE_URL.match(url):
+        raise reader.fail("supabaseUrl", f"must be a project URL like https://<20-char ref>.supabase.co, got {url!r}")
+    return SupabaseConfig(
+        url=url,
+        anon_key=reader.secret("supabaseAnonKey"),
+        service_key=reader.secret("supabaseServiceKey"),
+    )
+
+
+def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()) -> StackConfig:
     """Validates the raw config of ``stack`` (keys without the project prefix)."""
     stack_file = f"Pulumi.{stack}.yaml"
     if stack not in get_args(Environment):
@@ -276,7 +426,14 @@ def parse_stack_config(
         cdn_domains=_cdn_domains(reader),
         import_buckets=_import_buckets(reader, names),
     )
-    return StackConfig(environment=environment, stack_file=stack_file, storage=storage)
+    return StackConfig(
+        environment=environment,
+        stack_file=stack_file,
+        storage=storage,
+        cache=_cache(reader),
+        hosting=_hosting(reader, environment),
+        supabase=_supabase(reader),
+    )
 
 
 def project_config_values(

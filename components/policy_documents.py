@@ -20,7 +20,8 @@ class Statement(TypedDict):
     Sid: str
     Effect: str
     Action: str | list[str]
-    Resource: str | list[str]
+    # Absent only in trust (assume-role) policies, where IAM refuses a Resource.
+    Resource: NotRequired[str | list[str]]
     Principal: NotRequired[str | dict[str, Any]]
     Condition: NotRequired[dict[str, dict[str, Any]]]
 

@@ -89,9 +89,10 @@ class Registration:
         result: dict[str, Any] = reveal(self.inputs)
         return result
 
-    def json_input(self, key: str) -> Any:
+    def json_input(self, key: str) -> dict[str, Any]:
         """An input holding a JSON document (a bucket or IAM policy), parsed."""
-        return json.loads(self.props[key])
+        document: dict[str, Any] = json.loads(self.props[key])
+        return document
 
 
 @dataclass
@@ -118,6 +119,10 @@ class Plan:
 
 def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
     service = resource_type.split(":")[1].split("/", maxsplit=1)[0]
+    if service == "iam":  # global service: no region in the ARN
+        kind = resource_type.rsplit(":", 1)[1]
+        kind = kind[0].lower() + kind[1:]
+        return f"arn:aws:iam::{MOCK_ACCOUNT_ID}:{kind}/{inputs.get('name', name)}"
     region = inputs.get("region", "us-east-2")
     return f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{name}"
 

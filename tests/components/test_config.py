@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError, parse_stack_config
+from tools import mock_engine
 from tools.mock_engine import run_program
 
 PROD_BUCKETS = {
@@ -82,8 +83,11 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
         {"importBuckets": {"cdn": "some-other-bucket"}},
         "Pulumi.prod.yaml: newcool-infra:importBuckets.cdn must name the configured bucket",
     ),
-    ("dev", {"bukets": {"cdn": "x"}}, "Pulumi.dev.yaml: newcool-infra:bukets is not a setting of this project "
-     "(did you mean buckets?)"),
+    (
+        "dev",
+        {"bukets": {"cdn": "x"}},
+        "Pulumi.dev.yaml: newcool-infra:bukets is not a setting of this project (did you mean buckets?)",
+    ),
 ]
 
 
@@ -98,8 +102,6 @@ def test_bad_config_stops_the_program_with_one_clear_message(
 
 
 def test_bad_config_registers_no_resource() -> None:
-    from tools import mock_engine
-
     recorded: list[Any] = []
     original = mock_engine.RecordingMonitor.RegisterResource
 
@@ -128,10 +130,20 @@ def test_numbers_and_defaults_are_typed() -> None:
             "buckets": '{"cdn": "d-cdn", "assets": "d-assets", "uploads": "d-uploads", "logs": "d-logs"}',
             "uploadAllowedOrigins": '["https://dev.newcool.io"]',
             "noncurrentVersionDays": "14",
+            "vercel": '{"team": "t", "teamId": "team_abcdefgh", "project": "p", "gitRepository": "o/r", '
+            '"productionBranch": "main", "domain": "api.dev.example.com"}',
+            "supabaseUrl": "https://abcdefghijklmnopqrst.supabase.co",
+            "supabaseAnonKey": "anon",
+            "supabaseServiceKey": "service",
         },
+        secret_keys=frozenset({"supabaseAnonKey", "supabaseServiceKey"}),
     )
     assert config.storage.noncurrent_version_days == 14
     assert config.storage.log_retention_days == 90
     assert config.storage.price_class == "PriceClass_100"
     assert config.storage.cdn_domains is None
     assert config.storage.import_buckets == {}
+    assert config.cache.primary_region == "us-east-1"
+    assert config.cache.budget is None
+    assert config.hosting.aws_access == "oidc"
+    assert config.hosting.upload_prefixes == ("avatars/",)

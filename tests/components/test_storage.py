@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from components.config import CDN_ROLES, DATA_BUCKET_ROLES, PROD_BUCKET_NAMES
@@ -13,15 +15,15 @@ ALL_ROLES = (*DATA_BUCKET_ROLES, "logs")
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 
 
-def distribution(plan: Plan, role: str) -> dict:
+def distribution(plan: Plan, role: str) -> dict[str, Any]:
     return plan.named(DISTRIBUTION, f"{role}-distribution").props
 
 
 def distribution_arn(plan: Plan, role: str) -> str:
-    return plan.named(DISTRIBUTION, f"{role}-distribution").outputs["arn"]
+    return str(plan.named(DISTRIBUTION, f"{role}-distribution").outputs["arn"])
 
 
-def bucket_policy(plan: Plan, role: str) -> dict:
+def bucket_policy(plan: Plan, role: str) -> dict[str, Any]:
     return setting_of(plan, "aws:s3/bucketPolicy:BucketPolicy", role).json_input("policy")
 
 
@@ -97,7 +99,9 @@ def test_bucket_settings_are_ordered_bucket_then_public_access_block_then_policy
     settings = [
         r
         for r in plan
-        if r.type.startswith("aws:s3/bucket") and r.type != BUCKET and r.props.get("bucket") == the_bucket.props["bucket"]
+        if r.type.startswith("aws:s3/bucket")
+        and r.type != BUCKET
+        and r.props.get("bucket") == the_bucket.props["bucket"]
     ]
     chains = {r.urn: ancestors(plan, r) for r in settings}
     for first in settings:
@@ -178,7 +182,9 @@ def test_prod_custom_domains_use_a_validated_us_east_1_certificate_and_modern_tl
     assert certificate.props["region"] == "us-east-1"
     assert certificate.props["validationMethod"] == "DNS"
     assert certificate.props["domainName"] == domain
-    validation = prod_plan.named("aws:acm/certificateValidation:CertificateValidation", f"{role}-certificate-validation")
+    validation = prod_plan.named(
+        "aws:acm/certificateValidation:CertificateValidation", f"{role}-certificate-validation"
+    )
     assert validation.props["region"] == "us-east-1"
     viewer = props["viewerCertificate"]
     assert viewer["acmCertificateArn"] == validation.props["certificateArn"] == certificate.outputs["arn"]

@@ -1,0 +1,258 @@
+"""The Vercel project, its domain, every environment variable, and the app's AWS access.
+
+Each variable's value comes from the resource that produces it (bucket names from the buckets,
+Redis URLs and tokens from the databases, AWS credentials from IAM), so a rotated token or a
+renamed bucket reaches the app on the next ``pulumi up`` with nobody copying strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumiverse_vercel as vercel
+
+from components import policy_documents as docs
+from components.cache import RedisCache
+from components.config import STORAGE_REGION, BucketRole, Environment, HostingConfig, SupabaseConfig
+
+ALL_TARGETS = ("production", "preview", "development")
+# Vercel deploys functions next to Upstash's us-east-1 primary.
+FUNCTION_REGION = "iad1"
+OIDC_ISSUER_HOST = "oidc.vercel.com"
+
+
+@dataclass(frozen=True)
+class AppVariable:
+    key: str
+    value: pulumi.Input[str]
+    sensitive: bool
+    targets: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class HostingArgs:
+    config: HostingConfig
+    environment: Environment
+    supabase: SupabaseConfig
+    buckets: Mapping[BucketRole, aws.s3.Bucket]
+    redis: RedisCache
+    tags: Mapping[str, str]
+
+
+def targets_for(environment: Environment, secret: bool) -> tuple[str, ...]:
+    """Where a variable is present.
+
+    Prod: secrets only in production, because preview deployments build any pushed branch and
+    must never hold prod credentials; public values also in preview; none in development, so
+    `vercel env pull` never brings prod values to a laptop. Dev holds dev data only: everywhere.
+    """
+    if environment != "prod":
+        return ALL_TARGETS
+    return ("production",) if secret else ("production", "preview")
+
+
+def oidc_subjects(team: str, project: str, environment: Environment) -> list[str]:
+    """The `sub` claims of Vercel's OIDC tokens that may assume the app role."""
+    environments = ["production"] if environment == "prod" else list(ALL_TARGETS)
+    return [f"owner:{team}:project:{project}:environment:{env}" for env in environments]
+
+
+def app_access_statements(
+    cdn_arn: str, assets_arn: str, uploads_arn: str, upload_prefixes: tuple[str, ...]
+) -> list[docs.Statement]:
+    """What the app does with S3, and nothing more: sign GETs for media and assets, PUT/GET uploads."""
+    return [
+        {
+            "Sid": "SignMediaAndAssetReads",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": [f"{cdn_arn}/*", f"{assets_arn}/*"],
+        },
+        {
+            "Sid": "ReadWriteUserUploads",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": [f"{uploads_arn}/{prefix}*" for prefix in upload_prefixes],
+        },
+    ]
+
+
+def oidc_trust_statement(provider_arn: str, team: str, subjects: list[str]) -> docs.Statement:
+    issuer = f"{OIDC_ISSUER_HOST}/{team}"
+    return {
+        "Sid": "VercelOidcFederation",
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                f"{issuer}:aud": f"https://vercel.com/{team}",
+                f"{issuer}:sub": subjects,
+            }
+        },
+    }
+
+
+class VercelHosting(pulumi.ComponentResource):
+    project: vercel.Project
+    domain: vercel.ProjectDomain
+    variables: list[AppVariable]
+    role_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: HostingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("newcool:hosting:VercelHosting", name, None, opts)
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        config = args.config
+        team_id = config.vercel.team_id
+
+        self.project = vercel.Project(
+            "project",
+            name=config.vercel.project_name,
+            team_id=team_id,
+            framework="nextjs",
+            git_repository={
+                "type": "github",
+                "repo": config.vercel.git_repository,
+                "production_branch": config.vercel.production_branch,
+            },
+            serverless_function_region=FUNCTION_REGION,
+            # Team-scoped issuer https://oidc.vercel.com/<team>, which the IAM trust names.
+            oidc_token_config={"issuer_mode": "team"},
+            vercel_authentication={"deployment_type": "standard_protection_new"},
+            automatically_expose_system_environment_variables=False,
+            opts=self._child,
+        )
+        self.domain = vercel.ProjectDomain(
+            "domain",
+            project_id=self.project.id,
+            domain=config.vercel.domain,
+            team_id=team_id,
+            opts=self._child,
+        )
+        access_policy = aws.iam.Policy(
+            "app-s3-access",
+            name=f"newcool-{args.environment}-app-s3-access",
+            description="The app's S3 access: signed reads of media/assets, uploads under its prefixes",
+            policy=docs.render(
+                pulumi.Output.all(
+                    args.buckets["cdn"].arn, args.buckets["assets"].arn, args.buckets["uploads"].arn
+                ).apply(lambda arns: app_access_statements(arns[0], arns[1], arns[2], config.upload_prefixes))
+            ),
+            tags=dict(args.tags),
+            opts=self._child,
+        )
+        aws_variables = (
+            self._oidc_access(access_policy) if config.aws_access == "oidc" else self._access_key(access_policy)
+        )
+        self.variables = self._variables(aws_variables)
+        for variable in self.variables:
+            vercel.ProjectEnvironmentVariable(
+                variable.key.lower().replace("_", "-"),
+                project_id=self.project.id,
+                team_id=team_id,
+                key=variable.key,
+                value=variable.value,
+                sensitive=variable.sensitive,
+                targets=list(variable.targets),
+                comment=f"managed by newcool-infra: {variable.source}",
+                opts=self._child,
+            )
+        self.register_outputs({"projectId": self.project.id, "domain": config.vercel.domain})
+
+    def _oidc_access(self, access_policy: aws.iam.Policy) -> list[AppVariable]:
+        """Vercel OIDC federation: short-lived credentials, no long-lived key anywhere."""
+        args = self._args
+        team = args.config.vercel.team_slug
+        if args.config.oidc_provider_arn:
+            provider_arn: pulumi.Output[str] = pulumi.Output.from_input(args.config.oidc_provider_arn)
+        else:
+            provider = aws.iam.OpenIdConnectProvider(
+                "vercel-oidc",
+                url=f"https://{OIDC_ISSUER_HOST}/{team}",
+                client_id_lists=[f"https://vercel.com/{team}"],
+                tags=dict(args.tags),
+                opts=self._child,
+            )
+            provider_arn = provider.arn
+        subjects = oidc_subjects(team, args.config.vercel.project_name, args.environment)
+        role = aws.iam.Role(
+            "app-role",
+            name=f"newcool-{args.environment}-vercel-app",
+            description="Assumed by the Vercel app through OIDC",
+            assume_role_policy=docs.render(provider_arn.apply(lambda arn: [oidc_trust_statement(arn, team, subjects)])),
+            max_session_duration=3600,
+            tags=dict(args.tags),
+            opts=self._child,
+        )
+        aws.iam.RolePolicyAttachment(
+            "app-role-s3-access", role=role.name, policy_arn=access_policy.arn, opts=self._child
+        )
+        self.role_arn = role.arn
+        # Not a secret, but only the environments the trust admits get it.
+        return [
+            AppVariable(
+                "AWS_ROLE_ARN",
+                role.arn,
+                False,
+                targets_for(args.environment, secret=True),
+                "IAM role assumed through Vercel OIDC",
+            )
+        ]
+
+    def _access_key(self, access_policy: aws.iam.Policy) -> list[AppVariable]:
+        """What the seed's app code uses today: an IAM user's access key, kept a Pulumi secret."""
+        args = self._args
+        user = aws.iam.User(
+            "app-user", name=f"newcool-{args.environment}-vercel-app", tags=dict(args.tags), opts=self._child
+        )
+        aws.iam.UserPolicyAttachment(
+            "app-user-s3-access", user=user.name, policy_arn=access_policy.arn, opts=self._child
+        )
+        key = aws.iam.AccessKey("app-user-key", user=user.name, opts=self._child)
+        self.role_arn = None
+        targets = targets_for(args.environment, secret=True)
+        return [
+            AppVariable("AWS_ACCESS_KEY_ID", pulumi.Output.secret(key.id), True, targets, "IAM access key id"),
+            AppVariable(
+                "AWS_SECRET_ACCESS_KEY", pulumi.Output.secret(key.secret), True, targets, "IAM access key secret"
+            ),
+        ]
+
+    def _variables(self, aws_variables: list[AppVariable]) -> list[AppVariable]:
+        args = self._args
+        env = args.environment
+        public, secret = targets_for(env, secret=False), targets_for(env, secret=True)
+        buckets = args.buckets
+        redis = args.redis
+        return [
+            AppVariable("NEXT_PUBLIC_SUPABASE_URL", args.supabase.url, False, public, "config supabaseUrl"),
+            AppVariable(
+                "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+                args.supabase.anon_key,
+                False,
+                public,
+                "secret config supabaseAnonKey (public by design: RLS guards the data)",
+            ),
+            AppVariable(
+                "SUPABASE_SERVICE_KEY", args.supabase.service_key, True, secret, "secret config supabaseServiceKey"
+            ),
+            AppVariable("UPSTASH_REDIS_REST_URL", redis.cache.rest_url, True, secret, "Upstash cache database"),
+            AppVariable("UPSTASH_REDIS_REST_TOKEN", redis.cache.rest_token, True, secret, "Upstash cache database"),
+            AppVariable(
+                "UPSTASH_RATELIMIT_REST_URL", redis.ratelimit.rest_url, True, secret, "Upstash rate-limit database"
+            ),
+            AppVariable(
+                "UPSTASH_RATELIMIT_REST_TOKEN", redis.ratelimit.rest_token, True, secret, "Upstash rate-limit database"
+            ),
+            *aws_variables,
+            AppVariable("AWS_REGION", STORAGE_REGION, False, public, "the buckets' region"),
+            AppVariable("S3_BUCKET_CDN", buckets["cdn"].bucket, False, public, "S3 bucket cdn"),
+            AppVariable("S3_BUCKET_ASSETS", buckets["assets"].bucket, False, public, "S3 bucket assets"),
+            AppVariable("S3_BUCKET_UPLOADS", buckets["uploads"].bucket, False, public, "S3 bucket uploads"),
+            AppVariable("NODE_ENV", "production", False, public, "fixed: every Vercel build is a production build"),
+        ]

@@ -1,0 +1,285 @@
+"""The Vercel project, every variable's source, targets and sensitivity, and the app's AWS access."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from components.config import ConfigError
+from tests.plan_queries import as_list, bucket, statements
+from tools.mock_engine import Plan, Registration, Secret, run_program
+
+ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+REDIS = "upstash:index/redisDatabase:RedisDatabase"
+SEED_VARIABLES = {
+    "NEXT_PUBLIC_SUPABASE_URL",
+    "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_KEY",
+    "UPSTASH_REDIS_REST_URL",
+    "UPSTASH_REDIS_REST_TOKEN",
+    "AWS_REGION",
+    "S3_BUCKET_CDN",
+    "S3_BUCKET_ASSETS",
+    "S3_BUCKET_UPLOADS",
+    "NODE_ENV",
+}
+SECRET_VARIABLES = {
+    "SUPABASE_SERVICE_KEY",
+    "UPSTASH_REDIS_REST_URL",
+    "UPSTASH_REDIS_REST_TOKEN",
+    "UPSTASH_RATELIMIT_REST_URL",
+    "UPSTASH_RATELIMIT_REST_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+}
+PLACEHOLDER = "offline-placeholder-secret"
+
+
+def variables(plan: Plan) -> dict[str, Registration]:
+    found = {r.props["key"]: r for r in plan.of_type(ENV_VAR)}
+    assert len(found) == len(plan.of_type(ENV_VAR)), "a variable is declared twice"
+    return found
+
+
+@pytest.fixture(scope="module")
+def access_key_plan() -> Plan:
+    return run_program("prod", {"awsAccess": "access-key"})
+
+
+def test_every_seed_variable_is_set_on_the_project(plan: Plan) -> None:
+    project = plan.named("vercel:index/project:Project", "project")
+    found = variables(plan)
+    assert set(found) >= SEED_VARIABLES
+    for registration in found.values():
+        assert registration.props["projectId"] == project.id
+        assert registration.props["teamId"] == "team_N3wC00lT3amId"
+
+
+def test_every_variable_sets_sensitive_explicitly_and_every_secret_is_sensitive(plan: Plan) -> None:
+    for key, registration in variables(plan).items():
+        assert isinstance(registration.props["sensitive"], bool), key
+        assert registration.props["sensitive"] is (key in SECRET_VARIABLES), key
+
+
+def test_only_the_supabase_url_and_anon_key_are_public_to_the_browser(plan: Plan) -> None:
+    public = {key for key in variables(plan) if key.startswith("NEXT_PUBLIC_")}
+    assert public == {"NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"}
+
+
+def test_secret_values_stay_pulumi_secrets(plan: Plan) -> None:
+    found = variables(plan)
+    for key in SECRET_VARIABLES & set(found):
+        assert isinstance(found[key].inputs["value"], Secret), key
+    # The anon key is read from secret config, so it stays encrypted in state too.
+    assert isinstance(found["NEXT_PUBLIC_SUPABASE_ANON_KEY"].inputs["value"], Secret)
+
+
+def test_values_come_from_the_resources_that_produce_them(plan: Plan) -> None:
+    found = {key: r.props["value"] for key, r in variables(plan).items()}
+    for role, key in (("cdn", "S3_BUCKET_CDN"), ("assets", "S3_BUCKET_ASSETS"), ("uploads", "S3_BUCKET_UPLOADS")):
+        assert found[key] == bucket(plan, role).props["bucket"]
+    cache = plan.named(REDIS, "cache").outputs
+    ratelimit = plan.named(REDIS, "ratelimit").outputs
+    assert found["UPSTASH_REDIS_REST_URL"] == f"https://{cache['endpoint']}"
+    assert found["UPSTASH_RATELIMIT_REST_URL"] == f"https://{ratelimit['endpoint']}"
+    assert found["UPSTASH_REDIS_REST_TOKEN"] == cache["restToken"]
+    assert found["AWS_REGION"] == "us-east-2"
+    assert found["NODE_ENV"] == "production"
+    supabase_url = {
+        "dev": "https://devnewcoolproject0a1.supabase.co",
+        "prod": "https://prodnewcoolproject0b.supabase.co",
+    }
+    assert found["NEXT_PUBLIC_SUPABASE_URL"] == supabase_url[plan.stack]
+    assert found["SUPABASE_SERVICE_KEY"] == PLACEHOLDER
+
+
+def test_prod_keeps_secrets_out_of_preview_and_development(prod_plan: Plan) -> None:
+    for key, registration in variables(prod_plan).items():
+        targets = set(registration.props["targets"])
+        assert "development" not in targets, key
+        if key in SECRET_VARIABLES or key == "AWS_ROLE_ARN":
+            assert targets == {"production"}, key
+        else:
+            assert targets == {"production", "preview"}, key
+
+
+def test_dev_variables_reach_every_dev_environment(dev_plan: Plan) -> None:
+    for key, registration in variables(dev_plan).items():
+        assert set(registration.props["targets"]) == {"production", "preview", "development"}, key
+
+
+def test_project_is_nextjs_from_the_configured_repository_with_team_oidc(plan: Plan) -> None:
+    project = plan.named("vercel:index/project:Project", "project").props
+    assert project["framework"] == "nextjs"
+    assert project["gitRepository"]["repo"] == "newcool/newcool-api"
+    assert project["gitRepository"]["productionBranch"] == {"dev": "develop", "prod": "main"}[plan.stack]
+    assert project["oidcTokenConfig"] == {"issuerMode": "team"}
+    assert project["name"] == {"dev": "newcool-api-dev", "prod": "newcool-api"}[plan.stack]
+    assert project["vercelAuthentication"]["deploymentType"] != "none"
+
+
+def test_prod_serves_the_api_domain(prod_plan: Plan, dev_plan: Plan) -> None:
+    domains = prod_plan.of_type("vercel:index/projectDomain:ProjectDomain")
+    assert [d.props["domain"] for d in domains] == ["api.newcool.io"]
+    assert [d.props["domain"] for d in dev_plan.of_type("vercel:index/projectDomain:ProjectDomain")] == [
+        "api.dev.newcool.io"
+    ]
+    assert prod_plan.outputs["apiDomain"] == "api.newcool.io"
+
+
+def app_policy(plan: Plan) -> dict[str, Any]:
+    return plan.named("aws:iam/policy:Policy", "app-s3-access").json_input("policy")
+
+
+def test_app_policy_allows_only_what_the_app_does_on_the_three_buckets(plan: Plan) -> None:
+    arns = {role: bucket(plan, role).outputs["arn"] for role in ("cdn", "assets", "uploads")}
+    granted: set[tuple[str, str]] = set()
+    for statement in statements(app_policy(plan)):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, action
+            for resource in as_list(statement["Resource"]):
+                granted.add((action, resource))
+    assert granted == {
+        ("s3:GetObject", f"{arns['cdn']}/*"),
+        ("s3:GetObject", f"{arns['assets']}/*"),
+        ("s3:GetObject", f"{arns['uploads']}/avatars/*"),
+        ("s3:PutObject", f"{arns['uploads']}/avatars/*"),
+    }
+    for _, resource in granted:
+        assert resource != "*" and not resource.startswith("arn:aws:s3:::*")
+
+
+def test_upload_prefixes_come_from_config() -> None:
+    plan = run_program("dev", {"appUploadPrefixes": ["avatars/", "covers/"]})
+    resources = {r for s in statements(app_policy(plan)) for r in as_list(s["Resource"])}
+    uploads = bucket(plan, "uploads").outputs["arn"]
+    assert {f"{uploads}/avatars/*", f"{uploads}/covers/*"} <= resources
+
+
+def trust(plan: Plan) -> dict[str, Any]:
+    (statement,) = statements(plan.named("aws:iam/role:Role", "app-role").json_input("assumeRolePolicy"))
+    return statement
+
+
+def test_oidc_trust_is_limited_to_this_team_project_and_environment(prod_plan: Plan, dev_plan: Plan) -> None:
+    provider = prod_plan.named("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "vercel-oidc")
+    assert provider.props["url"] == "https://oidc.vercel.com/newcool"
+    assert provider.props["clientIdLists"] == ["https://vercel.com/newcool"]
+    statement = trust(prod_plan)
+    assert statement["Principal"] == {"Federated": provider.outputs["arn"]}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "oidc.vercel.com/newcool:aud": "https://vercel.com/newcool",
+            "oidc.vercel.com/newcool:sub": ["owner:newcool:project:newcool-api:environment:production"],
+        }
+    }
+    dev_subjects = trust(dev_plan)["Condition"]["StringEquals"]["oidc.vercel.com/newcool:sub"]
+    assert dev_subjects == [
+        f"owner:newcool:project:newcool-api-dev:environment:{env}" for env in ("production", "preview", "development")
+    ]
+
+
+def test_oidc_mode_has_no_long_lived_key_and_hands_vercel_the_role(prod_plan: Plan) -> None:
+    assert prod_plan.of_type("aws:iam/accessKey:AccessKey") == []
+    assert prod_plan.of_type("aws:iam/user:User") == []
+    found = variables(prod_plan)
+    assert "AWS_ACCESS_KEY_ID" not in found and "AWS_SECRET_ACCESS_KEY" not in found
+    role = prod_plan.named("aws:iam/role:Role", "app-role")
+    assert found["AWS_ROLE_ARN"].props["value"] == role.outputs["arn"]
+    attachment = prod_plan.named("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "app-role-s3-access")
+    assert attachment.props["role"] == role.props["name"]
+    assert attachment.props["policyArn"] == prod_plan.named("aws:iam/policy:Policy", "app-s3-access").outputs["arn"]
+    assert prod_plan.outputs["appRoleArn"] == role.outputs["arn"]
+
+
+def test_an_existing_oidc_provider_is_reused_instead_of_created() -> None:
+    arn = "arn:aws:iam::123456789012:oidc-provider/oidc.vercel.com/newcool"
+    plan = run_program("dev", {"awsOidcProviderArn": arn})
+    assert plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert trust(plan)["Principal"] == {"Federated": arn}
+
+
+def test_access_key_mode_sends_the_key_as_sensitive_secrets(access_key_plan: Plan) -> None:
+    assert access_key_plan.of_type("aws:iam/role:Role") == []
+    found = variables(access_key_plan)
+    key = access_key_plan.named("aws:iam/accessKey:AccessKey", "app-user-key")
+    user = access_key_plan.named("aws:iam/user:User", "app-user")
+    assert key.props["user"] == user.props["name"]
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert found[name].props["sensitive"] is True
+        assert isinstance(found[name].inputs["value"], Secret)
+        assert found[name].props["targets"] == ["production"]
+    assert found["AWS_ACCESS_KEY_ID"].props["value"] == key.id
+    assert found["AWS_SECRET_ACCESS_KEY"].props["value"] == key.outputs["secret"]
+    assert "AWS_ROLE_ARN" not in found
+    attachment = access_key_plan.named("aws:iam/userPolicyAttachment:UserPolicyAttachment", "app-user-s3-access")
+    assert attachment.props["user"] == user.props["name"]
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides", "message"),
+    [
+        ("prod", {"vercel": None}, "Pulumi.prod.yaml: newcool-infra:vercel is required but not set"),
+        (
+            "prod",
+            {
+                "vercel": {
+                    "team": "newcool",
+                    "teamId": "team_N3wC00lT3amId",
+                    "project": "newcool-api",
+                    "gitRepository": "newcool/newcool-api",
+                    "productionBranch": "main",
+                    "domain": "www.newcool.io",
+                }
+            },
+            "Pulumi.prod.yaml: newcool-infra:vercel.domain must be 'api.newcool.io' in prod",
+        ),
+        (
+            "dev",
+            {
+                "vercel": {
+                    "team": "newcool",
+                    "teamId": "bad",
+                    "project": "p",
+                    "gitRepository": "a/b",
+                    "productionBranch": "main",
+                    "domain": "api.dev.newcool.io",
+                }
+            },
+            "Pulumi.dev.yaml: newcool-infra:vercel.teamId must be a Vercel team id",
+        ),
+        ("dev", {"awsAccess": "iam-user"}, "Pulumi.dev.yaml: newcool-infra:awsAccess must be one of oidc, access-key"),
+        (
+            "dev",
+            {"appUploadPrefixes": ["*"]},
+            "Pulumi.dev.yaml: newcool-infra:appUploadPrefixes entries must look like",
+        ),
+        (
+            "dev",
+            {"supabaseUrl": "http://localhost:54321"},
+            "Pulumi.dev.yaml: newcool-infra:supabaseUrl must be a project URL",
+        ),
+        (
+            "prod",
+            {"supabaseServiceKey": None},
+            "Pulumi.prod.yaml: newcool-infra:supabaseServiceKey is required but not set",
+        ),
+        (
+            "prod",
+            {"supabaseServiceKey": "eyJplain"},
+            "Pulumi.prod.yaml: newcool-infra:supabaseServiceKey holds a secret in plain text",
+        ),
+        (
+            "dev",
+            {"awsOidcProviderArn": "arn:aws:iam::1:role/x"},
+            "Pulumi.dev.yaml: newcool-infra:awsOidcProviderArn must be",
+        ),
+    ],
+)
+def test_bad_hosting_config_is_refused(stack: str, overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        run_program(stack, overrides)
