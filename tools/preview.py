@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.tree import Tree
 
 from components.config import ConfigError
@@ -52,7 +53,7 @@ def _flags(registration: Registration) -> str:
         flags.append("retainOnDelete")
     if registration.import_id:
         flags.append(f"import={registration.import_id}")
-    return f" [yellow]({', '.join(flags)})[/]" if flags else ""
+    return f" [yellow]({escape(', '.join(flags))})[/]" if flags else ""
 
 
 def render_plan(plan: Plan, console: Console) -> None:
@@ -77,14 +78,14 @@ def render_plan(plan: Plan, console: Console) -> None:
         for key, value in sorted(masked(registration.inputs).items()):
             if key.startswith("__") or value in (None, [], {}):
                 continue
-            node.add(f"[dim]{key}:[/] {_short(value)}", highlight=False)
+            node.add(f"[dim]{key}:[/] {escape(_short(value))}", highlight=False)
     console.print(tree)
     creates = sum(1 for r in plan if r.custom and not r.import_id)
     imports = sum(1 for r in plan if r.custom and r.import_id)
     console.print(f"\nResources: [green]{creates} to create[/], [yellow]{imports} to import[/]")
     console.print("\nOutputs:")
     for name, value in sorted(masked(plan.outputs).items()):
-        console.print(f"  {name}: {_short(value)}", highlight=False)
+        console.print(f"  {name}: {escape(_short(value))}", highlight=False)
 
 
 def report(plan: Plan) -> dict[str, Any]:
