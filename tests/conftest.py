@@ -1,8 +1,12 @@
-"""Shared fixtures: the stacks' programs run once per session on Pulumi's mock runtime."""
+"""Shared fixtures: the stacks' programs on Pulumi's mock runtime, and a real PostgreSQL 15
+cluster (started only when a test asks for a database) with databases made from a migrated
+template."""
 
 from __future__ import annotations
 
+import itertools
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tools.mock_engine import Plan, run_program  # noqa: E402
+from tools.pg_cluster import TEMPLATE_DB, PostgresCluster, running_cluster  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +32,30 @@ def dev_plan() -> Plan:
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def plan(request: pytest.FixtureRequest, dev_plan: Plan, prod_plan: Plan) -> Plan:
     return dev_plan if request.param == "dev" else prod_plan
+
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[PostgresCluster]:
+    with running_cluster() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def migrated_template(cluster: PostgresCluster) -> str:
+    """Compat fixture plus every migration, applied once by the runner; copied per test module."""
+    cluster.supabase_database(TEMPLATE_DB)
+    return TEMPLATE_DB
+
+
+@pytest.fixture
+def unmigrated_db(cluster: PostgresCluster) -> str:
+    """A Supabase-like database with no migration applied yet."""
+    return cluster.supabase_database(f"unmigrated_{next(_names)}", migrate=False)
+
+
+@pytest.fixture(scope="module")
+def app_db(cluster: PostgresCluster, migrated_template: str) -> str:
+    return cluster.create_database(f"app_{next(_names)}", template=migrated_template)

@@ -1,0 +1,125 @@
+"""A throwaway PostgreSQL 15 cluster for the SQL tests, the RLS benchmark and the access matrix.
+
+PostgreSQL refuses to run as root, and these machines run as root: the server then runs as the
+``postgres`` system user (``runuser -u postgres --``), and as the current user otherwise.
+pytest-postgresql's executor starts the server as the current user, so it cannot be used here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from components.migrations import Runner
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+COMPAT_SQL = Path(__file__).resolve().parent.parent / "tests" / "sql" / "supabase_compat.sql"
+TEMPLATE_DB = "newcool_template"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresCluster:
+    def __init__(self, settings: dict[str, str] | None = None):
+        if not (PG_BIN / "initdb").exists():
+            raise RuntimeError(f"PostgreSQL 15 server binaries not found in {PG_BIN} (apt-get install postgresql-15)")
+        self.as_root = os.geteuid() == 0
+        self.directory = Path(tempfile.mkdtemp(prefix="newcool-pg-"))
+        self.data = self.directory / "data"
+        self.port = _free_port()
+        self.settings = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self.port),
+            "unix_socket_directories": str(self.directory),
+            # Throwaway data: durability costs time and buys nothing.
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "60",
+            **(settings or {}),
+        }
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        result = subprocess.run([*prefix, *command], capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode != 0:
+            raise RuntimeError(f"{Path(command[0]).name} failed: {result.stderr.strip() or result.stdout.strip()}")
+
+    def start(self) -> None:
+        if self.as_root:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
+        options = " ".join(f"-c {key}={value}" for key, value in self.settings.items())
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
+    def stop(self) -> None:
+        try:
+            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}?sslmode=disable"
+
+    def admin(self, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(self.url(dbname), autocommit=True)
+
+    def create_database(self, name: str, template: str = "template0") -> str:
+        with self.admin() as connection:
+            connection.execute(f'create database "{name}" template "{template}"'.encode())
+        return self.url(name)
+
+    def supabase_database(self, name: str, migrate: bool = True) -> str:
+        """A database with the Supabase compatibility fixture (and the migrations, by default)."""
+        url = self.create_database(name)
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(COMPAT_SQL.read_bytes())
+        if migrate:
+            Runner(url).migrate()
+        return url
+
+
+@contextmanager
+def running_cluster(settings: dict[str, str] | None = None) -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster(settings)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
