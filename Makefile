@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup test lint typecheck unit preview clean
+.PHONY: setup test lint typecheck squawk unit preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -19,13 +19,33 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Each file runs in one transaction (the runner's and `supabase db push`'s); exceptions are
+# justified in the files themselves (squawk-ignore comments).
+squawk: setup
+	$(BIN)/squawk --assume-in-transaction --pg-version 15.0 migrations/*.sql
+
 unit: setup
 	$(BIN)/python -m pytest
 
-test: lint typecheck unit
+test: lint typecheck squawk unit
 
 preview: setup
 	$(BIN)/python -m tools.preview --stack $(STACK) $(if $(JSON),--json $(JSON))
+
+# DATABASE_URL=postgresql://... make migrate  (read from the environment, never echoed)
+migrate: setup
+	$(BIN)/python -m components.migrations migrate
+
+migrate-status: setup
+	$(BIN)/python -m components.migrations status
+
+# Marks files applied by hand as applied, after checking their objects exist (UP_TO=004 limits it).
+migrate-baseline: setup
+	$(BIN)/python -m components.migrations baseline $(if $(UP_TO),--up-to $(UP_TO))
+
+# 100k users, 1M user_modules, 1M sessions on a throwaway cluster: RLS vs service_role.
+bench-rls: setup
+	$(BIN)/python -m tools.bench_rls
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

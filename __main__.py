@@ -4,6 +4,7 @@ import pulumi
 
 from components.cache import CACHE_KEYS, CacheArgs, RedisCache
 from components.config import load_stack_config
+from components.database import DatabaseArgs, SupabaseSchema
 from components.hosting import HostingArgs, VercelHosting
 from components.storage import MediaStorage, StorageArgs
 
@@ -13,6 +14,7 @@ storage = MediaStorage(
     "media",
     StorageArgs(config=config.storage, environment=config.environment, protect_data=config.is_prod, tags=config.tags),
 )
+schema = SupabaseSchema("supabase", DatabaseArgs(database_url=config.supabase.database_url))
 redis = RedisCache("redis", CacheArgs(config=config.cache, environment=config.environment))
 hosting = VercelHosting(
     "app",
@@ -38,3 +40,4 @@ pulumi.export(
     "cacheKeys",
     [{"pattern": k.pattern, "ttlSeconds": k.ttl_seconds, "database": k.database} for k in CACHE_KEYS],
 )
+pulumi.export("supabaseMigrations", schema.migrations.last_applied)

@@ -66,6 +66,7 @@ _GIT_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SUPABASE_URL = re.compile(r"^https://[a-z0-9]{20}\.supabase\.co$")
 _IAM_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::[0-9]{12}:oidc-provider/oidc\.vercel\.com/[a-z0-9-]+$")
 _UPLOAD_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*/$")
+_POSTGRES_URL = re.compile(r"^postgres(ql)?://\S+$")
 
 
 class ConfigError(pulumi.RunError):
@@ -121,6 +122,8 @@ class SupabaseConfig:
     # Public by design (shipped in the browser bundle, RLS is the barrier) but kept out of git.
     anon_key: pulumi.Output[str]
     service_key: pulumi.Output[str]
+    # The Postgres connection string the migrations run with (Supabase: Settings > Database).
+    database_url: pulumi.Output[str]
 
 
 @dataclass(frozen=True)
@@ -173,10 +176,11 @@ KNOWN_KEYS: frozenset[str] = frozenset(
         "supabaseUrl",
         "supabaseAnonKey",
         "supabaseServiceKey",
+        "databaseUrl",
     }
 )
 # Set per stack with `pulumi config set --secret` (or ESC); never in the committed stack files.
-SECRET_KEYS: frozenset[str] = frozenset({"supabaseAnonKey", "supabaseServiceKey"})
+SECRET_KEYS: frozenset[str] = frozenset({"supabaseAnonKey", "supabaseServiceKey", "databaseUrl"})
 
 
 class _Reader:
@@ -257,11 +261,14 @@ class _Reader:
                     raise self.fail(f"{key}.{sub}", "is required but not set")
         return value
 
-    def secret(self, key: str) -> pulumi.Output[str]:
+    def secret(self, key: str, shape: re.Pattern[str] | None = None, what: str = "") -> pulumi.Output[str]:
         if key not in self.raw:
             raise self.fail(key, f"is required but not set; set it with `pulumi config set --secret {key} ...`")
         if key not in self.secret_keys:
             raise self.fail(key, f"holds a secret in plain text; set it with `pulumi config set --secret {key} ...`")
+        if shape is not None and not shape.match(self.raw[key]):
+            # The value itself is never echoed.
+            raise self.fail(key, f"must be {what}")
         return pulumi.Output.secret(self.raw[key])
 
 
@@ -399,6 +406,7 @@ def _supabase(reader: _Reader) -> SupabaseConfig:
         url=url,
         anon_key=reader.secret("supabaseAnonKey"),
         service_key=reader.secret("supabaseServiceKey"),
+        database_url=reader.secret("databaseUrl", _POSTGRES_URL, "a postgresql:// connection string"),
     )
 
 

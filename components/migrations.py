@@ -158,7 +158,7 @@ class Runner:
                 application_name="newcool-migrations",
             )
         except (psycopg.OperationalError, psycopg.ProgrammingError) as error:
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            reason = " ".join(str(error).split()) or type(error).__name__
             raise MigrationError(f"cannot connect to {redact(self._database_url)}: {reason}") from None
         with connection:
             connection.execute("select pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))

@@ -7,6 +7,7 @@ unchanged with the stack's real config file. The tests and the offline preview s
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import runpy
@@ -30,6 +31,8 @@ PROJECT = "newcool-infra"
 MOCK_ACCOUNT_ID = "123456789012"
 # Placeholder for a secret the stack file does not hold (set per stack with --secret or ESC).
 SECRET_PLACEHOLDER = "offline-placeholder-secret"  # noqa: S105 (not a credential)
+# Offline placeholders must still pass the config's shape checks.
+SECRET_PLACEHOLDERS = {"databaseUrl": "postgresql://offline-placeholder@db.invalid:5432/postgres"}
 CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
 
 
@@ -258,7 +261,7 @@ def offline_config(
     for key in SECRET_KEYS:
         full = f"{PROJECT}:{key}"
         if full not in config:
-            config[full] = SECRET_PLACEHOLDER
+            config[full] = SECRET_PLACEHOLDERS.get(key, SECRET_PLACEHOLDER)
             secret_keys.add(full)
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{PROJECT}:{key}"
@@ -296,4 +299,7 @@ def run_program(stack: str, overrides: Mapping[str, Any] | None = None, root: Pa
     root_stack = pulumi.runtime.settings.get_root_resource()
     exported: dict[str, Any] = getattr(root_stack, "outputs", {})
     outputs = {name: _resolve_output(value) for name, value in exported.items()}
+    # The mock monitor makes event loops on worker threads; collect them now, while they can
+    # still close cleanly, rather than at interpreter exit (where they print a traceback).
+    gc.collect()
     return Plan(stack=stack, registrations=monitor.registrations, outputs=outputs)

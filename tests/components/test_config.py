@@ -135,8 +135,9 @@ def test_numbers_and_defaults_are_typed() -> None:
             "supabaseUrl": "https://abcdefghijklmnopqrst.supabase.co",
             "supabaseAnonKey": "anon",
             "supabaseServiceKey": "service",
+            "databaseUrl": "postgresql://postgres@db.example.com/postgres",
         },
-        secret_keys=frozenset({"supabaseAnonKey", "supabaseServiceKey"}),
+        secret_keys=frozenset({"supabaseAnonKey", "supabaseServiceKey", "databaseUrl"}),
     )
     assert config.storage.noncurrent_version_days == 14
     assert config.storage.log_retention_days == 90

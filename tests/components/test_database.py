@@ -1,0 +1,87 @@
+"""The Supabase schema resource: what a preview shows, and what create/update/delete do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import dill
+import psycopg
+import pytest
+
+from components.config import ConfigError
+from components.database import SchemaMigrationsProvider
+from components.migrations import MIGRATIONS_DIR, discover
+from tools.mock_engine import Plan, Secret, run_program
+from tools.pg_cluster import PostgresCluster
+
+DYNAMIC = "pulumi-python:dynamic:Resource"
+
+
+def test_the_resource_lists_each_migration_with_its_checksum_and_hides_the_url(plan: Plan) -> None:
+    resource = plan.named(DYNAMIC, "migrations")
+    component = plan.named("newcool:database:SupabaseSchema", "supabase")
+    assert resource.parent == component.urn
+    assert resource.props["migrations"] == [m.as_input() for m in discover()]
+    assert [m["version"] for m in resource.props["migrations"]] == ["001", "002", "003", "004"]
+    assert isinstance(resource.inputs["database_url"], Secret)
+    assert "__provider" in resource.props, "the pickled provider travels with the resource"
+
+
+def test_a_new_migration_file_changes_the_resource_inputs(tmp_path: Path) -> None:
+    before = [m.as_input() for m in discover()]
+    directory = tmp_path / "migrations"
+    directory.mkdir()
+    for path in MIGRATIONS_DIR.iterdir():
+        (directory / path.name).write_text(path.read_text())
+    (directory / "005_genres.sql").write_text("create table public.genres (id bigint primary key);\n")
+    after = [m.as_input() for m in discover(directory)]
+    provider = SchemaMigrationsProvider()
+    diff = provider.diff(
+        "supabase-schema", {"database_url": "u", "migrations": before}, {"database_url": "u", "migrations": after}
+    )
+    assert diff.changes is True
+    assert diff.replaces == []
+    same = provider.diff(
+        "supabase-schema", {"database_url": "u", "migrations": before}, {"database_url": "u", "migrations": before}
+    )
+    assert same.changes is False
+
+
+def test_the_provider_pickles_without_a_connection() -> None:
+    restored = dill.loads(dill.dumps(SchemaMigrationsProvider(), recurse=True))
+    assert isinstance(restored, SchemaMigrationsProvider)
+    assert vars(restored) == {}
+
+
+@pytest.mark.sql
+def test_create_applies_update_applies_new_files_and_delete_keeps_the_schema(
+    unmigrated_db: str, tmp_path: Path
+) -> None:
+    provider = SchemaMigrationsProvider()
+    props = {"database_url": unmigrated_db, "migrations": [m.as_input() for m in discover()]}
+    created = provider.create(props)
+    assert created.outs is not None and created.outs["last_applied"] == ["001", "002", "003", "004"]
+    updated = provider.update("supabase-schema", created.outs, props)
+    assert updated.outs is not None and updated.outs["last_applied"] == []
+    provider.delete("supabase-schema", updated.outs)
+    with psycopg.connect(unmigrated_db) as connection:
+        row = connection.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
+        tables = connection.execute("select to_regclass('public.profiles') is not null").fetchone()
+    assert row == (4,) and tables == (True,)
+
+
+@pytest.mark.sql
+def test_a_failing_apply_reports_the_runner_error(cluster: PostgresCluster) -> None:
+    provider = SchemaMigrationsProvider()
+    url = f"postgresql://postgres@127.0.0.1:{cluster.port}/no_such_db?sslmode=disable"
+    with pytest.raises(
+        RuntimeError, match=re.escape(f"migrations: cannot connect to postgres@127.0.0.1:{cluster.port}/no_such_db")
+    ):
+        provider.create({"database_url": url, "migrations": []})
+
+
+def test_database_url_must_be_a_postgres_url_and_is_never_echoed() -> None:
+    with pytest.raises(ConfigError) as error:
+        run_program("dev", {"databaseUrl": Secret("mysql://root:s3cret@db/x")})
+    assert str(error.value) == "Pulumi.dev.yaml: newcool-infra:databaseUrl must be a postgresql:// connection string"
