@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup test lint typecheck squawk unit preview migrate migrate-status migrate-baseline bench-rls clean
+.PHONY: setup test lint typecheck squawk unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -29,8 +29,18 @@ unit: setup
 
 test: lint typecheck squawk unit
 
+# The stack's plan on Pulumi's mock runtime, judged by the policy pack over gRPC; JSON=report.json
+# also writes a machine-readable report. Exits 1 on a mandatory policy violation.
 preview: setup
 	$(BIN)/python -m tools.preview --stack $(STACK) $(if $(JSON),--json $(JSON))
+
+# Regenerates docs/policies.md, docs/access-matrix.md and policies/config.*.json (tests fail when stale).
+docs: setup
+	$(BIN)/python -m tools.docs
+
+# Whole-process time of `make preview` per stack, median of 5.
+bench-preview: setup
+	$(BIN)/python -m tools.bench_preview
 
 # DATABASE_URL=postgresql://... make migrate  (read from the environment, never echoed)
 migrate: setup

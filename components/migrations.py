@@ -90,8 +90,8 @@ class Migration:
         return tuple(Statement(sql=self.sql[part], line=self.sql[: part.start].count("\n") + 1) for part in slices)
 
     def as_input(self) -> dict[str, str]:
-        """What the Pulumi resource records for this file (no SQL, so previews stay short)."""
-        return {"version": self.version, "name": self.name, "checksum": self.checksum}
+        """What the Pulumi resource records for this file; the SQL is there for the policy pack."""
+        return {"version": self.version, "name": self.name, "checksum": self.checksum, "sql": self.sql}
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:

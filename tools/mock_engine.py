@@ -13,7 +13,7 @@ import json
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,17 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
+def to_wire(value: Any) -> Any:
+    """Plain data as the engine sends it: each ``Secret`` in Pulumi's secret envelope."""
+    if isinstance(value, Secret):
+        return {rpc._special_sig_key: rpc._special_secret_sig, "value": to_wire(value.value)}
+    if isinstance(value, dict):
+        return {key: to_wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_wire(item) for item in value]
+    return value
+
+
 def reveal(value: Any) -> Any:
     """The plain value with every ``Secret`` opened (for assertions on content)."""
     if isinstance(value, Secret):
@@ -82,9 +93,10 @@ class Registration:
     retain_on_delete: bool
     import_id: str
     dependencies: list[str]
+    # input property -> URNs it was computed from (what lets a policy follow a reference)
+    property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
     outputs: dict[str, Any]
-    raw_inputs: Any = field(repr=False, default=None)
 
     @property
     def props(self) -> dict[str, Any]:
@@ -214,9 +226,9 @@ class RecordingMonitor(MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId,
                 dependencies=list(request.dependencies),
+                property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
                 inputs=_unwrap(raw),
-                outputs=dict(state),
-                raw_inputs=request.object,
+                outputs=_unwrap(dict(state)),
             )
         )
         return response

@@ -1,8 +1,10 @@
-"""`make preview STACK=dev|prod`: the stack's plan, computed offline on Pulumi's mock runtime.
+"""`make preview STACK=dev|prod`: the stack's plan, computed offline and checked by the policy pack.
 
 No Pulumi CLI, no credentials and no network are used: the program runs with the stack's real
-config file against stand-in providers, and every resource it would create is printed with its
-inputs (secrets masked) and the options that protect it.
+config file on Pulumi's mock runtime, against stand-in providers; every resource it would
+create is printed with its inputs (secrets masked) and the options that protect it; then the
+policy pack judges the plan over gRPC exactly as the engine calls it. Exit codes: 0 clean (or
+advisory findings only), 1 a mandatory violation, 2 bad stack config.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from rich.tree import Tree
 
 from components.config import ConfigError
 from tools.mock_engine import Plan, Registration, Secret, run_program
+from tools.policy_check import SEVERITY_ORDER, Verdict, analyze
 
 MASK = "[secret]"
 MAX_VALUE_WIDTH = 110
@@ -88,10 +92,50 @@ def render_plan(plan: Plan, console: Console) -> None:
         console.print(f"  {name}: {escape(_short(value))}", highlight=False)
 
 
-def report(plan: Plan) -> dict[str, Any]:
-    """The machine-readable form of the plan (secrets masked)."""
+def render_verdict(plan: Plan, verdict: Verdict, console: Console) -> None:
+    names = {r.urn: f"{r.type} {r.name}" for r in plan}
+    console.print(
+        f"\nPolicy pack [bold]{verdict.pack}[/] {verdict.version}: {len(verdict.policies)} policies, "
+        f"{verdict.analyzed} resources analyzed over gRPC, stack config policies/config.{plan.stack}.json"
+    )
+    if not verdict.violations:
+        console.print("[bold green]No policy violations.[/]")
+        return
+    table = Table("severity", "enforcement", "policy", "resource", "message", show_lines=True)
+    ordered = sorted(verdict.violations, key=lambda v: (SEVERITY_ORDER.index(v.severity), v.policy, v.urn))
+    for violation in ordered:
+        colour = "red" if violation.enforcement == "mandatory" else "yellow"
+        table.add_row(
+            violation.severity,
+            f"[{colour}]{violation.enforcement}[/]",
+            violation.policy,
+            escape(names.get(violation.urn, violation.urn or "(stack)")),
+            escape(violation.message.split("\n", 1)[-1]),
+        )
+    console.print(table)
+    mandatory = len(verdict.mandatory)
+    console.print(
+        f"[bold {'red' if mandatory else 'yellow'}]{mandatory} mandatory, "
+        f"{len(verdict.violations) - mandatory} advisory violation(s).[/]"
+    )
+
+
+def report(plan: Plan, verdict: Verdict) -> dict[str, Any]:
+    """The machine-readable form of the plan and its verdict (secrets masked)."""
     return {
         "stack": plan.stack,
+        "policyPack": {"name": verdict.pack, "version": verdict.version, "policies": verdict.policies},
+        "violations": [
+            {
+                "policy": v.policy,
+                "severity": v.severity,
+                "enforcement": v.enforcement,
+                "urn": v.urn,
+                "message": v.message,
+            }
+            for v in verdict.violations
+        ],
+        "passed": not verdict.mandatory,
         "resources": [
             {
                 "type": r.type,
@@ -122,10 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[bold red]config error:[/] {error}")
         return 2
     render_plan(plan, console)
+    verdict = analyze(plan)
+    render_verdict(plan, verdict, console)
     if args.json:
-        args.json.write_text(json.dumps(report(plan), indent=2, sort_keys=True) + "\n")
+        args.json.write_text(json.dumps(report(plan, verdict), indent=2, sort_keys=True) + "\n")
         console.print(f"\nReport written to {args.json}")
-    return 0
+    return 1 if verdict.mandatory else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,28 @@
+"""Every policy of the pack, by service, and the enforcement each stack gets."""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from policies import cloudfront, iam, s3, supabase, upstash, vercel
+from policies.common import STACKS, enforcement_for
+
+POLICIES: list[Policy] = [
+    *s3.POLICIES,
+    *cloudfront.POLICIES,
+    *iam.POLICIES,
+    *vercel.POLICIES,
+    *upstash.POLICIES,
+    *supabase.POLICIES,
+]
+
+
+def stack_config(stack: str) -> dict[str, dict[str, str]]:
+    """The policy pack config for one stack: `--policy-pack-config policies/config.<stack>.json`."""
+    if stack not in STACKS:
+        raise ValueError(f"unknown stack {stack!r}")
+    return {policy.name: {"enforcementLevel": enforcement_for(policy, stack).value} for policy in POLICIES}
+
+
+def enforcement_table() -> dict[str, dict[str, EnforcementLevel]]:
+    return {policy.name: {stack: enforcement_for(policy, stack) for stack in STACKS} for policy in POLICIES}

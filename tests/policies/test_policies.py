@@ -1,0 +1,442 @@
+"""Every policy fires on a plan that breaks it and passes on the real stacks, judged over gRPC.
+
+Each firing case takes a stack's real plan and breaks exactly one thing, the way a careless
+change to the program would; the pack runs as its own process, called as the engine calls it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from policies.common import enforcement_for
+from policies.pack import POLICIES, stack_config
+from tools.mock_engine import Plan, Registration
+from tools.policy_check import Verdict, analyze, analyzer, stack_policy_config
+
+POLICY_NAMES = sorted(policy.name for policy in POLICIES)
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    with analyzer() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, dev_plan: Plan, prod_plan: Plan) -> dict[str, Verdict]:
+    return {"dev": analyze(dev_plan, stub=stub), "prod": analyze(prod_plan, stub=stub)}
+
+
+# --- ways to break a plan ---------------------------------------------------------------------
+
+
+def edited(plan: Plan, resource_type: str, name: str, change: Callable[[dict[str, Any]], None]) -> Plan:
+    """The plan with one resource's inputs and state changed alike."""
+    registrations = []
+    for original in plan:
+        registration = original
+        if original.type == resource_type and original.name == name:
+            registration = copy.deepcopy(original)
+            change(registration.inputs)
+            change(registration.outputs)
+        registrations.append(registration)
+    return Plan(plan.stack, registrations, plan.outputs)
+
+
+def without(plan: Plan, resource_type: str, name: str) -> Plan:
+    kept = [r for r in plan if not (r.type == resource_type and r.name == name)]
+    assert len(kept) == len(plan.registrations) - 1
+    return Plan(plan.stack, kept, plan.outputs)
+
+
+def plus(plan: Plan, resource_type: str, name: str, props: dict[str, Any]) -> Plan:
+    parent = plan.registrations[0].parent
+    added = Registration(
+        type=resource_type,
+        name=name,
+        urn=f"{parent}${resource_type}::{name}",
+        id=f"{name}-id",
+        parent=parent,
+        custom=True,
+        protect=False,
+        retain_on_delete=False,
+        import_id="",
+        dependencies=[],
+        property_dependencies={},
+        inputs=props,
+        outputs=dict(props),
+    )
+    return Plan(plan.stack, [*plan.registrations, added], plan.outputs)
+
+
+def edit_document(key: str, change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Edits a JSON policy document held in property ``key``."""
+
+    def apply(props: dict[str, Any]) -> None:
+        document = json.loads(props[key])
+        change(document)
+        props[key] = json.dumps(document)
+
+    return apply
+
+
+def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """Sets a dotted path (list indexes as numbers) in the properties."""
+
+    def apply(props: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = props
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        if last.isdigit():
+            target[int(last)] = value
+        else:
+            target[last] = value
+
+    return apply
+
+
+def dropping(path: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = props
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target.pop(last)
+
+    return apply
+
+
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+REDIS = "upstash:index/redisDatabase:RedisDatabase"
+DYNAMIC = "pulumi-python:dynamic:Resource"
+
+
+def variable(key: str) -> dict[str, Any]:
+    return {"key": key, "value": "x", "sensitive": False, "targets": ["production"], "projectId": "prj"}
+
+
+def _add_public_read(document: dict[str, Any]) -> None:
+    document["Statement"].append(
+        {
+            "Sid": "PublicRead",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::x/*",
+        }
+    )
+
+
+def _unconditioned_service_grant(document: dict[str, Any]) -> None:
+    document["Statement"][1].pop("Condition")
+
+
+def _drop_tls_deny(document: dict[str, Any]) -> None:
+    document["Statement"] = [s for s in document["Statement"] if s["Effect"] != "Deny"]
+
+
+def _wildcard_action(document: dict[str, Any]) -> None:
+    document["Statement"][0]["Action"] = "s3:*"
+
+
+def _wildcard_resource(document: dict[str, Any]) -> None:
+    document["Statement"][1]["Resource"] = "*"
+
+
+def _unpinned_subject(document: dict[str, Any]) -> None:
+    document["Statement"][0]["Condition"]["StringEquals"].pop("oidc.vercel.com/newcool:sub")
+
+
+def _no_audience(document: dict[str, Any]) -> None:
+    document["Statement"][0]["Condition"]["StringEquals"].pop("oidc.vercel.com/newcool:aud")
+
+
+def _team_wide_subject(document: dict[str, Any]) -> None:
+    document["Statement"][0]["Condition"]["StringEquals"]["oidc.vercel.com/newcool:sub"] = "owner:newcool:*"
+
+
+def _add_migration(sql: str) -> Callable[[dict[str, Any]], None]:
+    def apply(props: dict[str, Any]) -> None:
+        props["migrations"] = [
+            *props["migrations"],
+            {"version": "005", "name": "later", "checksum": "x", "sql": sql},
+        ]
+
+    return apply
+
+
+def _lifecycle_without_abort(props: dict[str, Any]) -> None:
+    props["rules"] = [r for r in props["rules"] if "abortIncompleteMultipartUpload" not in r]
+
+
+# (policy, how to break the prod plan, what the message says)
+FIRING: list[tuple[str, Callable[[Plan], Plan], str]] = [
+    (
+        "s3-public-access-block-complete",
+        lambda p: edited(p, PAB, "cdn-public-access-block", setter("blockPublicPolicy", False)),
+        "blockPublicPolicy must be true",
+    ),
+    (
+        "s3-ownership-enforced",
+        lambda p: edited(p, OWNERSHIP, "uploads-ownership", setter("rule.objectOwnership", "ObjectWriter")),
+        "'ObjectWriter'",
+    ),
+    (
+        "s3-ownership-enforced",
+        lambda p: plus(
+            p,
+            "aws:s3/bucketAclV2:BucketAclV2",
+            "uploads-acl",
+            {"bucket": "newcool-uploads", "acl": "public-read", "region": "us-east-2"},
+        ),
+        "bucket ACLs are not used",
+    ),
+    (
+        "s3-default-encryption",
+        lambda p: edited(p, ENCRYPTION, "logs-encryption", setter("rules", [])),
+        "default encryption must be one of",
+    ),
+    (
+        "s3-tls-only",
+        lambda p: edited(p, BUCKET_POLICY, "uploads-policy", edit_document("policy", _drop_tls_deny)),
+        "aws:SecureTransport is false",
+    ),
+    (
+        "s3-no-public-grant",
+        lambda p: edited(p, BUCKET_POLICY, "assets-policy", edit_document("policy", _add_public_read)),
+        "statement PublicRead allows everyone",
+    ),
+    (
+        "s3-no-public-grant",
+        lambda p: edited(p, BUCKET_POLICY, "cdn-policy", edit_document("policy", _unconditioned_service_grant)),
+        "grants cloudfront.amazonaws.com without an aws:SourceArn condition",
+    ),
+    (
+        "s3-approved-region",
+        lambda p: edited(p, "aws:s3/bucket:Bucket", "uploads", setter("region", "us-west-2")),
+        "region is 'us-west-2'",
+    ),
+    (
+        "s3-bucket-baseline-complete",
+        lambda p: without(p, ENCRYPTION, "logs-encryption"),
+        "bucket has no encryption resource",
+    ),
+    (
+        "s3-data-buckets-versioned",
+        lambda p: edited(p, VERSIONING, "cdn-versioning", setter("versioningConfiguration.status", "Suspended")),
+        "data bucket (cdn) is not versioned",
+    ),
+    (
+        "s3-abort-incomplete-uploads",
+        lambda p: edited(p, LIFECYCLE, "uploads-lifecycle", _lifecycle_without_abort),
+        "data bucket (uploads) never aborts",
+    ),
+    (
+        "cloudfront-viewers-https",
+        lambda p: edited(
+            p, DISTRIBUTION, "cdn-distribution", setter("defaultCacheBehavior.viewerProtocolPolicy", "allow-all")
+        ),
+        "allows viewers 'allow-all'",
+    ),
+    (
+        "cloudfront-s3-origin-oac",
+        lambda p: edited(p, DISTRIBUTION, "assets-distribution", dropping("origins.0.originAccessControlId")),
+        "has no Origin Access Control",
+    ),
+    (
+        "cloudfront-no-origin-access-identity",
+        lambda p: plus(p, "aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "legacy-oai", {"comment": "old"}),
+        "origin access identities are legacy",
+    ),
+    (
+        "cloudfront-no-origin-access-identity",
+        lambda p: edited(
+            p,
+            DISTRIBUTION,
+            "cdn-distribution",
+            setter("origins.0.s3OriginConfig", {"originAccessIdentity": "origin-access-identity/cloudfront/E1"}),
+        ),
+        "uses an origin access identity",
+    ),
+    (
+        "cloudfront-modern-tls",
+        lambda p: edited(
+            p, DISTRIBUTION, "cdn-distribution", setter("viewerCertificate.minimumProtocolVersion", "TLSv1")
+        ),
+        "minimum viewer TLS is 'TLSv1'",
+    ),
+    (
+        "cloudfront-modern-tls",
+        lambda p: edited(p, DISTRIBUTION, "assets-distribution", setter("viewerCertificate.sslSupportMethod", "vip")),
+        "must be sni-only",
+    ),
+    (
+        "cloudfront-access-logging",
+        lambda p: without(p, "aws:cloudwatch/logDeliverySource:LogDeliverySource", "cdn-cloudfront-log-source"),
+        "distribution has no access logging",
+    ),
+    (
+        "iam-no-wildcards",
+        lambda p: edited(p, "aws:iam/policy:Policy", "app-s3-access", edit_document("policy", _wildcard_action)),
+        "wildcard action 's3:*'",
+    ),
+    (
+        "iam-no-wildcards",
+        lambda p: edited(p, "aws:iam/policy:Policy", "app-s3-access", edit_document("policy", _wildcard_resource)),
+        "applies to every resource ('*')",
+    ),
+    (
+        "iam-oidc-trust-restricted",
+        lambda p: edited(p, "aws:iam/role:Role", "app-role", edit_document("assumeRolePolicy", _unpinned_subject)),
+        "no condition on the token subject",
+    ),
+    (
+        "iam-oidc-trust-restricted",
+        lambda p: edited(p, "aws:iam/role:Role", "app-role", edit_document("assumeRolePolicy", _no_audience)),
+        "no StringEquals condition on the token audience",
+    ),
+    (
+        "iam-oidc-trust-restricted",
+        lambda p: edited(p, "aws:iam/role:Role", "app-role", edit_document("assumeRolePolicy", _team_wide_subject)),
+        "does not pin one project",
+    ),
+    (
+        "vercel-secrets-sensitive",
+        lambda p: edited(p, ENV_VAR, "supabase-service-key", setter("sensitive", False)),
+        "SUPABASE_SERVICE_KEY: holds a credential",
+    ),
+    (
+        "vercel-secrets-sensitive",
+        lambda p: edited(p, ENV_VAR, "node-env", dropping("sensitive")),
+        "NODE_ENV: sensitive must be set explicitly",
+    ),
+    (
+        "vercel-nothing-secret-public",
+        lambda p: plus(p, ENV_VAR, "leak", variable("NEXT_PUBLIC_SUPABASE_SERVICE_KEY")),
+        "NEXT_PUBLIC_SUPABASE_SERVICE_KEY: NEXT_PUBLIC_ values are inlined",
+    ),
+    (
+        "vercel-reserved-names",
+        lambda p: plus(p, ENV_VAR, "lambda", variable("AWS_LAMBDA_FUNCTION_NAME")),
+        "AWS_LAMBDA_FUNCTION_NAME: is reserved",
+    ),
+    ("vercel-reserved-names", lambda p: plus(p, ENV_VAR, "tz", variable("TZ")), "TZ: is reserved"),
+    (
+        "vercel-required-variables",
+        lambda p: without(p, ENV_VAR, "s3-bucket-cdn"),
+        "S3_BUCKET_CDN is not set for production",
+    ),
+    ("vercel-required-variables", lambda p: without(p, ENV_VAR, "aws-role-arn"), "the app has no AWS credentials"),
+    ("upstash-cache-eviction", lambda p: edited(p, REDIS, "cache", setter("eviction", False)), "a cache must evict"),
+    (
+        "upstash-global-region",
+        lambda p: edited(p, REDIS, "ratelimit", setter("region", "us-east-1")),
+        "region must be 'global'",
+    ),
+    (
+        "supabase-rls-on-every-table",
+        lambda p: edited(
+            p, DYNAMIC, "migrations", _add_migration("create table public.genres (id bigint primary key);")
+        ),
+        "005_later.sql: creates public.genres without enabling row level security",
+    ),
+    (
+        "supabase-definer-search-path",
+        lambda p: edited(
+            p,
+            DYNAMIC,
+            "migrations",
+            _add_migration(
+                "create function public.grant_all() returns void language sql security definer as $$ select 1 $$;"
+            ),
+        ),
+        "security definer function public.grant_all does not fix its search_path",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "breaks", "message"), FIRING, ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(FIRING)]
+)
+def test_policy_fires_on_a_plan_that_breaks_it(
+    stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan, policy: str, breaks: Callable[[Plan], Plan], message: str
+) -> None:
+    verdict = analyze(breaks(prod_plan), stub=stub)
+    fired = [v for v in verdict.violations if v.policy == policy]
+    assert fired, f"{policy} did not fire; got {[v.policy for v in verdict.violations]}"
+    assert any(message in v.message for v in fired), [v.message for v in fired]
+    assert all(v.enforcement == "mandatory" for v in fired) or policy == "s3-abort-incomplete-uploads"
+    # Exactly the broken rule fires: every other policy still passes.
+    assert {v.policy for v in verdict.violations} == {policy}
+
+
+def test_every_policy_has_a_firing_case() -> None:
+    assert sorted({policy for policy, _, _ in FIRING}) == POLICY_NAMES
+
+
+@pytest.mark.parametrize("policy", POLICY_NAMES)
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_policy_passes_on_the_real_stack(verdicts: dict[str, Verdict], stack: str, policy: str) -> None:
+    assert policy in verdicts[stack].policies
+    assert [v.message for v in verdicts[stack].violations if v.policy == policy] == []
+
+
+def test_both_stacks_analyze_every_resource(verdicts: dict[str, Verdict], dev_plan: Plan, prod_plan: Plan) -> None:
+    assert verdicts["dev"].analyzed == len(dev_plan.registrations) > 50
+    assert verdicts["prod"].analyzed == len(prod_plan.registrations) > 50
+    assert verdicts["prod"].pack == "newcool-guardrails"
+
+
+def test_dev_reports_medium_rules_as_advisory_and_prod_blocks_them(
+    stub: analyzer_pb2_grpc.AnalyzerStub, dev_plan: Plan, prod_plan: Plan
+) -> None:
+    def break_versioning(plan: Plan) -> Plan:
+        return edited(plan, VERSIONING, "cdn-versioning", setter("versioningConfiguration.status", "Suspended"))
+
+    dev = analyze(break_versioning(dev_plan), stub=stub)
+    prod = analyze(break_versioning(prod_plan), stub=stub)
+    assert [v.enforcement for v in dev.violations] == ["advisory"]
+    assert [v.enforcement for v in prod.violations] == ["mandatory"]
+
+
+def test_a_recommendation_never_blocks(stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan) -> None:
+    broken = edited(prod_plan, LIFECYCLE, "uploads-lifecycle", _lifecycle_without_abort)
+    verdict = analyze(broken, stub=stub)
+    assert [(v.policy, v.enforcement) for v in verdict.violations] == [("s3-abort-incomplete-uploads", "advisory")]
+    assert verdict.mandatory == []
+
+
+def test_policy_config_can_allow_another_public_variable(stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan) -> None:
+    renamed = edited(prod_plan, ENV_VAR, "s3-bucket-cdn", setter("key", "NEXT_PUBLIC_CDN_BUCKET"))
+    config: dict[str, Any] = dict(stack_config("prod"))
+    assert any(v.policy == "vercel-nothing-secret-public" for v in analyze(renamed, config, stub=stub).violations)
+    config["vercel-nothing-secret-public"] = {
+        "enforcementLevel": "mandatory",
+        "allowedPublic": ["NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY", "NEXT_PUBLIC_CDN_BUCKET"],
+    }
+    assert not any(v.policy == "vercel-nothing-secret-public" for v in analyze(renamed, config, stub=stub).violations)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_committed_policy_config_matches_the_pack(stack: str) -> None:
+    assert stack_policy_config(stack) == stack_config(stack), "run `make docs` to regenerate policies/config.*.json"
+
+
+def test_every_policy_is_described_for_auditors() -> None:
+    for policy in POLICIES:
+        assert policy.description and policy.remediation_steps and policy.severity, policy.name
+        assert enforcement_for(policy, "prod").value in ("mandatory", "advisory")

@@ -1,0 +1,191 @@
+"""Runs the policy pack over a plan exactly as the Pulumi engine does: over gRPC.
+
+The pack's own ``policies/__main__.py`` is started as a process; it prints its port; then the
+engine's calls are made through ``AnalyzerStub``: GetAnalyzerInfo, Configure (the stack's
+``policies/config.<stack>.json``), ConfigureStack, Analyze for each resource (its inputs) and
+AnalyzeStack (every resource's state, parents and property dependencies).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import yaml
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from tools.mock_engine import PROJECT, ROOT, Plan, Registration, to_wire
+
+POLICIES_DIR = ROOT / "policies"
+SEVERITIES = {
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "unspecified",
+}
+ENFORCEMENT = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.REMEDIATE: "remediate",
+    analyzer_pb2.DISABLED: "disabled",
+}
+ENFORCEMENT_VALUES = {name: value for value, name in ENFORCEMENT.items()}
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "unspecified")
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    severity: str
+    enforcement: str
+    message: str
+    urn: str
+
+
+@dataclass
+class Verdict:
+    pack: str
+    version: str
+    policies: list[str]
+    analyzed: int
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement == "mandatory"]
+
+
+def stack_policy_config(stack: str) -> dict[str, Any]:
+    path = POLICIES_DIR / f"config.{stack}.json"
+    config: dict[str, Any] = json.loads(path.read_text())
+    return config
+
+
+@contextmanager
+def analyzer(policies_dir: Path = POLICIES_DIR) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The policy pack running as its own process, as the engine starts it."""
+    process = subprocess.Popen(  # noqa: S603 (our own pack, run by our own interpreter)
+        [sys.executable, str(policies_dir / "__main__.py")],
+        cwd=policies_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first_line = process.stdout.readline().strip()
+        if not first_line.isdigit():
+            error = process.stderr.read() if process.stderr else ""
+            raise RuntimeError(f"policy pack did not start: {first_line} {error}".strip())
+        channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+        grpc.channel_ready_future(channel).result(timeout=30)
+        try:
+            yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        finally:
+            channel.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    return json_format.ParseDict(to_wire(dict(values)), struct_pb2.Struct())
+
+
+def _policy_config(config: Mapping[str, Any]) -> dict[str, analyzer_pb2.PolicyConfig]:
+    """The CLI's policy-pack config file format, as the engine sends it."""
+    converted: dict[str, analyzer_pb2.PolicyConfig] = {}
+    for name, value in config.items():
+        settings = {"enforcementLevel": value} if isinstance(value, str) else dict(value)
+        level = settings.pop("enforcementLevel", None)
+        converted[name] = analyzer_pb2.PolicyConfig(
+            enforcementLevel=ENFORCEMENT_VALUES[level] if level else analyzer_pb2.MANDATORY,
+            properties=_struct(settings),
+        )
+    return converted
+
+
+def _options(registration: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(protect=registration.protect, parent=registration.parent)
+
+
+def _violations(diagnostics: Any) -> list[Violation]:
+    return [
+        Violation(
+            policy=d.policyName,
+            severity=SEVERITIES.get(d.severity, "unspecified"),
+            enforcement=ENFORCEMENT.get(d.enforcementLevel, "advisory"),
+            message=d.message,
+            urn=d.urn,
+        )
+        for d in diagnostics
+    ]
+
+
+def analyze(
+    plan: Plan, policy_config: Mapping[str, Any] | None = None, stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+) -> Verdict:
+    """The pack's verdict on a plan; starts the pack unless a running one's ``stub`` is given."""
+    if stub is None:
+        with analyzer() as started:
+            return analyze(plan, policy_config, started)
+    config = stack_policy_config(plan.stack) if policy_config is None else policy_config
+    resources = [r for r in plan if r.type != "pulumi:pulumi:Stack"]
+    info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=_policy_config(config)))
+    stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(stack=plan.stack, project=PROJECT, dry_run=True))
+    # The Python SDK always answers 0.0.1; the CLI takes the version from PulumiPolicy.yaml, as here.
+    version = str(yaml.safe_load((POLICIES_DIR / "PulumiPolicy.yaml").read_text()).get("version", info.version))
+    verdict = Verdict(
+        pack=info.name, version=version, policies=[p.name for p in info.policies], analyzed=len(resources)
+    )
+    for registration in resources:
+        # Resource analysis sees the inputs the program declared, as in a preview.
+        response = stub.Analyze(
+            analyzer_pb2.AnalyzeRequest(
+                type=registration.type,
+                properties=_struct(registration.inputs),
+                urn=registration.urn,
+                name=registration.name,
+                options=_options(registration),
+            )
+        )
+        verdict.violations += [
+            v if v.urn else Violation(v.policy, v.severity, v.enforcement, v.message, registration.urn)
+            for v in _violations(response.diagnostics)
+        ]
+    # Stack analysis sees every resource's state, with parents and property dependencies.
+    stack = stub.AnalyzeStack(
+        analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(
+                    type=r.type,
+                    properties=_struct(r.outputs),
+                    urn=r.urn,
+                    name=r.name,
+                    options=_options(r),
+                    parent=r.parent,
+                    dependencies=r.dependencies,
+                    propertyDependencies={
+                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                        for key, urns in r.property_dependencies.items()
+                    },
+                )
+                for r in resources
+            ]
+        )
+    )
+    verdict.violations += _violations(stack.diagnostics)
+    return verdict
