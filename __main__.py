@@ -6,6 +6,7 @@ from components.cache import CACHE_KEYS, CacheArgs, RedisCache
 from components.config import load_stack_config
 from components.database import DatabaseArgs, SupabaseSchema
 from components.hosting import HostingArgs, VercelHosting
+from components.monitoring import Monitoring, MonitoringArgs
 from components.storage import MediaStorage, StorageArgs
 
 config = load_stack_config()
@@ -27,6 +28,18 @@ hosting = VercelHosting(
         tags=config.tags,
     ),
 )
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(
+        config=config.monitoring,
+        environment=config.environment,
+        api_domain=config.hosting.vercel.domain,
+        distributions=storage.distributions,
+        vercel_project_id=hosting.project.id,
+        vercel_team_id=config.hosting.vercel.team_id,
+        tags=config.tags,
+    ),
+)
 
 pulumi.export("bucketNames", {role: bucket.bucket for role, bucket in storage.buckets.items()})
 pulumi.export("cdnUrls", storage.cdn_urls)
@@ -35,9 +48,16 @@ pulumi.export("apiDomain", config.hosting.vercel.domain)
 pulumi.export("vercelProjectId", hosting.project.id)
 pulumi.export("redisEndpoints", {"cache": redis.cache.endpoint, "ratelimit": redis.ratelimit.endpoint})
 pulumi.export("redisRestUrls", {"cache": redis.cache.rest_url, "ratelimit": redis.ratelimit.rest_url})
+# Secret: `make verify` reads it to PING the cache (pulumi stack output --show-secrets).
+pulumi.export("redisRestTokens", {"cache": redis.cache.rest_token, "ratelimit": redis.ratelimit.rest_token})
+pulumi.export("supabaseUrl", config.supabase.url)
+pulumi.export("supabaseAnonKey", config.supabase.anon_key)
 pulumi.export("appRoleArn", hosting.role_arn)
 pulumi.export(
     "cacheKeys",
     [{"pattern": k.pattern, "ttlSeconds": k.ttl_seconds, "database": k.database} for k in CACHE_KEYS],
 )
 pulumi.export("supabaseMigrations", schema.migrations.last_applied)
+pulumi.export("alertsTopicArn", monitoring.topic.arn)
+pulumi.export("healthCheckId", monitoring.health_check.id)
+pulumi.export("dbMetricsRoleArn", monitoring.metrics_role_arn)

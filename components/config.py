@@ -137,6 +137,15 @@ class HostingConfig:
 
 
 @dataclass(frozen=True)
+class MonitoringConfig:
+    on_call_email: str
+    # Vercel custom alert rules need Observability Plus on the project.
+    vercel_error_rate_alert: bool
+    # owner/repo whose scheduled workflow reports Supabase connection usage to CloudWatch.
+    github_repository: str
+
+
+@dataclass(frozen=True)
 class StackConfig:
     environment: Environment
     stack_file: str
@@ -144,6 +153,7 @@ class StackConfig:
     cache: CacheConfig
     hosting: HostingConfig
     supabase: SupabaseConfig
+    monitoring: MonitoringConfig
 
     @property
     def is_prod(self) -> bool:
@@ -177,6 +187,9 @@ KNOWN_KEYS: frozenset[str] = frozenset(
         "supabaseAnonKey",
         "supabaseServiceKey",
         "databaseUrl",
+        "onCallEmail",
+        "vercelErrorRateAlert",
+        "githubRepository",
     }
 )
 # Set per stack with `pulumi config set --secret` (or ESC); never in the committed stack files.
@@ -222,6 +235,14 @@ class _Reader:
             raise self.fail(key, f"must be a whole number, got {self.raw[key]!r}")
         if not low <= value <= high:
             raise self.fail(key, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        if key not in self.raw:
+            return default
+        value = self._decoded(key)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, got {self.raw[key]!r}")
         return value
 
     def choice(self, key: str, choices: Sequence[str], default: str) -> str:
@@ -410,6 +431,23 @@ def _supabase(reader: _Reader) -> SupabaseConfig:
     )
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$")
+
+
+def _monitoring(reader: _Reader) -> MonitoringConfig:
+    email = reader.string("onCallEmail")
+    if not _EMAIL.match(email):
+        raise reader.fail("onCallEmail", f"must be an email address, got {email!r}")
+    repository = reader.string("githubRepository")
+    if not _GIT_REPOSITORY.match(repository):
+        raise reader.fail("githubRepository", f"must be owner/repository, got {repository!r}")
+    return MonitoringConfig(
+        on_call_email=email,
+        vercel_error_rate_alert=reader.boolean("vercelErrorRateAlert", False),
+        github_repository=repository,
+    )
+
+
 def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozenset[str] = frozenset()) -> StackConfig:
     """Validates the raw config of ``stack`` (keys without the project prefix)."""
     stack_file = f"Pulumi.{stack}.yaml"
@@ -441,6 +479,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         cache=_cache(reader),
         hosting=_hosting(reader, environment),
         supabase=_supabase(reader),
+        monitoring=_monitoring(reader),
     )
 
 

@@ -13,6 +13,8 @@ POLICY_TYPES = {
 }
 ROLE = "aws:iam/role:Role"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+# Actions IAM cannot scope to a resource; Resource "*" is then allowed only under a condition.
+NO_RESOURCE_LEVEL = ("cloudwatch:PutMetricData",)
 
 
 def _no_wildcards(args: ResourceValidationArgs, report: Report) -> None:
@@ -26,9 +28,22 @@ def _no_wildcards(args: ResourceValidationArgs, report: Report) -> None:
         for action in as_list(statement.get("Action")) + as_list(statement.get("NotAction")):
             if "*" in str(action):
                 report(f"{args.name}: statement {sid} allows the wildcard action {action!r}.")
+        actions = as_list(statement.get("Action"))
+        unscopable = bool(actions) and all(a in NO_RESOURCE_LEVEL for a in actions) and statement.get("Condition")
         for resource in as_list(statement.get("Resource")) + as_list(statement.get("NotResource")):
-            if resource == "*" or str(resource).startswith("arn:aws:s3:::*"):
+            if (resource == "*" and not unscopable) or str(resource).startswith("arn:aws:s3:::*"):
                 report(f"{args.name}: statement {sid} applies to every resource ({resource!r}).")
+
+
+def _pinned(condition_key: str, subject: str) -> bool:
+    """A subject names one workload: no wildcard, and the issuer's project/repository and stage."""
+    if "*" in subject or "?" in subject:
+        return False
+    if condition_key.startswith("oidc.vercel.com/"):
+        return ":project:" in subject and ":environment:" in subject
+    if condition_key.startswith("token.actions.githubusercontent.com"):
+        return subject.startswith("repo:") and (":ref:" in subject or ":environment:" in subject)
+    return True
 
 
 def _oidc_trust_restricted(args: ResourceValidationArgs, report: Report) -> None:
@@ -39,14 +54,17 @@ def _oidc_trust_restricted(args: ResourceValidationArgs, report: Report) -> None
             continue
         conditions = list(condition_keys(statement))
         audiences = [v for op, key, v in conditions if key.endswith(":aud") and op == "StringEquals"]
-        subjects = [v for op, key, v in conditions if key.endswith(":sub") and op in ("StringEquals", "StringLike")]
+        subjects = [
+            (key, v) for op, key, v in conditions if key.endswith(":sub") and op in ("StringEquals", "StringLike")
+        ]
         if not audiences:
             report(f"{args.name}: web-identity trust has no StringEquals condition on the token audience (aud).")
         if not subjects:
             report(f"{args.name}: web-identity trust has no condition on the token subject (sub).")
-        for subject in (s for value in subjects for s in as_list(value)):
-            if ":project:" not in str(subject) or str(subject).rstrip("*").endswith(":"):
-                report(f"{args.name}: subject {subject!r} does not pin one project and environment.")
+        for key, value in subjects:
+            for subject in as_list(value):
+                if not _pinned(key, str(subject)):
+                    report(f"{args.name}: subject {subject!r} does not pin one project/repository and environment.")
 
 
 POLICIES = [
@@ -56,7 +74,8 @@ POLICIES = [
         "The app's credentials are reachable from its runtime; a wildcard turns a compromised function into "
         "account-wide access.",
         Severity.HIGH,
-        "List the exact actions (s3:GetObject, s3:PutObject) and the exact bucket/prefix ARNs.",
+        "List the exact actions (s3:GetObject, s3:PutObject) and the exact bucket/prefix ARNs; an action "
+        "with no resource-level permissions (cloudwatch:PutMetricData) needs a condition such as its namespace.",
         _no_wildcards,
         fsbp("IAM.21"),
     ),

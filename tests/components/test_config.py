@@ -136,6 +136,8 @@ def test_numbers_and_defaults_are_typed() -> None:
             "supabaseAnonKey": "anon",
             "supabaseServiceKey": "service",
             "databaseUrl": "postgresql://postgres@db.example.com/postgres",
+            "onCallEmail": "oncall@example.com",
+            "githubRepository": "o/infra",
         },
         secret_keys=frozenset({"supabaseAnonKey", "supabaseServiceKey", "databaseUrl"}),
     )
@@ -148,3 +150,4 @@ def test_numbers_and_defaults_are_typed() -> None:
     assert config.cache.budget is None
     assert config.hosting.aws_access == "oidc"
     assert config.hosting.upload_prefixes == ("avatars/",)
+    assert config.monitoring.vercel_error_rate_alert is False

@@ -169,6 +169,14 @@ def _team_wide_subject(document: dict[str, Any]) -> None:
     document["Statement"][0]["Condition"]["StringEquals"]["oidc.vercel.com/newcool:sub"] = "owner:newcool:*"
 
 
+def _drop_condition(document: dict[str, Any]) -> None:
+    document["Statement"][0].pop("Condition")
+
+
+def _any_branch(document: dict[str, Any]) -> None:
+    document["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] = "repo:newcool/*"
+
+
 def _add_migration(sql: str) -> Callable[[dict[str, Any]], None]:
     def apply(props: dict[str, Any]) -> None:
         props["migrations"] = [
@@ -312,7 +320,7 @@ FIRING: list[tuple[str, Callable[[Plan], Plan], str]] = [
     (
         "iam-oidc-trust-restricted",
         lambda p: edited(p, "aws:iam/role:Role", "app-role", edit_document("assumeRolePolicy", _team_wide_subject)),
-        "does not pin one project",
+        "does not pin one project/repository and environment",
     ),
     (
         "vercel-secrets-sensitive",

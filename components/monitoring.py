@@ -1,0 +1,267 @@
+"""Health check and alerts (spec: Monitoring), as code.
+
+- API health: a Route 53 HTTPS health check on ``/api/health`` with latency measured; alarms on
+  its status and on time to first byte > 2 s.
+- CDN error rate: CloudFront ``5xxErrorRate`` > 1 % per distribution.
+- App error rate > 1 %: a Vercel custom alert rule (needs Observability Plus; behind a flag).
+- Database connections > 80 %: Supabase's metrics are not in AWS. The closest thing that is code:
+  a scheduled workflow (``.github/workflows/db-metrics.yml``, ``tools/db_metrics.py``) publishes
+  the usage as a CloudWatch metric, through a role that may only put metrics in one namespace,
+  and an alarm fires above 80 % or when the reporter goes silent.
+
+Route 53 and CloudFront publish their metrics in us-east-1, so the alarms and the SNS topic
+live there. Every alarm notifies the on-call address (the subscription must be confirmed once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumiverse_vercel as vercel
+
+from components import policy_documents as docs
+from components.config import BucketRole, Environment, MonitoringConfig
+
+METRICS_REGION = "us-east-1"
+HEALTH_PATH = "/api/health"
+TTFB_THRESHOLD_MS = 2000
+ERROR_RATE_PERCENT = 1
+DB_CONNECTIONS_PERCENT = 80
+DB_METRIC_NAMESPACE = "NewCool/Supabase"
+DB_METRIC_NAME = "DatabaseConnectionsUsedPercent"
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True)
+class MonitoringArgs:
+    config: MonitoringConfig
+    environment: Environment
+    api_domain: str
+    distributions: Mapping[BucketRole, aws.cloudfront.Distribution]
+    vercel_project_id: pulumi.Output[str]
+    vercel_team_id: str
+    tags: Mapping[str, str]
+
+
+def db_metrics_statements() -> list[docs.Statement]:
+    """PutMetricData has no resource-level permissions: the namespace condition is the limit."""
+    return [
+        {
+            "Sid": "PutSupabaseConnectionMetric",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": DB_METRIC_NAMESPACE}},
+        }
+    ]
+
+
+def github_trust_statement(provider_arn: str, repository: str) -> docs.Statement:
+    return {
+        "Sid": "GitHubActionsOnMain",
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:ref:refs/heads/main",
+            }
+        },
+    }
+
+
+class Monitoring(pulumi.ComponentResource):
+    topic: aws.sns.Topic
+    health_check: aws.route53.HealthCheck
+    alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    metrics_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("newcool:monitoring:Monitoring", name, None, opts)
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        prefix = f"newcool-{args.environment}"
+
+        self.topic = aws.sns.Topic(
+            "alerts", name=f"{prefix}-alerts", region=METRICS_REGION, tags=dict(args.tags), opts=self._child
+        )
+        aws.sns.TopicSubscription(
+            "alerts-on-call",
+            topic=self.topic.arn,
+            protocol="email",
+            endpoint=args.config.on_call_email,
+            region=METRICS_REGION,
+            opts=self._child,
+        )
+        self.health_check = aws.route53.HealthCheck(
+            "api-health",
+            type="HTTPS",
+            fqdn=args.api_domain,
+            port=443,
+            resource_path=HEALTH_PATH,
+            enable_sni=True,
+            measure_latency=True,
+            request_interval=30,
+            failure_threshold=3,
+            reference_name=f"{prefix}-api"[:64],
+            tags={**args.tags, "Name": f"{prefix} {args.api_domain}{HEALTH_PATH}"},
+            opts=self._child,
+        )
+        health_dimensions = {"HealthCheckId": self.health_check.id}
+        self.alarms = {
+            "api-down": self._alarm(
+                "api-down",
+                f"{args.api_domain}{HEALTH_PATH} is failing Route 53 health checks",
+                namespace="AWS/Route53",
+                metric="HealthCheckStatus",
+                dimensions=health_dimensions,
+                statistic="Minimum",
+                comparison="LessThanThreshold",
+                threshold=1,
+                period=60,
+                evaluation_periods=2,
+                # No data from the health checkers means nobody can see the API either.
+                treat_missing_data="breaching",
+            ),
+            "api-slow": self._alarm(
+                "api-slow",
+                f"{args.api_domain} time to first byte above {TTFB_THRESHOLD_MS} ms",
+                namespace="AWS/Route53",
+                metric="TimeToFirstByte",
+                dimensions=health_dimensions,
+                statistic="Average",
+                comparison="GreaterThanThreshold",
+                threshold=TTFB_THRESHOLD_MS,
+                period=60,
+                evaluation_periods=5,
+                datapoints_to_alarm=3,
+                treat_missing_data="missing",
+            ),
+            "db-connections": self._alarm(
+                "db-connections",
+                f"Supabase connections above {DB_CONNECTIONS_PERCENT}% of max_connections (or the reporter is silent)",
+                namespace=DB_METRIC_NAMESPACE,
+                metric=DB_METRIC_NAME,
+                dimensions={"Stack": args.environment},
+                statistic="Maximum",
+                comparison="GreaterThanThreshold",
+                threshold=DB_CONNECTIONS_PERCENT,
+                period=300,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                treat_missing_data="breaching",
+            ),
+        }
+        for role, distribution in args.distributions.items():
+            self.alarms[f"{role}-cdn-5xx"] = self._alarm(
+                f"{role}-cdn-5xx",
+                f"CloudFront {role}: more than {ERROR_RATE_PERCENT}% of requests end in 5xx",
+                namespace="AWS/CloudFront",
+                metric="5xxErrorRate",
+                dimensions={"DistributionId": distribution.id, "Region": "Global"},
+                statistic="Average",
+                comparison="GreaterThanThreshold",
+                threshold=ERROR_RATE_PERCENT,
+                period=300,
+                evaluation_periods=2,
+                # No requests, no errors.
+                treat_missing_data="notBreaching",
+            )
+        self.metrics_role_arn = self._db_metrics_role()
+        if args.config.vercel_error_rate_alert:
+            self._vercel_error_rate_rule()
+        self.register_outputs({"topicArn": self.topic.arn, "healthCheckId": self.health_check.id})
+
+    def _alarm(
+        self,
+        name: str,
+        description: str,
+        *,
+        namespace: str,
+        metric: str,
+        dimensions: Mapping[str, pulumi.Input[str]],
+        statistic: str,
+        comparison: str,
+        threshold: float,
+        period: int,
+        evaluation_periods: int,
+        treat_missing_data: str,
+        datapoints_to_alarm: int | None = None,
+    ) -> aws.cloudwatch.MetricAlarm:
+        return aws.cloudwatch.MetricAlarm(
+            name,
+            name=f"newcool-{self._args.environment}-{name}",
+            alarm_description=description,
+            namespace=namespace,
+            metric_name=metric,
+            dimensions=dict(dimensions),
+            statistic=statistic,
+            comparison_operator=comparison,
+            threshold=threshold,
+            period=period,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
+            treat_missing_data=treat_missing_data,
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+            region=METRICS_REGION,
+            tags=dict(self._args.tags),
+            opts=self._child,
+        )
+
+    def _db_metrics_role(self) -> pulumi.Output[str]:
+        """The role the scheduled workflow assumes to publish the connection metric, and nothing else."""
+        args = self._args
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        # The deploy workflow signs in through GitHub's OIDC provider, so the account has it.
+        provider_arn = account_id.apply(lambda account: f"arn:aws:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}")
+        role = aws.iam.Role(
+            "db-metrics-role",
+            name=f"newcool-{args.environment}-db-metrics",
+            description="Assumed by the db-metrics workflow on main to publish Supabase connection usage",
+            assume_role_policy=docs.render(
+                provider_arn.apply(lambda arn: [github_trust_statement(arn, args.config.github_repository)])
+            ),
+            max_session_duration=3600,
+            tags=dict(args.tags),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            "db-metrics-put",
+            role=role.name,
+            policy=docs.document(db_metrics_statements()),
+            opts=self._child,
+        )
+        return role.arn
+
+    def _vercel_error_rate_rule(self) -> None:
+        args = self._args
+        vercel.CustomAlertRule(
+            "app-error-rate",
+            name=f"newcool {args.environment}: 5xx above {ERROR_RATE_PERCENT}% of requests",
+            project_id=args.vercel_project_id,
+            team_id=args.vercel_team_id,
+            severity="high",
+            evaluation={
+                "window": "5m",
+                "query": {
+                    "metrics": {
+                        "errors": {
+                            "metric": "vercel.request.count",
+                            "aggregation": "count",
+                            "filter": "httpStatus >= 500",
+                        },
+                        "requests": {"metric": "vercel.request.count", "aggregation": "count"},
+                    },
+                    "formulas": {"formula": "errors / requests"},
+                    "outputs": ["formula"],
+                },
+            },
+            trigger={"type": "threshold", "output": "formula", "operator": "gt", "threshold": ERROR_RATE_PERCENT / 100},
+            notification_settings={"enable_team_owner_notifications": True},
+            opts=self._child,
+        )

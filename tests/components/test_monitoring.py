@@ -1,0 +1,123 @@
+"""Health check, alarms and the alert topic: what they watch, where they live, whom they page."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.config import ConfigError
+from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
+from tests.plan_queries import statements
+from tools.mock_engine import Plan, run_program
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def alarm(plan: Plan, name: str) -> dict:  # type: ignore[type-arg]
+    return plan.named(ALARM, name).props
+
+
+def test_health_check_probes_the_api_over_https_with_latency(plan: Plan) -> None:
+    check = plan.named("aws:route53/healthCheck:HealthCheck", "api-health").props
+    assert check["type"] == "HTTPS"
+    assert check["fqdn"] == {"dev": "api.dev.newcool.io", "prod": "api.newcool.io"}[plan.stack]
+    assert check["resourcePath"] == "/api/health"
+    assert check["port"] == 443
+    assert check["measureLatency"] is True
+    assert check["enableSni"] is True
+
+
+def test_topic_in_us_east_1_pages_the_on_call_address(plan: Plan) -> None:
+    topic = plan.named("aws:sns/topic:Topic", "alerts")
+    assert topic.props["region"] == "us-east-1"
+    subscription = plan.named("aws:sns/topicSubscription:TopicSubscription", "alerts-on-call").props
+    assert subscription["protocol"] == "email"
+    assert subscription["endpoint"] == {"dev": "oncall-dev@newcool.io", "prod": "oncall@newcool.io"}[plan.stack]
+    assert subscription["topic"] == topic.outputs["arn"]
+
+
+def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(plan: Plan) -> None:
+    topic_arn = plan.named("aws:sns/topic:Topic", "alerts").outputs["arn"]
+    alarms = plan.of_type(ALARM)
+    assert {a.name for a in alarms} == {"api-down", "api-slow", "db-connections", "cdn-cdn-5xx", "assets-cdn-5xx"}
+    for registration in alarms:
+        assert registration.props["region"] == "us-east-1", registration.name
+        assert registration.props["alarmActions"] == [topic_arn], registration.name
+        assert registration.props["okActions"] == [topic_arn], registration.name
+
+
+def test_api_alarms_watch_the_health_check(plan: Plan) -> None:
+    check_id = plan.named("aws:route53/healthCheck:HealthCheck", "api-health").id
+    down = alarm(plan, "api-down")
+    assert (down["namespace"], down["metricName"], down["dimensions"]) == (
+        "AWS/Route53",
+        "HealthCheckStatus",
+        {"HealthCheckId": check_id},
+    )
+    assert (down["comparisonOperator"], down["threshold"]) == ("LessThanThreshold", 1)
+    assert down["treatMissingData"] == "breaching"
+    slow = alarm(plan, "api-slow")
+    assert (slow["metricName"], slow["dimensions"]) == ("TimeToFirstByte", {"HealthCheckId": check_id})
+    assert (slow["comparisonOperator"], slow["threshold"]) == ("GreaterThanThreshold", 2000)
+
+
+@pytest.mark.parametrize("role", ["cdn", "assets"])
+def test_cdn_alarms_fire_above_one_percent_5xx(plan: Plan, role: str) -> None:
+    distribution = plan.named("aws:cloudfront/distribution:Distribution", f"{role}-distribution")
+    props = alarm(plan, f"{role}-cdn-5xx")
+    assert (props["namespace"], props["metricName"]) == ("AWS/CloudFront", "5xxErrorRate")
+    assert props["dimensions"] == {"DistributionId": distribution.id, "Region": "Global"}
+    assert (props["comparisonOperator"], props["threshold"]) == ("GreaterThanThreshold", 1)
+
+
+def test_database_connection_alarm_fires_above_80_percent_or_on_silence(plan: Plan) -> None:
+    props = alarm(plan, "db-connections")
+    assert (props["namespace"], props["metricName"]) == (DB_METRIC_NAMESPACE, DB_METRIC_NAME)
+    assert props["dimensions"] == {"Stack": plan.stack}
+    assert (props["comparisonOperator"], props["threshold"]) == ("GreaterThanThreshold", 80)
+    assert props["treatMissingData"] == "breaching"
+
+
+def test_the_metrics_role_may_only_put_one_namespace_from_main(plan: Plan) -> None:
+    role = plan.named("aws:iam/role:Role", "db-metrics-role")
+    (trust,) = statements(role.json_input("assumeRolePolicy"))
+    host = "token.actions.githubusercontent.com"
+    assert trust["Principal"] == {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{host}"}
+    assert trust["Condition"] == {
+        "StringEquals": {
+            f"{host}:aud": "sts.amazonaws.com",
+            f"{host}:sub": "repo:newcool/newcool-infra:ref:refs/heads/main",
+        }
+    }
+    policy = plan.named("aws:iam/rolePolicy:RolePolicy", "db-metrics-put")
+    assert policy.props["role"] == role.props["name"]
+    (grant,) = statements(policy.json_input("policy"))
+    assert grant["Action"] == "cloudwatch:PutMetricData"
+    assert grant["Condition"] == {"StringEquals": {"cloudwatch:namespace": DB_METRIC_NAMESPACE}}
+
+
+def test_vercel_error_rate_rule_only_when_enabled(prod_plan: Plan, dev_plan: Plan) -> None:
+    assert dev_plan.of_type("vercel:index/customAlertRule:CustomAlertRule") == []
+    rule = prod_plan.named("vercel:index/customAlertRule:CustomAlertRule", "app-error-rate").props
+    assert rule["projectId"] == prod_plan.named("vercel:index/project:Project", "project").id
+    assert rule["evaluation"]["query"]["formulas"] == {"formula": "errors / requests"}
+    assert rule["evaluation"]["query"]["metrics"]["errors"]["filter"] == "httpStatus >= 500"
+    assert rule["trigger"] == {"type": "threshold", "output": "formula", "operator": "gt", "threshold": 0.01}
+
+
+def test_stack_outputs_name_the_monitoring_resources(prod_plan: Plan) -> None:
+    assert prod_plan.outputs["alertsTopicArn"] == prod_plan.named("aws:sns/topic:Topic", "alerts").outputs["arn"]
+    assert prod_plan.outputs["healthCheckId"] == prod_plan.named("aws:route53/healthCheck:HealthCheck", "api-health").id
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"onCallEmail": None}, "newcool-infra:onCallEmail is required but not set"),
+        ({"onCallEmail": "on-call"}, "newcool-infra:onCallEmail must be an email address"),
+        ({"vercelErrorRateAlert": "yes"}, "newcool-infra:vercelErrorRateAlert must be true or false"),
+        ({"githubRepository": "newcool"}, "newcool-infra:githubRepository must be owner/repository"),
+    ],
+)
+def test_bad_monitoring_config_is_refused(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=f"^Pulumi.dev.yaml: {message}"):
+        run_program("dev", overrides)

@@ -1,0 +1,132 @@
+"""`make verify`'s checks, against local stand-ins: an HTTP server on loopback and moto for S3."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tools import verify
+
+TOKEN = "redis-token"
+ANON = "anon-key"
+
+
+class StandIn(BaseHTTPRequestHandler):
+    """Answers like the real endpoints would; `server.broken` makes each one misbehave."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _reply(self, status: int, body: Any = b"", headers: dict[str, str] | None = None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        broken = self.server.broken  # type: ignore[attr-defined]
+        path = self.path
+        if path.startswith("/bucket/"):
+            self._reply(200 if broken else 403, b"<Error><Code>AccessDenied</Code></Error>")
+        elif path == "/api/health":
+            self._reply(503 if broken else 200, {"status": "ok"})
+        elif path == "/ping":
+            authorized = self.headers.get("Authorization") == f"Bearer {TOKEN}"
+            self._reply(200, {"result": "PONG"}) if authorized and not broken else self._reply(
+                401, {"error": "unauthorized"}
+            )
+        elif path.startswith("/rest/v1/profiles"):
+            if broken:
+                self._reply(200, [{"id": "aaaaaaaa-0000-4000-8000-00000000000a"}])
+            else:
+                self._reply(401, {"code": "42501", "message": "permission denied for table profiles"})
+        elif path == "/cdn/":
+            self._reply(403, b"")
+        elif path == "/plain-cdn/":
+            location = "http://elsewhere/" if broken else "https://cdn.example/"
+            self._reply(301, b"", {"Location": location})
+        else:
+            self._reply(404)
+
+
+@pytest.fixture(params=[False, True], ids=["healthy", "broken"])
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, bool]]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    httpd.broken = request.param  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", request.param
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_anonymous_s3_get_must_be_refused(server: tuple[str, bool]) -> None:
+    base, broken = server
+    assert verify.s3_anonymous_get_denied(f"{base}/bucket").ok is not broken
+
+
+def test_health_endpoint_must_answer_200(server: tuple[str, bool]) -> None:
+    base, broken = server
+    assert verify.health_endpoint(base.removeprefix("http://"), scheme="http").ok is not broken
+
+
+def test_redis_must_answer_pong_to_the_token(server: tuple[str, bool]) -> None:
+    base, broken = server
+    assert verify.redis_ping(base, TOKEN).ok is not broken
+    assert verify.redis_ping(base, "wrong").ok is False
+
+
+def test_anon_must_not_read_profiles(server: tuple[str, bool]) -> None:
+    base, broken = server
+    check = verify.anon_cannot_read_profiles(base, ANON)
+    assert check.ok is not broken, check.detail
+
+
+def test_cdn_must_answer_https_and_redirect_http(server: tuple[str, bool]) -> None:
+    base, broken = server
+
+    def routed(url: str, headers: Any = None) -> verify.Response:
+        # https://cdn.example/ is the stand-in's /cdn/; http://cdn.example/ its /plain-cdn/.
+        path = "/cdn/" if url.startswith("https://") else "/plain-cdn/"
+        return verify.fetch(f"{base}{path}", headers)
+
+    check = verify.cdn_https_and_redirect("https://cdn.example/", routed)
+    assert check.ok is not broken, check.detail
+
+
+def test_an_unreachable_endpoint_fails_its_check_with_the_reason() -> None:
+    check = verify.health_endpoint("127.0.0.1:1", scheme="http")
+    assert check.ok is False and check.detail.startswith("unreachable")
+
+
+@mock_aws
+def test_public_access_blocks_are_read_from_s3() -> None:
+    s3 = boto3.client("s3", region_name="us-east-2")
+    for bucket in ("locked", "leaky"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+    all_on = {flag: True for flag in verify.PUBLIC_ACCESS_FLAGS}
+    s3.put_public_access_block(Bucket="locked", PublicAccessBlockConfiguration=all_on)
+    s3.put_public_access_block(Bucket="leaky", PublicAccessBlockConfiguration={**all_on, "BlockPublicPolicy": False})
+    assert verify.buckets_block_public_access(["locked"], s3).ok is True
+    failing = verify.buckets_block_public_access(["locked", "leaky"], s3)
+    assert failing.ok is False and failing.detail == "leaky:BlockPublicPolicy"
+
+
+def test_without_the_pulumi_cli_verify_skips_cleanly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert verify.main(["--stack", "prod"]) == 0
+    assert "skipped, nothing was checked (no Pulumi CLI on PATH" in capsys.readouterr().out

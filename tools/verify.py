@@ -1,0 +1,191 @@
+"""`make verify STACK=dev|prod`: post-deploy checks against the real stack.
+
+Reads ``pulumi stack output --json --show-secrets`` and checks, from outside, what the code
+promises: an anonymous direct S3 GET is denied and every bucket blocks public access; the CDN
+answers over HTTPS and redirects HTTP; the health endpoint answers 200; the Redis REST endpoint
+answers PING; anon cannot read ``profiles`` through Supabase's REST API. Without the Pulumi CLI
+or credentials it says so and exits 0, having checked nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+TIMEOUT_SECONDS = 10
+S3_PROBE_KEY = "newcool-verify-probe"
+PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def fetch(url: str, headers: Mapping[str, str] | None = None) -> Response:
+    """One request, redirects not followed, HTTP errors returned as responses."""
+    opener = urllib.request.build_opener(_NoRedirect())
+    request = urllib.request.Request(url, headers=dict(headers or {}))  # noqa: S310 (https/http URLs from stack outputs)
+    try:
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as reply:
+            return Response(reply.status, dict(reply.headers), reply.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, dict(error.headers), error.read())
+
+
+Fetch = Callable[[str, Mapping[str, str] | None], Response]
+
+
+def _guard(name: str, check: Callable[[], Check]) -> Check:
+    try:
+        return check()
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return Check(name, False, f"unreachable: {error}")
+
+
+def s3_anonymous_get_denied(bucket_url: str, get: Fetch = fetch) -> Check:
+    name = f"anonymous S3 GET denied ({bucket_url})"
+
+    def check() -> Check:
+        reply = get(f"{bucket_url.rstrip('/')}/{S3_PROBE_KEY}", None)
+        return Check(name, reply.status == 403, f"HTTP {reply.status}")
+
+    return _guard(name, check)
+
+
+def buckets_block_public_access(buckets: list[str], s3: Any = None) -> Check:
+    name = "every bucket blocks all public access"
+    try:
+        client = s3 or boto3.client("s3", region_name="us-east-2")
+        open_flags = []
+        for bucket in buckets:
+            config = client.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+            open_flags += [f"{bucket}:{flag}" for flag in PUBLIC_ACCESS_FLAGS if not config.get(flag)]
+    except (ClientError, BotoCoreError, NoCredentialsError) as error:
+        return Check(name, False, f"cannot read the public access blocks: {error}")
+    return Check(name, not open_flags, ", ".join(open_flags) or f"{len(buckets)} bucket(s), all four flags on")
+
+
+def cdn_https_and_redirect(cdn_url: str, get: Fetch = fetch) -> Check:
+    name = f"CDN over HTTPS, HTTP redirected ({cdn_url})"
+
+    def check() -> Check:
+        secure = get(cdn_url, None)
+        plain = get(cdn_url.replace("https://", "http://", 1), None)
+        location = plain.headers.get("Location", plain.headers.get("location", ""))
+        redirected = plain.status in (301, 302, 307, 308) and location.startswith("https://")
+        ok = secure.status < 500 and redirected
+        return Check(name, ok, f"https: HTTP {secure.status}; http: HTTP {plain.status} -> {location or 'no Location'}")
+
+    return _guard(name, check)
+
+
+def health_endpoint(api_domain: str, get: Fetch = fetch, scheme: str = "https") -> Check:
+    url = f"{scheme}://{api_domain}/api/health"
+    name = f"health endpoint answers 200 ({url})"
+    return _guard(name, lambda: Check(name, (status := get(url, None).status) == 200, f"HTTP {status}"))
+
+
+def redis_ping(rest_url: str, token: str, get: Fetch = fetch) -> Check:
+    name = "Redis REST answers PING"
+
+    def check() -> Check:
+        reply = get(f"{rest_url.rstrip('/')}/ping", {"Authorization": f"Bearer {token}"})
+        result = json.loads(reply.body or b"{}").get("result") if reply.status == 200 else None
+        return Check(name, result == "PONG", f"HTTP {reply.status}, result {result!r}")
+
+    return _guard(name, check)
+
+
+def anon_cannot_read_profiles(supabase_url: str, anon_key: str, get: Fetch = fetch) -> Check:
+    name = "anon cannot read profiles through the REST API"
+
+    def check() -> Check:
+        reply = get(
+            f"{supabase_url.rstrip('/')}/rest/v1/profiles?select=id&limit=1",
+            {"apikey": anon_key, "Authorization": f"Bearer {anon_key}"},
+        )
+        if reply.status in (401, 403):
+            return Check(name, True, f"refused (HTTP {reply.status})")
+        if reply.status == 200 and json.loads(reply.body or b"[]") == []:
+            return Check(name, True, "HTTP 200 with no rows")
+        return Check(name, False, f"HTTP {reply.status}: {reply.body[:120]!r}")
+
+    return _guard(name, check)
+
+
+def run_checks(outputs: Mapping[str, Any], get: Fetch = fetch, s3: Any = None) -> list[Check]:
+    buckets = outputs["bucketNames"]
+    checks = [
+        s3_anonymous_get_denied(f"https://{buckets[role]}.s3.us-east-2.amazonaws.com", get)
+        for role in ("cdn", "assets", "uploads")
+    ]
+    checks.append(buckets_block_public_access(list(buckets.values()), s3))
+    checks += [cdn_https_and_redirect(url, get) for url in outputs["cdnUrls"].values()]
+    checks.append(health_endpoint(outputs["apiDomain"], get))
+    checks.append(redis_ping(outputs["redisRestUrls"]["cache"], outputs["redisRestTokens"]["cache"], get))
+    checks.append(anon_cannot_read_profiles(outputs["supabaseUrl"], outputs["supabaseAnonKey"], get))
+    return checks
+
+
+def stack_outputs(stack: str) -> dict[str, Any] | str:
+    """The stack's outputs, or the reason they cannot be read here."""
+    pulumi_cli = shutil.which("pulumi")
+    if pulumi_cli is None:
+        return "no Pulumi CLI on PATH"
+    result = subprocess.run(  # noqa: S603
+        [pulumi_cli, "stack", "output", "--json", "--show-secrets", "--stack", stack],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        return f"pulumi stack output failed: {' '.join(result.stderr.split())[:300]}"
+    outputs: dict[str, Any] = json.loads(result.stdout)
+    return outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stack", choices=["dev", "prod"], required=True)
+    args = parser.parse_args(argv)
+    outputs = stack_outputs(args.stack)
+    if isinstance(outputs, str):
+        print(f"verify {args.stack}: skipped, nothing was checked ({outputs}; needs the Pulumi CLI and credentials)")
+        return 0
+    checks = run_checks(outputs)
+    for check in checks:
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    failed = sum(not c.ok for c in checks)
+    print(f"{len(checks) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
