@@ -10,6 +10,7 @@ from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyComplianceFramework,
+    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -66,6 +67,29 @@ ResourceCheck = Callable[[ResourceValidationArgs, Report], None]
 StackCheck = Callable[[StackValidationArgs, Report], None]
 
 
+def _attributes(
+    name: str,
+    description: str,
+    why: str,
+    severity: Severity,
+    remediation: str,
+    framework: PolicyComplianceFramework | None,
+    recommendation: bool,
+    config_schema: PolicyConfigSchema | None,
+) -> dict[str, Any]:
+    """What every policy declares, whatever it validates; records why it exists for the docs."""
+    RATIONALE[name] = why
+    return {
+        "name": name,
+        "description": description,
+        "severity": severity,
+        "framework": framework,
+        "remediation_steps": remediation,
+        "tags": [RECOMMENDATION] if recommendation else [],
+        "config_schema": config_schema,
+    }
+
+
 def resource_policy(
     name: str,
     description: str,
@@ -75,21 +99,13 @@ def resource_policy(
     validate: ResourceCheck,
     framework: PolicyComplianceFramework | None = None,
     recommendation: bool = False,
+    config_schema: PolicyConfigSchema | None = None,
 ) -> ResourceValidationPolicy:
-    RATIONALE[name] = why
-
     def run(args: ResourceValidationArgs, report: ReportViolation) -> None:
         validate(args, cast(Report, report))
 
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=run,
-        severity=severity,
-        framework=framework,
-        remediation_steps=remediation,
-        tags=[RECOMMENDATION] if recommendation else [],
-    )
+    attributes = _attributes(name, description, why, severity, remediation, framework, recommendation, config_schema)
+    return ResourceValidationPolicy(validate=run, **attributes)
 
 
 def stack_policy(
@@ -101,21 +117,13 @@ def stack_policy(
     validate: StackCheck,
     framework: PolicyComplianceFramework | None = None,
     recommendation: bool = False,
+    config_schema: PolicyConfigSchema | None = None,
 ) -> StackValidationPolicy:
-    RATIONALE[name] = why
-
     def run(args: StackValidationArgs, report: ReportViolation) -> None:
         validate(args, cast(Report, report))
 
-    return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=run,
-        severity=severity,
-        framework=framework,
-        remediation_steps=remediation,
-        tags=[RECOMMENDATION] if recommendation else [],
-    )
+    attributes = _attributes(name, description, why, severity, remediation, framework, recommendation, config_schema)
+    return StackValidationPolicy(validate=run, **attributes)
 
 
 def statements(policy_json: Any) -> list[dict[str, Any]]:

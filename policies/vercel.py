@@ -108,6 +108,8 @@ POLICIES = [
         Severity.CRITICAL,
         "Rename the variable without NEXT_PUBLIC_ and read it on the server only.",
         _nothing_secret_public,
+        # Which NEXT_PUBLIC_ names are allowed (default: PUBLIC_ALLOWED).
+        config_schema=PolicyConfigSchema(properties={"allowedPublic": {"type": "array", "items": {"type": "string"}}}),
     ),
     resource_policy(
         "vercel-reserved-names",
@@ -124,18 +126,7 @@ POLICIES = [
         Severity.MEDIUM,
         "Declare the missing variable in components/hosting.py from the resource that produces its value.",
         _required_present,
+        # Which variables production must have (default: SEED_VARIABLES).
+        config_schema=PolicyConfigSchema(properties={"required": {"type": "array", "items": {"type": "string"}}}),
     ),
 ]
-
-# Policy config: which NEXT_PUBLIC_ names are allowed, and which variables are required.
-CONFIG_SCHEMAS = {
-    "vercel-nothing-secret-public": PolicyConfigSchema(
-        properties={"allowedPublic": {"type": "array", "items": {"type": "string"}}}
-    ),
-    "vercel-required-variables": PolicyConfigSchema(
-        properties={"required": {"type": "array", "items": {"type": "string"}}}
-    ),
-}
-for _policy in POLICIES:
-    if _policy.name in CONFIG_SCHEMAS:
-        _policy.config_schema = CONFIG_SCHEMAS[_policy.name]

@@ -86,29 +86,27 @@ def edit_document(key: str, change: Callable[[dict[str, Any]], None]) -> Callabl
     return apply
 
 
-def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    """Sets a dotted path (list indexes as numbers) in the properties."""
+def _walk(props: dict[str, Any], path: str) -> tuple[Any, str | int]:
+    """The container holding a dotted path's last part (list indexes as numbers), and that part."""
+    *parents, last = path.split(".")
+    target: Any = props
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    return target, int(last) if last.isdigit() else last
 
+
+def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def apply(props: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        target: Any = props
-        for part in parents:
-            target = target[int(part)] if part.isdigit() else target[part]
-        if last.isdigit():
-            target[int(last)] = value
-        else:
-            target[last] = value
+        target, key = _walk(props, path)
+        target[key] = value
 
     return apply
 
 
 def dropping(path: str) -> Callable[[dict[str, Any]], None]:
     def apply(props: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        target: Any = props
-        for part in parents:
-            target = target[int(part)] if part.isdigit() else target[part]
-        target.pop(last)
+        target, key = _walk(props, path)
+        target.pop(key)
 
     return apply
 
