@@ -28,8 +28,8 @@ def _viewers_https(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _is_s3(origin: Mapping[str, Any]) -> bool:
-    domain = str(origin.get("domainName", ""))
-    return ".s3." in domain or domain.endswith(".s3.amazonaws.com")
+    # bucket.s3.amazonaws.com and bucket.s3.<region>.amazonaws.com
+    return ".s3." in str(origin.get("domainName", ""))
 
 
 def _s3_origins_use_oac(args: ResourceValidationArgs, report: Report) -> None:

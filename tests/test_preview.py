@@ -64,14 +64,14 @@ def test_json_report_lists_resources_and_verdict(tmp_path: Path) -> None:
 def test_a_mandatory_violation_fails_the_preview(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def public_upload_origins(stack: str) -> Plan:
+    def open_uploads_public_access_block(stack: str) -> Plan:
         plan = run_program(stack)
         for registration in plan:
             if registration.name == "uploads-public-access-block":
                 registration.inputs["blockPublicAcls"] = False
         return plan
 
-    monkeypatch.setattr(preview, "run_program", public_upload_origins)
+    monkeypatch.setattr(preview, "run_program", open_uploads_public_access_block)
     report_path = tmp_path / "report.json"
     assert preview.main(["--stack", "prod", "--json", str(report_path)]) == 1
     out = capsys.readouterr().out

@@ -61,7 +61,6 @@ def _flags(registration: Registration) -> str:
 
 
 def render_plan(plan: Plan, console: Console) -> None:
-    operation = {urn: ("=" if r.import_id else "+") for urn, r in ((r.urn, r) for r in plan)}
     tree = Tree(f"[bold]newcool-infra[/] stack [bold]{plan.stack}[/] (offline plan on Pulumi's mock runtime)")
     nodes: dict[str, Tree] = {}
     by_urn = {r.urn: r for r in plan}
@@ -74,7 +73,7 @@ def render_plan(plan: Plan, console: Console) -> None:
     for registration in sorted(plan, key=lambda r: (depth(r), r.type, r.name)):
         parent = nodes.get(registration.parent, tree)
         label = (
-            f"[green]{operation[registration.urn]}[/] [cyan]{registration.type}[/] "
+            f"[green]{'=' if registration.import_id else '+'}[/] [cyan]{registration.type}[/] "
             f"[bold]{registration.name}[/]{_flags(registration)}"
         )
         node = parent.add(label)

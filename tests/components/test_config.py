@@ -101,7 +101,7 @@ def test_bad_config_stops_the_program_with_one_clear_message(
     assert "\n" not in str(error.value)
 
 
-def test_bad_config_registers_no_resource() -> None:
+def test_bad_config_registers_no_resource(monkeypatch: pytest.MonkeyPatch) -> None:
     recorded: list[Any] = []
     original = mock_engine.RecordingMonitor.RegisterResource
 
@@ -109,12 +109,9 @@ def test_bad_config_registers_no_resource() -> None:
         recorded.append(request.type)
         return original(self, request)
 
-    mock_engine.RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
-    try:
-        with pytest.raises(ConfigError):
-            run_program("prod", {"buckets": None})
-    finally:
-        mock_engine.RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]
+    monkeypatch.setattr(mock_engine.RecordingMonitor, "RegisterResource", spy)
+    with pytest.raises(ConfigError):
+        run_program("prod", {"buckets": None})
     assert recorded == ["pulumi:pulumi:Stack"]
 
 

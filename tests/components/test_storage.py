@@ -39,7 +39,7 @@ def test_every_bucket_is_private_owner_enforced_and_encrypted_in_us_east_2(plan:
     encryption = setting_of(
         plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", role
     ).props
-    assert encryption["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+    assert encryption["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

@@ -61,8 +61,7 @@ def test_every_table_operation_and_role_is_probed() -> None:
             assert (table, operation) in covered, (table, operation)
     for probe in PROBES:
         assert set(probe.expected) == set(ACTORS), probe.description
-        # Each probe shows at least one actor allowed and one refused or filtered, or is
-        # a deliberate all-allowed read: it can fail in both directions.
+        # Some actor gets rows from every probe, so no probe passes by touching nothing.
         assert any(v not in (0, "denied") for v in probe.expected.values()), probe.description
 
 
