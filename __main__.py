@@ -5,15 +5,31 @@ import pulumi
 from components.cache import CACHE_KEYS, CacheArgs, RedisCache
 from components.config import load_stack_config
 from components.database import DatabaseArgs, SupabaseSchema
+from components.firewall import CdnFirewall, FirewallArgs
 from components.hosting import HostingArgs, VercelHosting
 from components.monitoring import Monitoring, MonitoringArgs
 from components.storage import MediaStorage, StorageArgs
 
 config = load_stack_config()
 
+firewall = CdnFirewall(
+    "edge",
+    FirewallArgs(
+        config=config.firewall,
+        environment=config.environment,
+        log_retention_days=config.storage.log_retention_days,
+        tags=config.tags,
+    ),
+)
 storage = MediaStorage(
     "media",
-    StorageArgs(config=config.storage, environment=config.environment, protect_data=config.is_prod, tags=config.tags),
+    StorageArgs(
+        config=config.storage,
+        environment=config.environment,
+        protect_data=config.is_prod,
+        tags=config.tags,
+        web_acl_arn=firewall.web_acl.arn,
+    ),
 )
 schema = SupabaseSchema("supabase", DatabaseArgs(database_url=config.supabase.database_url))
 redis = RedisCache("redis", CacheArgs(config=config.cache, environment=config.environment))
@@ -59,5 +75,6 @@ pulumi.export(
 )
 pulumi.export("supabaseMigrations", schema.migrations.last_applied)
 pulumi.export("alertsTopicArn", monitoring.topic.arn)
+pulumi.export("cdnWebAclArn", firewall.web_acl.arn)
 pulumi.export("healthCheckId", monitoring.health_check.id)
 pulumi.export("dbMetricsRoleArn", monitoring.metrics_role_arn)

@@ -85,10 +85,24 @@ class CdnDomains:
         return self.cdn if role == "cdn" else self.assets
 
 
+WafMode = Literal["block", "count"]
+# AWS WAF's bounds for a rate-based rule's limit (requests per evaluation window per client IP).
+WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
+
+
+@dataclass(frozen=True)
+class FirewallConfig:
+    # Requests one client IP may make to a distribution in 5 minutes before WAF blocks it.
+    rate_limit: int
+    # "count" only records what the rules would block: for the first rollout, then "block".
+    mode: WafMode
+
+
 @dataclass(frozen=True)
 class StorageConfig:
     bucket_names: Mapping[BucketRole, str]
-    upload_allowed_origins: tuple[str, ...]
+    # The app's web origins: the only ones browsers may use cross-origin (uploads, media, fonts).
+    app_origins: tuple[str, ...]
     price_class: str
     noncurrent_version_days: int
     log_retention_days: int
@@ -150,6 +164,7 @@ class StackConfig:
     environment: Environment
     stack_file: str
     storage: StorageConfig
+    firewall: FirewallConfig
     cache: CacheConfig
     hosting: HostingConfig
     supabase: SupabaseConfig
@@ -168,7 +183,9 @@ class StackConfig:
 KNOWN_KEYS: frozenset[str] = frozenset(
     {
         "buckets",
-        "uploadAllowedOrigins",
+        "appOrigins",
+        "wafRateLimit",
+        "wafMode",
         "cdnPriceClass",
         "cdnDomains",
         "noncurrentVersionDays",
@@ -192,6 +209,8 @@ KNOWN_KEYS: frozenset[str] = frozenset(
         "githubRepository",
     }
 )
+# Keys this project used to read, with what replaced them.
+RENAMED_KEYS: Mapping[str, str] = {"uploadAllowedOrigins": "appOrigins"}
 # Set per stack with `pulumi config set --secret` (or ESC); never in the committed stack files.
 SECRET_KEYS: frozenset[str] = frozenset({"supabaseAnonKey", "supabaseServiceKey", "databaseUrl"})
 
@@ -311,17 +330,26 @@ def _bucket_names(reader: _Reader, environment: Environment) -> dict[BucketRole,
     return names
 
 
-def _upload_origins(reader: _Reader, environment: Environment) -> tuple[str, ...]:
-    origins = reader.string_list("uploadAllowedOrigins")
+def _app_origins(reader: _Reader, environment: Environment) -> tuple[str, ...]:
+    origins = reader.string_list("appOrigins")
     for origin in origins:
         if origin == "*" or not _ORIGIN.match(origin):
             raise reader.fail(
-                "uploadAllowedOrigins",
+                "appOrigins",
                 f"entries must be origins like https://app.example.com (no wildcard, no path), got {origin!r}",
             )
         if origin.startswith("http://") and environment == "prod":
-            raise reader.fail("uploadAllowedOrigins", f"must be https in prod, got {origin!r}")
+            raise reader.fail("appOrigins", f"must be https in prod, got {origin!r}")
     return tuple(origins)
+
+
+def _firewall(reader: _Reader) -> FirewallConfig:
+    low, high = WAF_RATE_LIMIT_RANGE
+    mode = reader.choice("wafMode", get_args(WafMode), "block")
+    return FirewallConfig(
+        rate_limit=reader.integer("wafRateLimit", 2000, low, high),
+        mode="count" if mode == "count" else "block",
+    )
 
 
 def _cdn_domains(reader: _Reader) -> CdnDomains | None:
@@ -456,6 +484,8 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
     environment: Environment = "prod" if stack == "prod" else "dev"
     reader = _Reader(stack_file, raw, secret_keys)
     for key in sorted(raw):
+        if key in RENAMED_KEYS:
+            raise reader.fail(key, f"was renamed to {RENAMED_KEYS[key]}; rename the key in {stack_file}")
         if key not in KNOWN_KEYS:
             hint = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
@@ -464,7 +494,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
     names = _bucket_names(reader, environment)
     storage = StorageConfig(
         bucket_names=names,
-        upload_allowed_origins=_upload_origins(reader, environment),
+        app_origins=_app_origins(reader, environment),
         price_class=reader.choice("cdnPriceClass", PRICE_CLASSES, "PriceClass_100"),
         noncurrent_version_days=reader.integer("noncurrentVersionDays", 30, 1, 3650),
         log_retention_days=reader.integer("logRetentionDays", 90, 1, 3650),
@@ -476,6 +506,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         environment=environment,
         stack_file=stack_file,
         storage=storage,
+        firewall=_firewall(reader),
         cache=_cache(reader),
         hosting=_hosting(reader, environment),
         supabase=_supabase(reader),

@@ -11,6 +11,8 @@
 
 Route 53 and CloudFront publish their metrics in us-east-1, so the alarms and the SNS topic
 live there. Every alarm notifies the on-call address (the subscription must be confirmed once).
+The topic is encrypted with a customer-managed KMS key (rotated yearly) whose policy admits this
+stack's alarms: the AWS-managed ``alias/aws/sns`` key cannot, and alarms would be dropped.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def github_trust_statement(provider_arn: str, repository: str) -> docs.Statement
 
 class Monitoring(pulumi.ComponentResource):
     topic: aws.sns.Topic
+    topic_key: aws.kms.Key
     health_check: aws.route53.HealthCheck
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
     metrics_role_arn: pulumi.Output[str]
@@ -85,9 +88,16 @@ class Monitoring(pulumi.ComponentResource):
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
         prefix = f"newcool-{args.environment}"
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
+        self.topic_key = self._topic_key(prefix, account_id)
         self.topic = aws.sns.Topic(
-            "alerts", name=f"{prefix}-alerts", region=METRICS_REGION, tags=dict(args.tags), opts=self._child
+            "alerts",
+            name=f"{prefix}-alerts",
+            kms_master_key_id=self.topic_key.arn,
+            region=METRICS_REGION,
+            tags=dict(args.tags),
+            opts=self._child,
         )
         aws.sns.TopicSubscription(
             "alerts-on-call",
@@ -171,7 +181,7 @@ class Monitoring(pulumi.ComponentResource):
                 # No requests, no errors.
                 treat_missing_data="notBreaching",
             )
-        self.metrics_role_arn = self._db_metrics_role()
+        self.metrics_role_arn = self._db_metrics_role(account_id)
         if args.config.vercel_error_rate_alert:
             self._vercel_error_rate_rule()
         self.register_outputs({"topicArn": self.topic.arn, "healthCheckId": self.health_check.id})
@@ -213,10 +223,37 @@ class Monitoring(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _db_metrics_role(self) -> pulumi.Output[str]:
+    def _topic_key(self, prefix: str, account_id: pulumi.Output[str]) -> aws.kms.Key:
+        """The alert topic's key: administered by the account, usable by this stack's alarms."""
+        key = aws.kms.Key(
+            "alerts-key",
+            description=f"{prefix}: encrypts the alert topic; CloudWatch alarms {prefix}-* may publish",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=docs.render(
+                account_id.apply(
+                    lambda account: [
+                        docs.key_administration(account),
+                        docs.allow_cloudwatch_alarms_to_encrypt(account, METRICS_REGION, f"{prefix}-"),
+                    ]
+                )
+            ),
+            region=METRICS_REGION,
+            tags=dict(self._args.tags),
+            opts=self._child,
+        )
+        aws.kms.Alias(
+            "alerts-key-alias",
+            name=f"alias/{prefix}-alerts",
+            target_key_id=key.key_id,
+            region=METRICS_REGION,
+            opts=self._child,
+        )
+        return key
+
+    def _db_metrics_role(self, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         """The role the scheduled workflow assumes to publish the connection metric, and nothing else."""
         args = self._args
-        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         # The deploy workflow signs in through GitHub's OIDC provider, so the account has it.
         provider_arn = account_id.apply(lambda account: f"arn:aws:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}")
         role = aws.iam.Role(

@@ -14,6 +14,7 @@ import pulumi
 CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com"
 S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
 LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
 
 
 class Statement(TypedDict):
@@ -86,5 +87,48 @@ def allow_cloudfront_log_delivery(logs_bucket_arn: str, prefix: str, account_id:
         "Condition": {
             "StringEquals": {"aws:SourceAccount": account_id, "s3:x-amz-acl": "bucket-owner-full-control"},
             "ArnLike": {"aws:SourceArn": f"arn:aws:logs:us-east-1:{account_id}:delivery-source:*"},
+        },
+    }
+
+
+def allow_waf_log_delivery(log_group_arn: str, account_id: str, region: str) -> Statement:
+    """AWS WAF logging into a CloudWatch Logs group, only on behalf of this account."""
+    return {
+        "Sid": "AllowWafLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": LOG_DELIVERY_SERVICE},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": f"{log_group_arn}:*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{account_id}:*"},
+        },
+    }
+
+
+def key_administration(account_id: str) -> Statement:
+    """The account administers its key through IAM (without it a key can become unmanageable)."""
+    return {
+        "Sid": "AccountAdministersKeyThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+        "Action": "kms:*",
+        # In a key policy "*" means this key only.
+        "Resource": "*",
+    }
+
+
+def allow_cloudwatch_alarms_to_encrypt(account_id: str, region: str, alarm_name_prefix: str) -> Statement:
+    """CloudWatch alarms publishing to a topic encrypted with this key (the AWS-managed SNS key
+    cannot admit them); only this account's alarms with the given name prefix."""
+    return {
+        "Sid": "AllowCloudWatchAlarmsToPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": CLOUDWATCH_SERVICE},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm_name_prefix}*"},
         },
     }

@@ -2,8 +2,11 @@
 
 Secure by default, with no flag for a caller to forget: every bucket blocks public access,
 disables ACLs, encrypts at rest and refuses plain HTTP. ``cdn`` and ``assets`` are read only by
-their own CloudFront distribution through Origin Access Control; ``uploads`` is reached only
-through presigned URLs, so it alone carries CORS for the app's origins.
+their own CloudFront distribution through Origin Access Control, behind the web ACL the caller
+passes; ``uploads`` is reached only through presigned URLs. CORS admits the app's origins only:
+PUT/POST on ``uploads``, GET/HEAD on ``cdn`` and ``assets`` (hls.js-style players, Web Audio and
+web fonts read media cross-origin). The log bucket is versioned, so a deleted or overwritten log
+survives as a noncurrent version for the whole retention period.
 """
 
 from __future__ import annotations
@@ -17,9 +20,15 @@ import pulumi_aws as aws
 from components import policy_documents as docs
 from components.config import CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION, BucketRole, StorageConfig
 
-# AWS managed policies (stable ids, the same in every account).
-CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-SECURITY_HEADERS_POLICY_ID = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+# AWS managed policy (a stable id, the same in every account; CloudFront Developer Guide,
+# "Use managed origin request policies"). Managed-CORS-S3Origin forwards Origin,
+# Access-Control-Request-Method and Access-Control-Request-Headers to S3.
+CORS_S3_ORIGIN_REQUEST_POLICY_ID = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
+# The managed CachingOptimized policy's TTLs (seconds), kept by this project's per-origin policy.
+CACHE_TTLS = {"min_ttl": 1, "default_ttl": 86_400, "max_ttl": 31_536_000}
+# What a media player or font loader may read cross-origin from a response.
+CORS_EXPOSE_HEADERS = ("Content-Length", "Content-Range", "Accept-Ranges", "ETag")
+CORS_MAX_AGE_SECONDS = 3000
 # CloudFront's ACM certificates and its log delivery sources live in us-east-1.
 GLOBAL_REGION = "us-east-1"
 MIN_TLS_VERSION = "TLSv1.2_2021"
@@ -34,6 +43,8 @@ class StorageArgs:
     # Prod: data buckets survive `pulumi destroy` and refuse replacement (a rename).
     protect_data: bool
     tags: Mapping[str, str]
+    # The CLOUDFRONT-scope web ACL both distributions sit behind (components.firewall).
+    web_acl_arn: pulumi.Input[str]
 
 
 @dataclass
@@ -56,10 +67,12 @@ class MediaStorage(pulumi.ComponentResource):
 
         secured = {role: self._secure_bucket(role) for role in (*DATA_BUCKET_ROLES, "logs")}
         self.buckets = {role: item.bucket for role, item in secured.items()}
-        for role in DATA_BUCKET_ROLES:
+        for role in (*DATA_BUCKET_ROLES, "logs"):
             secured[role].last_setting = self._versioning(role, secured[role])
         self._lifecycles(secured)
-        secured["uploads"].last_setting = self._upload_cors(secured["uploads"])
+        secured["uploads"].last_setting = self._cors(secured["uploads"], "uploads", ["PUT", "POST"])
+        for role in CDN_ROLES:
+            secured[role].last_setting = self._cors(secured[role], role, ["GET", "HEAD"])
         # The log bucket must admit the logging service before any bucket points its logs there.
         logs_policy = self._logs_bucket_policy(secured["logs"], account_id)
         for role in DATA_BUCKET_ROLES:
@@ -72,7 +85,10 @@ class MediaStorage(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[secured[role].last_setting, logs_policy]),
             )
 
-        self.distributions = {role: self._distribution(role) for role in CDN_ROLES}
+        cache_policy, response_headers_policy = self._edge_policies()
+        self.distributions = {
+            role: self._distribution(role, cache_policy, response_headers_policy) for role in CDN_ROLES
+        }
         for role in CDN_ROLES:
             self._cloudfront_logging(role, self.distributions[role])
         self.cdn_urls = {
@@ -176,6 +192,8 @@ class MediaStorage(pulumi.ComponentResource):
                 "status": "Enabled",
                 "filter": {"prefix": ""},
                 "expiration": {"days": config.log_retention_days},
+                # A deleted or overwritten log stays readable for the whole retention period.
+                "noncurrent_version_expiration": {"noncurrent_days": config.log_retention_days},
             },
         ]
         secured["logs"].last_setting = self._lifecycle("logs", secured["logs"], log_rules)
@@ -194,23 +212,69 @@ class MediaStorage(pulumi.ComponentResource):
             opts=self._after(secured.last_setting),
         )
 
-    def _upload_cors(self, uploads: _SecureBucket) -> pulumi.Resource:
-        # Browsers PUT/POST straight to S3 with presigned URLs; only the app's origins may.
+    def _cors(self, secured: _SecureBucket, role: BucketRole, methods: list[str]) -> pulumi.Resource:
+        """CORS for the app's origins only: uploads take browser PUT/POST through presigned URLs;
+        media and assets answer cross-origin reads (players, Web Audio, fonts)."""
+        writes = "PUT" in methods
         return aws.s3.BucketCorsConfiguration(
-            "uploads-cors",
-            bucket=uploads.bucket.id,
+            f"{role}-cors",
+            bucket=secured.bucket.id,
             region=STORAGE_REGION,
             cors_rules=[
                 {
-                    "allowed_methods": ["PUT", "POST"],
-                    "allowed_origins": list(self._args.config.upload_allowed_origins),
-                    "allowed_headers": ["content-type", "content-md5", "x-amz-*"],
-                    "expose_headers": ["ETag"],
-                    "max_age_seconds": 3000,
+                    "allowed_methods": methods,
+                    "allowed_origins": list(self._args.config.app_origins),
+                    "allowed_headers": ["content-type", "content-md5", "x-amz-*"] if writes else ["range"],
+                    "expose_headers": ["ETag"] if writes else list(CORS_EXPOSE_HEADERS),
+                    "max_age_seconds": CORS_MAX_AGE_SECONDS,
                 }
             ],
-            opts=self._after(uploads.last_setting),
+            opts=self._after(secured.last_setting),
         )
+
+    def _edge_policies(self) -> tuple[aws.cloudfront.CachePolicy, aws.cloudfront.ResponseHeadersPolicy]:
+        """What both distributions share: a cache keyed per Origin (S3's CORS answer depends on
+        it, so one origin's cached answer never reaches another) and the response headers."""
+        environment = self._args.environment
+        cache_policy = aws.cloudfront.CachePolicy(
+            "cdn-cache-per-origin",
+            name=f"newcool-{environment}-cache-per-origin",
+            comment="CachingOptimized, with the Origin header in the cache key for CORS",
+            **CACHE_TTLS,
+            parameters_in_cache_key_and_forwarded_to_origin={
+                "cookies_config": {"cookie_behavior": "none"},
+                "headers_config": {"header_behavior": "whitelist", "headers": {"items": ["Origin"]}},
+                "query_strings_config": {"query_string_behavior": "none"},
+                "enable_accept_encoding_brotli": True,
+                "enable_accept_encoding_gzip": True,
+            },
+            opts=self._child,
+        )
+        # The managed CORS response header policies admit every origin ("*"); this one admits
+        # the app's origins only, with the headers of the managed SecurityHeadersPolicy.
+        response_headers_policy = aws.cloudfront.ResponseHeadersPolicy(
+            "cdn-cors-and-security-headers",
+            name=f"newcool-{environment}-cors-and-security-headers",
+            comment="CORS for the app's origins plus the managed SecurityHeadersPolicy's headers",
+            cors_config={
+                "access_control_allow_credentials": False,
+                "access_control_allow_headers": {"items": ["range"]},
+                "access_control_allow_methods": {"items": ["GET", "HEAD", "OPTIONS"]},
+                "access_control_allow_origins": {"items": list(self._args.config.app_origins)},
+                "access_control_expose_headers": {"items": list(CORS_EXPOSE_HEADERS)},
+                "access_control_max_age_sec": CORS_MAX_AGE_SECONDS,
+                "origin_override": True,
+            },
+            security_headers_config={
+                "content_type_options": {"override": False},
+                "frame_options": {"frame_option": "SAMEORIGIN", "override": False},
+                "referrer_policy": {"referrer_policy": "strict-origin-when-cross-origin", "override": False},
+                "strict_transport_security": {"access_control_max_age_sec": 31_536_000, "override": False},
+                "xss_protection": {"protection": True, "mode_block": True, "override": False},
+            },
+            opts=self._child,
+        )
+        return cache_policy, response_headers_policy
 
     def _viewer_certificate(
         self, role: BucketRole
@@ -252,7 +316,12 @@ class MediaStorage(pulumi.ComponentResource):
             "minimum_protocol_version": MIN_TLS_VERSION,
         }
 
-    def _distribution(self, role: BucketRole) -> aws.cloudfront.Distribution:
+    def _distribution(
+        self,
+        role: BucketRole,
+        cache_policy: aws.cloudfront.CachePolicy,
+        response_headers_policy: aws.cloudfront.ResponseHeadersPolicy,
+    ) -> aws.cloudfront.Distribution:
         bucket = self.buckets[role]
         origin_access_control = aws.cloudfront.OriginAccessControl(
             f"{role}-oac",
@@ -280,17 +349,19 @@ class MediaStorage(pulumi.ComponentResource):
                     "origin_access_control_id": origin_access_control.id,
                 }
             ],
-            # CachingOptimized keys on the path only; CloudFront forwards and caches Range
-            # requests for GET, so media seeking works without forwarding headers.
+            # CloudFront forwards and caches Range requests for GET, so media seeking works
+            # without Range in the cache key.
             default_cache_behavior={
                 "target_origin_id": origin_id,
                 "viewer_protocol_policy": "redirect-to-https",
                 "allowed_methods": ["GET", "HEAD", "OPTIONS"],
                 "cached_methods": ["GET", "HEAD"],
                 "compress": True,
-                "cache_policy_id": CACHING_OPTIMIZED_POLICY_ID,
-                "response_headers_policy_id": SECURITY_HEADERS_POLICY_ID,
+                "cache_policy_id": cache_policy.id,
+                "origin_request_policy_id": CORS_S3_ORIGIN_REQUEST_POLICY_ID,
+                "response_headers_policy_id": response_headers_policy.id,
             },
+            web_acl_id=self._args.web_acl_arn,
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate=viewer_certificate,
             tags=dict(self._args.tags),

@@ -1,4 +1,4 @@
-"""CloudFront: HTTPS for viewers, Origin Access Control for S3, modern TLS, access logs."""
+"""CloudFront: HTTPS for viewers, Origin Access Control for S3, modern TLS, access logs, a web ACL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from policies.common import Report, as_list, fsbp, resource_policy, stack_policy
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 ORIGIN_ACCESS_IDENTITY = "aws:cloudfront/originAccessIdentity:OriginAccessIdentity"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+# A web ACL CloudFront accepts: scope CLOUDFRONT, which AWS creates in us-east-1 only.
+CLOUDFRONT_WEB_ACL_ARN = "arn:aws:wafv2:us-east-1:"
 HTTPS_POLICIES = ("redirect-to-https", "https-only")
 MODERN_TLS = ("TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
 
@@ -83,6 +86,22 @@ def _logging(args: StackValidationArgs, report: Report) -> None:
             )
 
 
+def _web_acl(args: StackValidationArgs, report: Report) -> None:
+    for distribution in (r for r in args.resources if r.resource_type == DISTRIBUTION):
+        # In a preview the ARN of a web ACL being created is unknown; the dependency names it.
+        acls = [d for d in distribution.property_dependencies.get("webAclId", []) if d.resource_type == WEB_ACL]
+        literal = distribution.props.get("webAclId")
+        if acls:
+            for acl in acls:
+                if acl.props.get("scope") != "CLOUDFRONT":
+                    scope = acl.props.get("scope")
+                    report(f"web ACL {acl.name} has scope {scope!r}; CloudFront needs CLOUDFRONT.", distribution.urn)
+        elif not literal:
+            report("distribution has no web ACL (web_acl_id): nothing filters or rate-limits it.", distribution.urn)
+        elif not (str(literal).startswith(CLOUDFRONT_WEB_ACL_ARN) and ":global/webacl/" in str(literal)):
+            report(f"web_acl_id {literal!r} is not a CLOUDFRONT-scope web ACL ARN (us-east-1).", distribution.urn)
+
+
 POLICIES = [
     resource_policy(
         "cloudfront-viewers-https",
@@ -129,5 +148,15 @@ POLICIES = [
         "Add a cloudwatch.LogDeliverySource (ACCESS_LOGS, us-east-1) with a delivery to the log bucket.",
         _logging,
         fsbp("CloudFront.5"),
+    ),
+    stack_policy(
+        "cloudfront-web-acl",
+        "Every distribution sits behind an AWS WAF web ACL of scope CLOUDFRONT.",
+        "Without a web ACL anyone can scrape the catalogue, flood the CDN or probe it with exploit payloads, and "
+        "nothing limits a single client.",
+        Severity.MEDIUM,
+        "Pass the web ACL of components.firewall (managed rule groups and a per-IP rate limit) as web_acl_id.",
+        _web_acl,
+        fsbp("CloudFront.6"),
     ),
 ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policies import cloudfront, iam, s3, supabase, upstash, vercel
+from policies import cloudfront, iam, kms, s3, sns, supabase, upstash, vercel
 from policies.common import STACKS, enforcement_for
 
 POLICIES: list[Policy] = [
     *s3.POLICIES,
     *cloudfront.POLICIES,
     *iam.POLICIES,
+    *kms.POLICIES,
+    *sns.POLICIES,
     *vercel.POLICIES,
     *upstash.POLICIES,
     *supabase.POLICIES,

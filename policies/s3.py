@@ -145,14 +145,12 @@ def _baseline_complete(args: StackValidationArgs, report: Report) -> None:
                 report(f"bucket has no {what} resource.", urn)
 
 
-def _data_versioning(args: StackValidationArgs, report: Report) -> None:
+def _versioned(args: StackValidationArgs, report: Report) -> None:
     buckets = {r.urn: r for r in args.resources if r.resource_type == BUCKET}
     for urn, settings in _settings_by_bucket(args, VERSIONING).items():
-        if _role(buckets[urn]) not in DATA_ROLES:
-            continue
         enabled = any((s.props.get("versioningConfiguration") or {}).get("status") == "Enabled" for s in settings)
         if not enabled:
-            report(f"data bucket ({_role(buckets[urn])}) is not versioned.", urn)
+            report(f"bucket ({_role(buckets[urn]) or 'no role tag'}) is not versioned.", urn)
 
 
 def _aborts_incomplete_uploads(args: StackValidationArgs, report: Report) -> None:
@@ -237,13 +235,14 @@ POLICIES = [
         fsbp("S3.8"),
     ),
     stack_policy(
-        "s3-data-buckets-versioned",
-        "Data buckets (cdn, assets, uploads) have versioning enabled.",
-        "Versioning turns an overwrite or delete (by a bug or an attacker) into a recoverable event for the "
-        "catalogue and user uploads.",
+        "s3-buckets-versioned",
+        "Every bucket, the data buckets and the access-log bucket, has versioning enabled.",
+        "Versioning turns an overwrite or delete (by a bug or an attacker) into a recoverable event: for the "
+        "catalogue and user uploads, and for the access logs, the audit evidence someone covering tracks would "
+        "delete.",
         Severity.MEDIUM,
         "Add a BucketVersioning with status Enabled, and a lifecycle rule expiring noncurrent versions.",
-        _data_versioning,
+        _versioned,
         fsbp("S3.14"),
     ),
     stack_policy(

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from policies.pack import POLICIES
 from tests.conftest import ROOT
-from tools import preview
+from tools import costs, preview
 from tools.mock_engine import SECRET_PLACEHOLDER, Plan, Secret, run_program
 
 
@@ -33,7 +34,11 @@ def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> No
         "vercel:index/projectDomain:ProjectDomain domain",
         "SUPABASE_SERVICE_KEY",
         "pulumi-python:dynamic:Resource migrations",
-        "Policy pack newcool-guardrails 1.0.0: 24 policies",
+        "aws:wafv2/webAcl:WebAcl cdn-web-acl",
+        "aws:kms/key:Key alerts-key",
+        "kmsMasterKeyId: arn:aws:kms:us-east-1:",
+        "Fixed: 15.25 USD a month; Upstash budget caps: at most 200.00 USD",
+        f"Policy pack newcool-guardrails 1.0.0: {len(POLICIES)} policies",
         "No policy violations.",
     ):
         assert expected in out, expected
@@ -49,7 +54,10 @@ def test_json_report_lists_resources_and_verdict(tmp_path: Path) -> None:
     assert report["stack"] == "dev"
     assert report["passed"] is True and report["violations"] == []
     assert report["policyPack"]["name"] == "newcool-guardrails"
-    assert len(report["policyPack"]["policies"]) == 24
+    assert len(report["policyPack"]["policies"]) == len(POLICIES)
+    cost = report["monthlyCost"]
+    assert cost["fixedUsd"] == round(sum(c["usd"] for c in cost["charges"] if c["what"] != "Upstash budget cap"), 2)
+    assert cost["budgetCapsUsd"] == 40.0
     types = {r["type"] for r in report["resources"]}
     assert {"aws:s3/bucket:Bucket", "vercel:index/project:Project", "pulumi-python:dynamic:Resource"} <= types
     secret_values = [
@@ -105,3 +113,52 @@ def test_bad_config_exits_2_with_the_message(
         "Pulumi.dev.yaml: newcool-infra:databaseUrl must be a postgresql:// connection string"
         in capsys.readouterr().out
     )
+
+
+def _without_edge_protection(what: str) -> Any:
+    """run_program, with the web ACL, the alert key or the topic's encryption taken out."""
+
+    def run(stack: str) -> Plan:
+        plan = run_program(stack)
+        for registration in plan:
+            key = {"web-acl": "webAclId"}.get(what, "kmsMasterKeyId")
+            target = "aws:cloudfront/distribution:Distribution" if what == "web-acl" else "aws:sns/topic:Topic"
+            if registration.type == target:
+                for props in (registration.inputs, registration.outputs, registration.property_dependencies):
+                    props.pop(key)
+        if what == "kms-key":
+            plan.registrations = [r for r in plan if not r.type.startswith("aws:kms/")]
+        return plan
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("removed", "policy"),
+    [
+        ("web-acl", "cloudfront-web-acl"),
+        ("topic-key", "sns-topic-customer-managed-key"),
+        ("kms-key", "sns-topic-customer-managed-key"),
+    ],
+)
+def test_prod_preview_fails_without_the_web_acl_or_the_encrypted_topic(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], removed: str, policy: str
+) -> None:
+    monkeypatch.setattr(preview, "run_program", _without_edge_protection(removed))
+    assert preview.main(["--stack", "prod"]) == 1
+    out = capsys.readouterr().out
+    assert policy in out and "mandatory" in out
+
+
+def test_the_fixed_monthly_cost_counts_priced_resources_and_only_names_usage(prod_plan: Plan) -> None:
+    charges = {c.resource: c for c in costs.fixed_charges(prod_plan)}
+    # One web ACL with 3 managed rule groups and a rate rule; one key; one health check with
+    # HTTPS and latency measurement (a non-AWS endpoint); five standard alarms.
+    assert charges["cdn-web-acl"].monthly_usd == costs.WAF_WEB_ACL_MONTHLY + 4 * costs.WAF_RULE_MONTHLY
+    assert charges["alerts-key"].monthly_usd == costs.KMS_KEY_MONTHLY
+    assert charges["api-health"].monthly_usd == costs.HEALTH_CHECK_MONTHLY + 2 * costs.HEALTH_CHECK_OPTION_MONTHLY
+    assert sum(1 for c in charges.values() if c.what.startswith("alarm")) == 5
+    assert costs.total(charges.values()) == 15.25
+    assert {c.resource: c.monthly_usd for c in costs.budget_caps(prod_plan)} == {"cache": 100.0, "ratelimit": 100.0}
+    # Buckets and distributions cost by use: never counted as fixed.
+    assert not any(c.resource.endswith(("-distribution", "cdn", "uploads")) for c in charges.values())

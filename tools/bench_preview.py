@@ -10,7 +10,7 @@ import time
 from tools.mock_engine import ROOT
 
 RUNS = 5
-TARGET_SECONDS = 5.0
+TARGET_SECONDS = 2.0
 
 
 def main() -> int:

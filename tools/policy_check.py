@@ -70,8 +70,39 @@ def stack_policy_config(stack: str) -> dict[str, Any]:
     return config
 
 
+class PackProcess:
+    """A started policy pack: its gRPC stub is connected on first use, so the pack's start-up
+    (a second Python importing the SDKs) overlaps whatever the caller does meanwhile."""
+
+    def __init__(self, process: subprocess.Popen[str]):
+        self._process = process
+        self._channel: grpc.Channel | None = None
+        self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+
+    def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
+        if self._stub is None:
+            assert self._process.stdout is not None
+            first_line = self._process.stdout.readline().strip()
+            if not first_line.isdigit():
+                error = self._process.stderr.read() if self._process.stderr else ""
+                raise RuntimeError(f"policy pack did not start: {first_line} {error}".strip())
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
+            grpc.channel_ready_future(self._channel).result(timeout=30)
+            self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self._stub
+
+    def stop(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        self._process.terminate()
+        self._process.wait(timeout=10)
+        for stream in (self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
+
+
 @contextmanager
-def analyzer(policies_dir: Path = POLICIES_DIR) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+def launched_pack(policies_dir: Path = POLICIES_DIR) -> Iterator[PackProcess]:
     """The policy pack running as its own process, as the engine starts it."""
     process = subprocess.Popen(  # noqa: S603 (our own pack, run by our own interpreter)
         [sys.executable, str(policies_dir / "__main__.py")],
@@ -80,24 +111,18 @@ def analyzer(policies_dir: Path = POLICIES_DIR) -> Iterator[analyzer_pb2_grpc.An
         stderr=subprocess.PIPE,
         text=True,
     )
+    pack = PackProcess(process)
     try:
-        assert process.stdout is not None
-        first_line = process.stdout.readline().strip()
-        if not first_line.isdigit():
-            error = process.stderr.read() if process.stderr else ""
-            raise RuntimeError(f"policy pack did not start: {first_line} {error}".strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
-        grpc.channel_ready_future(channel).result(timeout=30)
-        try:
-            yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        finally:
-            channel.close()
+        yield pack
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        pack.stop()
+
+
+@contextmanager
+def analyzer(policies_dir: Path = POLICIES_DIR) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    """The started pack's stub, ready for the engine's calls."""
+    with launched_pack(policies_dir) as pack:
+        yield pack.stub()
 
 
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:

@@ -40,18 +40,23 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
         {"buckets": {"cdn": "x-cdn", "assets": "x-a", "uploads": "x-u", "logs": "x-l", "backup": "x-b"}},
         "Pulumi.dev.yaml: newcool-infra:buckets.backup is not a known key",
     ),
-    ("dev", {"uploadAllowedOrigins": ["*"]}, "Pulumi.dev.yaml: newcool-infra:uploadAllowedOrigins entries must be"),
+    ("dev", {"appOrigins": ["*"]}, "Pulumi.dev.yaml: newcool-infra:appOrigins entries must be"),
     (
         "prod",
-        {"uploadAllowedOrigins": ["http://localhost:3000"]},
-        "Pulumi.prod.yaml: newcool-infra:uploadAllowedOrigins must be https in prod",
+        {"appOrigins": ["http://localhost:3000"]},
+        "Pulumi.prod.yaml: newcool-infra:appOrigins must be https in prod",
     ),
     (
         "dev",
-        {"uploadAllowedOrigins": "https://dev.newcool.io"},
-        "Pulumi.dev.yaml: newcool-infra:uploadAllowedOrigins must be a list of strings",
+        {"appOrigins": "https://dev.newcool.io"},
+        "Pulumi.dev.yaml: newcool-infra:appOrigins must be a list of strings",
     ),
-    ("dev", {"uploadAllowedOrigins": []}, "Pulumi.dev.yaml: newcool-infra:uploadAllowedOrigins must not be an empty"),
+    ("dev", {"appOrigins": []}, "Pulumi.dev.yaml: newcool-infra:appOrigins must not be an empty"),
+    (
+        "prod",
+        {"uploadAllowedOrigins": ["https://newcool.io"]},
+        "Pulumi.prod.yaml: newcool-infra:uploadAllowedOrigins was renamed to appOrigins",
+    ),
     (
         "dev",
         {"noncurrentVersionDays": "soon"},
@@ -125,7 +130,7 @@ def test_numbers_and_defaults_are_typed() -> None:
         "dev",
         {
             "buckets": '{"cdn": "d-cdn", "assets": "d-assets", "uploads": "d-uploads", "logs": "d-logs"}',
-            "uploadAllowedOrigins": '["https://dev.newcool.io"]',
+            "appOrigins": '["https://dev.newcool.io"]',
             "noncurrentVersionDays": "14",
             "vercel": '{"team": "t", "teamId": "team_abcdefgh", "project": "p", "gitRepository": "o/r", '
             '"productionBranch": "main", "domain": "api.dev.example.com"}',

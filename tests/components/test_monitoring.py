@@ -121,3 +121,26 @@ def test_stack_outputs_name_the_monitoring_resources(prod_plan: Plan) -> None:
 def test_bad_monitoring_config_is_refused(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=f"^Pulumi.dev.yaml: {message}"):
         run_program("dev", overrides)
+
+
+def test_the_alert_topic_is_encrypted_with_a_rotating_key_its_alarms_may_use(plan: Plan) -> None:
+    key = plan.named("aws:kms/key:Key", "alerts-key")
+    topic = plan.named("aws:sns/topic:Topic", "alerts")
+    assert topic.props["kmsMasterKeyId"] == key.outputs["arn"]
+    assert topic.property_dependencies["kmsMasterKeyId"] == [key.urn]
+    assert key.props["enableKeyRotation"] is True
+    assert key.props["region"] == "us-east-1", "the key must live beside the topic"
+    by_sid = {s["Sid"]: s for s in statements(key.json_input("policy"))}
+    admin = by_sid["AccountAdministersKeyThroughIam"]
+    assert admin["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    alarms = by_sid["AllowCloudWatchAlarmsToPublish"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert sorted(alarms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # Only this stack's alarms in this account (confused deputy): every alarm's name fits the pattern.
+    assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    pattern = alarms["Condition"]["ArnLike"]["aws:SourceArn"]
+    prefix = f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:newcool-{plan.stack}-"
+    assert pattern == f"{prefix}*"
+    for registration in plan.of_type(ALARM):
+        assert registration.props["name"].startswith(f"newcool-{plan.stack}-"), registration.name
+    assert set(by_sid) == {"AccountAdministersKeyThroughIam", "AllowCloudWatchAlarmsToPublish"}

@@ -7,12 +7,16 @@ from typing import Any
 import pytest
 
 from components.config import CDN_ROLES, DATA_BUCKET_ROLES, PROD_BUCKET_NAMES
-from components.storage import CACHING_OPTIMIZED_POLICY_ID, SECURITY_HEADERS_POLICY_ID
+from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID
 from tests.plan_queries import BUCKET, ancestors, as_list, bucket, setting_of, statements
 from tools.mock_engine import Plan, run_program
 
 ALL_ROLES = (*DATA_BUCKET_ROLES, "logs")
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+APP_ORIGINS = {
+    "dev": ["https://dev.newcool.io", "http://localhost:3000"],
+    "prod": ["https://newcool.io", "https://www.newcool.io"],
+}
 
 
 def distribution(plan: Plan, role: str) -> dict[str, Any]:
@@ -110,15 +114,21 @@ def test_bucket_settings_are_ordered_bucket_then_public_access_block_then_policy
                 assert first.urn in chains[second.urn] or second.urn in chains[first.urn], (first.name, second.name)
 
 
-@pytest.mark.parametrize("role", DATA_BUCKET_ROLES)
-def test_data_buckets_are_versioned_and_expire_noncurrent_versions(plan: Plan, role: str) -> None:
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_every_bucket_is_versioned_and_expires_noncurrent_versions(plan: Plan, role: str) -> None:
     versioning = setting_of(plan, "aws:s3/bucketVersioning:BucketVersioning", role).props
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
     rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", role).props["rules"]
-    expected_days = {"dev": 7, "prod": 90}[plan.stack]
+    # Logs: a deleted or overwritten log stays as a noncurrent version for the whole retention.
+    expected_days = {"dev": 30, "prod": 365} if role == "logs" else {"dev": 7, "prod": 90}
     noncurrent = [r for r in rules if "noncurrentVersionExpiration" in r]
-    assert [r["noncurrentVersionExpiration"]["noncurrentDays"] for r in noncurrent] == [expected_days]
+    assert [r["noncurrentVersionExpiration"]["noncurrentDays"] for r in noncurrent] == [expected_days[plan.stack]]
     assert all(r["status"] == "Enabled" for r in rules)
+
+
+def test_the_log_bucket_has_no_object_lock_since_server_access_logs_cannot_target_one(plan: Plan) -> None:
+    assert "objectLockEnabled" not in bucket(plan, "logs").props
+    assert plan.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") == []
 
 
 def test_uploads_abort_incomplete_multipart_uploads(plan: Plan) -> None:
@@ -134,17 +144,33 @@ def test_logs_expire_after_the_configured_retention(plan: Plan) -> None:
     assert expiring == [{"dev": 30, "prod": 365}[plan.stack]]
 
 
-def test_only_uploads_has_cors_and_only_for_the_app_origins(plan: Plan) -> None:
-    cors = plan.of_type("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration")
-    assert [c.props["bucket"] for c in cors] == [bucket(plan, "uploads").props["bucket"]]
-    (rule,) = cors[0].props["corsRules"]
-    expected = {
-        "dev": ["https://dev.newcool.io", "http://localhost:3000"],
-        "prod": ["https://newcool.io", "https://www.newcool.io"],
-    }[plan.stack]
-    assert rule["allowedOrigins"] == expected
+def cors_rule(plan: Plan, role: str) -> dict[str, Any]:
+    (rule,) = setting_of(plan, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", role).props["corsRules"]
+    return dict(rule)
+
+
+def test_uploads_cors_takes_browser_writes_from_the_app_origins_only(plan: Plan) -> None:
+    rule = cors_rule(plan, "uploads")
+    assert rule["allowedOrigins"] == APP_ORIGINS[plan.stack]
     assert set(rule["allowedMethods"]) == {"PUT", "POST"}
     assert "*" not in rule["allowedHeaders"]
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_media_and_assets_answer_cross_origin_reads_from_the_app_origins_only(plan: Plan, role: str) -> None:
+    rule = cors_rule(plan, role)
+    assert rule["allowedOrigins"] == APP_ORIGINS[plan.stack]
+    assert set(rule["allowedMethods"]) == {"GET", "HEAD"}, "media buckets never take browser writes"
+    assert "*" not in rule["allowedHeaders"]
+    # A player seeking needs Range in, Content-Range and Accept-Ranges out.
+    assert "range" in rule["allowedHeaders"]
+    assert {"Content-Range", "Accept-Ranges"} <= set(rule["exposeHeaders"])
+
+
+def test_the_log_bucket_answers_no_cors(plan: Plan) -> None:
+    name = bucket(plan, "logs").props["bucket"]
+    cors = plan.of_type("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration")
+    assert all(c.props["bucket"] != name for c in cors)
 
 
 @pytest.mark.parametrize("role", CDN_ROLES)
@@ -161,12 +187,44 @@ def test_distributions_use_origin_access_control_and_https(plan: Plan, role: str
     behavior = props["defaultCacheBehavior"]
     assert behavior["viewerProtocolPolicy"] == "redirect-to-https"
     assert behavior["compress"] is True
-    assert behavior["cachePolicyId"] == CACHING_OPTIMIZED_POLICY_ID
-    assert behavior["responseHeadersPolicyId"] == SECURITY_HEADERS_POLICY_ID
+    assert behavior["cachePolicyId"] == plan.named("aws:cloudfront/cachePolicy:CachePolicy", "cdn-cache-per-origin").id
+    assert behavior["originRequestPolicyId"] == CORS_S3_ORIGIN_REQUEST_POLICY_ID
+    headers = plan.named("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "cdn-cors-and-security-headers")
+    assert behavior["responseHeadersPolicyId"] == headers.id
     assert "GET" in behavior["allowedMethods"]
     assert props["httpVersion"] == "http2and3"
     assert props["isIpv6Enabled"] is True
     assert props["priceClass"] == {"dev": "PriceClass_100", "prod": "PriceClass_200"}[plan.stack]
+
+
+def test_the_cdn_caches_per_origin_so_one_origins_cors_answer_never_reaches_another(plan: Plan) -> None:
+    policy = plan.named("aws:cloudfront/cachePolicy:CachePolicy", "cdn-cache-per-origin").props
+    key = policy["parametersInCacheKeyAndForwardedToOrigin"]
+    assert key["headersConfig"] == {"headerBehavior": "whitelist", "headers": {"items": ["Origin"]}}
+    # Nothing user-controlled beyond Origin splits the cache (cookies and query strings stay out).
+    assert key["cookiesConfig"] == {"cookieBehavior": "none"}
+    assert key["queryStringsConfig"] == {"queryStringBehavior": "none"}
+    assert key["enableAcceptEncodingBrotli"] is True and key["enableAcceptEncodingGzip"] is True
+
+
+def test_the_cdn_sends_cors_for_the_app_origins_only_and_keeps_the_security_headers(plan: Plan) -> None:
+    policy = plan.named(
+        "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "cdn-cors-and-security-headers"
+    ).props
+    cors = policy["corsConfig"]
+    assert cors["accessControlAllowOrigins"]["items"] == APP_ORIGINS[plan.stack]
+    assert "*" not in cors["accessControlAllowOrigins"]["items"]
+    assert cors["accessControlAllowCredentials"] is False
+    assert set(cors["accessControlAllowMethods"]["items"]) == {"GET", "HEAD", "OPTIONS"}
+    # The edge's answer replaces whatever a cached S3 response carried.
+    assert cors["originOverride"] is True
+    security = policy["securityHeadersConfig"]
+    # The managed SecurityHeadersPolicy's headers, as before the CORS change.
+    assert security["strictTransportSecurity"]["accessControlMaxAgeSec"] == 31_536_000
+    assert security["frameOptions"]["frameOption"] == "SAMEORIGIN"
+    assert security["referrerPolicy"]["referrerPolicy"] == "strict-origin-when-cross-origin"
+    assert security["xssProtection"] == {"protection": True, "modeBlock": True, "override": False}
+    assert "contentTypeOptions" in security
 
 
 def test_no_origin_access_identity_exists(plan: Plan) -> None:

@@ -49,6 +49,24 @@ def edited(plan: Plan, resource_type: str, name: str, change: Callable[[dict[str
     return Plan(plan.stack, registrations, plan.outputs)
 
 
+def detached(plan: Plan, resource_type: str, name: str, key: str, value: Any = None) -> Plan:
+    """The plan with one input no longer computed from another resource: set to a literal
+    ``value``, or dropped when None (the property dependency goes with it)."""
+    registrations = []
+    for original in plan:
+        registration = original
+        if original.type == resource_type and original.name == name:
+            registration = copy.deepcopy(original)
+            registration.property_dependencies.pop(key, None)
+            for props in (registration.inputs, registration.outputs):
+                if value is None:
+                    props.pop(key, None)
+                else:
+                    props[key] = value
+        registrations.append(registration)
+    return Plan(plan.stack, registrations, plan.outputs)
+
+
 def without(plan: Plan, resource_type: str, name: str) -> Plan:
     kept = [r for r in plan if not (r.type == resource_type and r.name == name)]
     assert len(kept) == len(plan.registrations) - 1
@@ -121,6 +139,9 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 REDIS = "upstash:index/redisDatabase:RedisDatabase"
 DYNAMIC = "pulumi-python:dynamic:Resource"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+TOPIC = "aws:sns/topic:Topic"
+REGIONAL_WEB_ACL_ARN = "arn:aws:wafv2:us-east-2:123456789012:regional/webacl/x/1"
 
 
 def variable(key: str) -> dict[str, Any]:
@@ -242,9 +263,14 @@ FIRING: list[tuple[str, Callable[[Plan], Plan], str]] = [
         "bucket has no encryption resource",
     ),
     (
-        "s3-data-buckets-versioned",
+        "s3-buckets-versioned",
         lambda p: edited(p, VERSIONING, "cdn-versioning", setter("versioningConfiguration.status", "Suspended")),
-        "data bucket (cdn) is not versioned",
+        "bucket (cdn) is not versioned",
+    ),
+    (
+        "s3-buckets-versioned",
+        lambda p: without(p, VERSIONING, "logs-versioning"),
+        "bucket (logs) is not versioned",
     ),
     (
         "s3-abort-incomplete-uploads",
@@ -294,6 +320,36 @@ FIRING: list[tuple[str, Callable[[Plan], Plan], str]] = [
         "cloudfront-access-logging",
         lambda p: without(p, "aws:cloudwatch/logDeliverySource:LogDeliverySource", "cdn-cloudfront-log-source"),
         "distribution has no access logging",
+    ),
+    (
+        "cloudfront-web-acl",
+        lambda p: detached(p, DISTRIBUTION, "cdn-distribution", "webAclId"),
+        "distribution has no web ACL",
+    ),
+    (
+        "cloudfront-web-acl",
+        lambda p: edited(p, WEB_ACL, "cdn-web-acl", setter("scope", "REGIONAL")),
+        "has scope 'REGIONAL'; CloudFront needs CLOUDFRONT",
+    ),
+    (
+        "cloudfront-web-acl",
+        lambda p: detached(p, DISTRIBUTION, "assets-distribution", "webAclId", REGIONAL_WEB_ACL_ARN),
+        "is not a CLOUDFRONT-scope web ACL ARN",
+    ),
+    (
+        "sns-topic-customer-managed-key",
+        lambda p: detached(p, TOPIC, "alerts", "kmsMasterKeyId", "alias/aws/sns"),
+        "uses the AWS-managed key 'alias/aws/sns'",
+    ),
+    (
+        "sns-topic-customer-managed-key",
+        lambda p: detached(p, TOPIC, "alerts", "kmsMasterKeyId"),
+        "topic is not encrypted",
+    ),
+    (
+        "kms-key-rotation",
+        lambda p: edited(p, "aws:kms/key:Key", "alerts-key", setter("enableKeyRotation", False)),
+        "enable_key_rotation must be true",
     ),
     (
         "iam-no-wildcards",

@@ -1,0 +1,101 @@
+"""The fixed monthly cost of a plan, from the vendors' published prices (dated below).
+
+Only resources with a price per month are counted (web ACLs and their rules, KMS keys, health
+checks, alarms); Upstash's per-database budgets are monthly caps, shown apart. What depends on
+traffic or storage is named and never guessed. Prices are US East list prices in USD; re-check
+them at the sources when the date below is more than a few months old.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tools.mock_engine import Plan, Registration
+
+PRICES_CHECKED = "2026-11"
+SOURCES = (
+    "https://aws.amazon.com/waf/pricing/",
+    "https://aws.amazon.com/kms/pricing/",
+    "https://aws.amazon.com/route53/pricing/",
+    "https://aws.amazon.com/cloudwatch/pricing/",
+    "https://upstash.com/pricing/redis",
+)
+WAF_WEB_ACL_MONTHLY = 5.00
+WAF_RULE_MONTHLY = 1.00  # each rule or managed rule group in a web ACL
+KMS_KEY_MONTHLY = 1.00  # each of the first two automatic rotations adds another 1.00
+# Route 53 health checks of endpoints outside AWS (the API runs on Vercel).
+HEALTH_CHECK_MONTHLY = 0.75
+HEALTH_CHECK_OPTION_MONTHLY = 2.00  # HTTPS, string matching, fast interval, latency measurement
+ALARM_STANDARD_MONTHLY = 0.10  # per metric, period of 60 s or more
+ALARM_HIGH_RESOLUTION_MONTHLY = 0.30
+# Priced by use, never estimated here.
+USAGE_BASED = (
+    "CloudFront requests and data transfer",
+    "S3 storage (noncurrent versions included) and requests",
+    "WAF requests (0.60 USD per million)",
+    "CloudWatch Logs ingestion and storage, log deliveries",
+    "SNS notifications",
+    "Route 53 queries",
+    "Upstash commands, storage and bandwidth (up to each database's budget)",
+    "Vercel plan and Observability Plus (per team, not per stack)",
+)
+
+
+@dataclass(frozen=True)
+class Charge:
+    resource: str
+    what: str
+    monthly_usd: float
+
+
+def _health_check(registration: Registration) -> Charge:
+    props = registration.props
+    options = [
+        name
+        for name, on in (
+            ("HTTPS", str(props.get("type", "")).startswith("HTTPS")),
+            ("string matching", "STR_MATCH" in str(props.get("type", ""))),
+            ("fast interval", props.get("requestInterval") == 10),
+            ("latency measurement", bool(props.get("measureLatency"))),
+        )
+        if on
+    ]
+    what = "health check (non-AWS endpoint)" + (f" + {', '.join(options)}" if options else "")
+    return Charge(registration.name, what, HEALTH_CHECK_MONTHLY + HEALTH_CHECK_OPTION_MONTHLY * len(options))
+
+
+def _charge(registration: Registration) -> Charge | None:
+    kind = registration.type
+    if kind == "aws:wafv2/webAcl:WebAcl":
+        rules = len(registration.props.get("rules") or [])
+        return Charge(registration.name, f"web ACL + {rules} rules", WAF_WEB_ACL_MONTHLY + WAF_RULE_MONTHLY * rules)
+    if kind == "aws:kms/key:Key":
+        return Charge(registration.name, "KMS key", KMS_KEY_MONTHLY)
+    if kind == "aws:route53/healthCheck:HealthCheck":
+        return _health_check(registration)
+    if kind == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        high = (registration.props.get("period") or 60) < 60
+        return Charge(
+            registration.name,
+            f"alarm ({'high' if high else 'standard'} resolution)",
+            ALARM_HIGH_RESOLUTION_MONTHLY if high else ALARM_STANDARD_MONTHLY,
+        )
+    return None
+
+
+def fixed_charges(plan: Plan) -> list[Charge]:
+    return [charge for registration in plan if (charge := _charge(registration)) is not None]
+
+
+def budget_caps(plan: Plan) -> list[Charge]:
+    """Upstash pay-as-you-go budgets: the most each database may bill in a month."""
+    return [
+        Charge(r.name, "Upstash budget cap", float(r.props["budget"]))
+        for r in plan.of_type("upstash:index/redisDatabase:RedisDatabase")
+        if r.props.get("budget")
+    ]
+
+
+def total(charges: Iterable[Charge]) -> float:
+    return round(sum(charge.monthly_usd for charge in charges), 2)
