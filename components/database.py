@@ -1,70 +1,14 @@
-"""The Supabase schema as a Pulumi resource: a dynamic provider over the migration runner.
-
-The resource's inputs are the database URL (a secret) and each migration file's version, name
-and checksum, so ``pulumi preview`` shows which files would apply without touching the
-database. Create and update apply pending files; a new file is a diff; delete never drops the
-schema (the data outlives the stack). The provider holds no connection and opens none at
-import time, so Pulumi can pickle it into the state.
-"""
+"""The Supabase schema: the migration files of ``supabase/migrations`` as one Pulumi resource."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
-from components.migrations import MIGRATIONS_DIR, MigrationError, Runner, discover
-
-RESOURCE_ID = "supabase-schema"
-
-
-class SchemaMigrationsProvider(ResourceProvider):
-    """Applies pending migrations; never drops anything."""
-
-    def _apply(self, props: dict[str, Any]) -> dict[str, Any]:
-        try:
-            applied = Runner(props["database_url"]).migrate()
-        except MigrationError as error:
-            # Pulumi prints the message; the file and line are in it.
-            raise RuntimeError(f"migrations: {error}") from None
-        return {**props, "last_applied": applied}
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(id_=RESOURCE_ID, outs=self._apply(props))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = [key for key in ("database_url", "migrations") if olds.get(key) != news.get(key)]
-        # Never a replacement: replacing would mean deleting, and the schema is never dropped.
-        return DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=self._apply(news))
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        # Removing the resource from the stack leaves the schema and its data in place.
-        pulumi.log.info("newcool: the Supabase schema is left in place; drop it by hand if that is really meant")
-
-
-class SchemaMigrations(pulumi.dynamic.Resource):
-    last_applied: pulumi.Output[list[str]]
-
-    def __init__(
-        self,
-        name: str,
-        database_url: pulumi.Input[str],
-        migrations: Sequence[dict[str, str]],
-        opts: pulumi.ResourceOptions | None = None,
-    ):
-        super().__init__(
-            SchemaMigrationsProvider(),
-            name,
-            {"database_url": database_url, "migrations": list(migrations), "last_applied": None},
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["database_url"])),
-        )
+from db_migrations import MIGRATIONS_DIR, MigrationError, discover
+from providers.schema_migrations import SchemaMigrations
 
 
 @dataclass(frozen=True)
@@ -82,7 +26,7 @@ class SupabaseSchema(pulumi.ComponentResource):
         try:
             files = discover(args.migrations_dir)
         except MigrationError as error:
-            raise pulumi.RunError(f"migrations/{error}") from None
+            raise pulumi.RunError(f"supabase/migrations/{error}") from None
         self.migrations = SchemaMigrations(
             "migrations",
             database_url=args.database_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,18 @@ def test_the_fixed_monthly_cost_counts_priced_resources_and_only_names_usage(pro
     assert {c.resource: c.monthly_usd for c in costs.budget_caps(prod_plan)} == {"cache": 100.0, "ratelimit": 100.0}
     # Buckets and distributions cost by use: never counted as fixed.
     assert not any(c.resource.endswith(("-distribution", "cdn", "uploads")) for c in charges.values())
+
+
+def test_a_yaml_error_in_a_stack_file_is_one_line_naming_file_and_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    stack_file = (ROOT / "Pulumi.dev.yaml").read_text().splitlines()
+    # A tab-indented line, as an editor slips one in.
+    stack_file.insert(4, "\tnewcool-infra:wafMode: count")
+    (tmp_path / "Pulumi.dev.yaml").write_text("\n".join(stack_file) + "\n")
+    monkeypatch.setattr(preview, "run_program", lambda stack: run_program(stack, root=tmp_path))
+    assert preview.main(["--stack", "dev"]) == 2
+    out = capsys.readouterr().out
+    assert "config error: Pulumi.dev.yaml:5: found character '\\t' that cannot start any token" in out
+    assert "Traceback" not in out

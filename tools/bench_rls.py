@@ -105,9 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with running_cluster({"shared_buffers": "512MB", "work_mem": "16MB"}) as cluster:
-        url = cluster.supabase_database("bench")
+        cluster.supabase_database("bench")
         started = time.perf_counter()
-        with psycopg.connect(url, autocommit=True) as admin:
+        # Seeded as the superuser (Supabase Auth's role inserts the users; postgres is not a member).
+        with cluster.admin("bench") as admin:
             seed(admin, args.users, args.modules, args.per_user)
             counts = admin.execute(
                 "select (select count(*) from auth.users), (select count(*) from public.user_modules), "

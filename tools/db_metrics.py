@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import psycopg
 
-from components.migrations import redact
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE, METRICS_REGION
+from db_migrations.connection import describe, scrub
 
 USAGE_SQL = b"""
 select count(*)::float8 * 100 / current_setting('max_connections')::float8
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         percent = connection_usage_percent(database_url)
     except psycopg.Error as error:
-        print(f"error: cannot measure {redact(database_url)}: {' '.join(str(error).split())}", file=sys.stderr)
+        print(f"error: cannot measure {describe(database_url)}: {scrub(str(error), database_url)}", file=sys.stderr)
         return 1
     print(f"{args.stack}: {percent:.1f}% of max_connections in use")
     if not args.dry_run:

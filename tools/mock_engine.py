@@ -24,7 +24,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.config import SECRET_KEYS
+from components.config import SECRET_KEYS, ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "newcool-infra"
@@ -246,7 +246,16 @@ def stack_file_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], se
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"{path.name} does not exist: this project has the stacks dev and prod")
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        # One line, as the Pulumi CLI would refuse the file: where, and what.
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
+        problem = getattr(error, "problem", None) or "is not valid YAML"
+        raise ConfigError(f"{where}: {problem}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path.name}: must be a mapping with a config: section")
     config: dict[str, str] = {}
     secret_keys: set[str] = set()
     for key, value in (document.get("config") or {}).items():

@@ -3,6 +3,9 @@
 PostgreSQL refuses to run as root, and these machines run as root: the server then runs as the
 ``postgres`` system user (``runuser -u postgres --``), and as the current user otherwise.
 pytest-postgresql's executor starts the server as the current user, so it cannot be used here.
+
+As on Supabase, the cluster's superuser is ``supabase_admin`` and ``postgres`` is not a
+superuser (``tests/sql/supabase_compat.sql`` makes the rest); migrations run as ``postgres``.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from pathlib import Path
 
 import psycopg
 
-from components.migrations import Runner
+from db_migrations import Runner
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 COMPAT_SQL = Path(__file__).resolve().parent.parent / "tests" / "sql" / "supabase_compat.sql"
 TEMPLATE_DB = "newcool_template"
+SUPERUSER = "supabase_admin"
+# Who migrations and the Supabase CLI connect as (Supabase's `postgres`, not a superuser).
+MIGRATION_USER = "postgres"
 
 
 def _free_port() -> int:
@@ -65,7 +71,7 @@ class PostgresCluster:
             "-D",
             str(self.data),
             "-U",
-            "postgres",
+            SUPERUSER,
             "-A",
             "trust",
             "-E",
@@ -94,25 +100,36 @@ class PostgresCluster:
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
 
-    def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
+    def url(self, dbname: str = "postgres", user: str = MIGRATION_USER) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}?sslmode=disable"
 
     def admin(self, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
-        return psycopg.connect(self.url(dbname), autocommit=True)
+        """A superuser connection (supabase_admin): fixtures only, never the migrations."""
+        return psycopg.connect(self.url(dbname, SUPERUSER), autocommit=True)
 
     def create_database(self, name: str, template: str = "template0") -> str:
+        """A database owned by postgres (as Supabase's is); returns postgres's URL for it."""
         with self.admin() as connection:
-            connection.execute(f'create database "{name}" template "{template}"'.encode())
+            # The first database's fixture creates the roles; supabase_database hands it over then.
+            owner = MIGRATION_USER if _role_exists(connection, MIGRATION_USER) else SUPERUSER
+            connection.execute(f'create database "{name}" owner "{owner}" template "{template}"'.encode())
         return self.url(name)
 
     def supabase_database(self, name: str, migrate: bool = True) -> str:
-        """A database with the Supabase compatibility fixture (and the migrations, by default)."""
+        """A database with the Supabase fixture (and the migrations, by default, run as postgres)."""
         url = self.create_database(name)
-        with psycopg.connect(url, autocommit=True) as connection:
+        with self.admin(name) as connection:
             connection.execute(COMPAT_SQL.read_bytes())
+            # public belongs to pg_database_owner, so postgres owns it too from here.
+            connection.execute(f'alter database "{name}" owner to {MIGRATION_USER}'.encode())
         if migrate:
             Runner(url).migrate()
         return url
+
+
+def _role_exists(connection: psycopg.Connection[tuple[object, ...]], role: str) -> bool:
+    row = connection.execute("select exists (select from pg_roles where rolname = %s)", (role,)).fetchone()
+    return bool(row and row[0])
 
 
 @contextmanager

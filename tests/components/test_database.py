@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from components.config import ConfigError
-from components.database import SchemaMigrationsProvider
-from components.migrations import MIGRATIONS_DIR, discover
+from db_migrations import MIGRATIONS_DIR, discover
+from providers.schema_migrations import SchemaMigrationsProvider
 from tools.mock_engine import Plan, Secret, run_program
 from tools.pg_cluster import PostgresCluster
 
@@ -23,7 +23,7 @@ def test_the_resource_lists_each_migration_with_its_checksum_and_hides_the_url(p
     component = plan.named("newcool:database:SupabaseSchema", "supabase")
     assert resource.parent == component.urn
     assert resource.props["migrations"] == [m.as_input() for m in discover()]
-    assert [m["version"] for m in resource.props["migrations"]] == ["001", "002", "003", "004"]
+    assert [m["version"] for m in resource.props["migrations"]] == [m.version for m in discover()]
     assert isinstance(resource.inputs["database_url"], Secret)
     assert "__provider" in resource.props, "the pickled provider travels with the resource"
 
@@ -34,7 +34,10 @@ def test_a_new_migration_file_changes_the_resource_inputs(tmp_path: Path) -> Non
     directory.mkdir()
     for path in MIGRATIONS_DIR.iterdir():
         (directory / path.name).write_text(path.read_text())
-    (directory / "005_genres.sql").write_text("create table public.genres (id bigint primary key);\n")
+    newest = before[-1]["version"]
+    (directory / f"{int(newest) + 1:0{len(newest)}d}_genres.sql").write_text(
+        "create table public.test_genres (id bigint primary key);\n"
+    )
     after = [m.as_input() for m in discover(directory)]
     provider = SchemaMigrationsProvider()
     diff = provider.diff(
@@ -61,14 +64,14 @@ def test_create_applies_update_applies_new_files_and_delete_keeps_the_schema(
     provider = SchemaMigrationsProvider()
     props = {"database_url": unmigrated_db, "migrations": [m.as_input() for m in discover()]}
     created = provider.create(props)
-    assert created.outs is not None and created.outs["last_applied"] == ["001", "002", "003", "004"]
+    assert created.outs is not None and created.outs["last_applied"] == [m.version for m in discover()]
     updated = provider.update("supabase-schema", created.outs, props)
     assert updated.outs is not None and updated.outs["last_applied"] == []
     provider.delete("supabase-schema", updated.outs)
     with psycopg.connect(unmigrated_db) as connection:
         row = connection.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
         tables = connection.execute("select to_regclass('public.profiles') is not null").fetchone()
-    assert row == (4,) and tables == (True,)
+    assert row == (len(discover()),) and tables == (True,)
 
 
 @pytest.mark.sql
@@ -85,3 +88,23 @@ def test_database_url_must_be_a_postgres_url_and_is_never_echoed() -> None:
     with pytest.raises(ConfigError) as error:
         run_program("dev", {"databaseUrl": Secret("mysql://root:s3cret@db/x")})
     assert str(error.value) == "Pulumi.dev.yaml: newcool-infra:databaseUrl must be a postgresql:// connection string"
+
+
+@pytest.mark.sql
+def test_a_failing_migration_reaches_pulumi_as_one_line_naming_file_and_line(
+    unmigrated_db: str, tmp_path: Path
+) -> None:
+    directory = tmp_path / "migrations"
+    directory.mkdir()
+    for path in MIGRATIONS_DIR.iterdir():
+        (directory / path.name).write_text(path.read_text())
+    newest = discover()[-1].version
+    broken = directory / f"{int(newest) + 1:0{len(newest)}d}_broken.sql"
+    broken.write_text("select 1;\nselect 1/0;\n")
+    provider = SchemaMigrationsProvider()
+    with pytest.raises(RuntimeError) as error:
+        provider.create({"database_url": unmigrated_db, "migrations": [m.as_input() for m in discover(directory)]})
+    assert str(error.value) == (
+        f"migrations: {broken.name}:2: division by zero (the whole file was rolled back; nothing recorded)"
+    )
+    assert error.value.__cause__ is None and error.value.__suppress_context__

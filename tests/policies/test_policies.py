@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
+from db_migrations import discover
 from policies.common import enforcement_for
 from policies.pack import POLICIES, stack_config
 from tools.mock_engine import Plan, Registration
@@ -196,11 +197,16 @@ def _any_branch(document: dict[str, Any]) -> None:
     document["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] = "repo:newcool/*"
 
 
+# A version after every real migration, so adding one keeps these cases meaningful.
+_NEWEST = discover()[-1].version
+LATER_VERSION = str(int(_NEWEST) + 1).zfill(len(_NEWEST))
+
+
 def _add_migration(sql: str) -> Callable[[dict[str, Any]], None]:
     def apply(props: dict[str, Any]) -> None:
         props["migrations"] = [
             *props["migrations"],
-            {"version": "005", "name": "later", "checksum": "x", "sql": sql},
+            {"version": LATER_VERSION, "name": "later", "checksum": "x", "sql": sql},
         ]
 
     return apply
@@ -412,9 +418,9 @@ FIRING: list[tuple[str, Callable[[Plan], Plan], str]] = [
     (
         "supabase-rls-on-every-table",
         lambda p: edited(
-            p, DYNAMIC, "migrations", _add_migration("create table public.genres (id bigint primary key);")
+            p, DYNAMIC, "migrations", _add_migration("create table public.test_genres (id bigint primary key);")
         ),
-        "005_later.sql: creates public.genres without enabling row level security",
+        f"{LATER_VERSION}_later.sql: creates public.test_genres without enabling row level security",
     ),
     (
         "supabase-definer-search-path",

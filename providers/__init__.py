@@ -1,0 +1,1 @@
+"""Pulumi dynamic providers: resources no published provider manages (the Supabase schema)."""

@@ -1,0 +1,100 @@
+"""Runs ``supabase/tests`` (pgTAP, Supabase's own test format) with ``pg_prove``, and reads the
+access matrix out of the results.
+
+``supabase test db`` runs the same files on a developer's machine (it needs Docker); here
+Debian's ``postgresql-15-pgtap`` provides pgTAP and ``pg_prove`` (``make test`` installs it).
+The access tests are named ``table | operation | attempt | who | outcome``, so the auditors'
+matrix (``docs/access-matrix.md``) is read from the assertions that just passed, never from a
+second copy of them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.mock_engine import ROOT
+from tools.pg_cluster import MIGRATION_USER, PostgresCluster
+
+TESTS_DIR = ROOT / "supabase" / "tests"
+ACTORS = ("anon", "user A", "user B", "service_role")
+_TAP_LINE = re.compile(r"^(?P<ok>ok|not ok) (?P<number>\d+) - (?P<description>.*)$")
+
+
+@dataclass(frozen=True)
+class TapResult:
+    passed: bool
+    # (passed, description) of every assertion, in order, across the files.
+    assertions: list[tuple[bool, str]]
+    output: str
+
+
+def test_files(directory: Path = TESTS_DIR) -> list[Path]:
+    return sorted(directory.rglob("*.sql"))
+
+
+def pg_prove(cluster: PostgresCluster, dbname: str, files: list[Path] | None = None) -> TapResult:
+    """The files run one session each, as ``postgres`` (as ``supabase test db`` runs them)."""
+    binary = shutil.which("pg_prove")
+    if binary is None:
+        raise RuntimeError("pg_prove is not installed: apt-get install postgresql-15-pgtap (make test does it as root)")
+    result = subprocess.run(  # noqa: S603 (pg_prove from PATH, our own test files)
+        [
+            binary,
+            "--verbose",
+            *("--host", "127.0.0.1", "--port", str(cluster.port)),
+            *("--username", MIGRATION_USER, "--dbname", dbname),
+            *(str(path) for path in (files if files is not None else test_files())),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assertions = [
+        (match["ok"] == "ok", match["description"])
+        for line in result.stdout.splitlines()
+        if (match := _TAP_LINE.match(line.strip()))
+    ]
+    return TapResult(result.returncode == 0, assertions, result.stdout + result.stderr)
+
+
+@dataclass(frozen=True)
+class Access:
+    table: str
+    operation: str
+    attempt: str
+    who: str
+    outcome: str
+
+
+def access_assertions(result: TapResult) -> list[Access]:
+    """The passed assertions that are access-matrix cells."""
+    cells = []
+    for passed, description in result.assertions:
+        parts = [part.strip() for part in description.split(" | ")]
+        if passed and len(parts) == 5 and parts[3] in ACTORS:
+            cells.append(Access(*parts))
+    return cells
+
+
+def _cell(outcome: str) -> str:
+    return "**denied**" if outcome == "denied" else outcome
+
+
+def markdown(cells: list[Access]) -> str:
+    """One row per attempt (in the files' order), one column per actor."""
+    rows: dict[tuple[str, str, str], dict[str, str]] = {}
+    for cell in cells:
+        rows.setdefault((cell.table, cell.operation, cell.attempt), {})[cell.who] = cell.outcome
+    lines = ["| table | operation | attempt | " + " | ".join(ACTORS) + " |", "|" + "---|" * (3 + len(ACTORS))]
+    for (table, operation, attempt), outcomes in rows.items():
+        lines.append(
+            f"| `{table}` | {operation} | {attempt} | "
+            + " | ".join(_cell(outcomes.get(actor, "(not tested)")) for actor in ACTORS)
+            + " |"
+        )
+    return "\n".join(lines)
