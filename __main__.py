@@ -9,6 +9,7 @@ from components.firewall import CdnFirewall, FirewallArgs
 from components.hosting import HostingArgs, VercelHosting
 from components.monitoring import Monitoring, MonitoringArgs
 from components.storage import MediaStorage, StorageArgs
+from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 
 config = load_stack_config()
 
@@ -31,14 +32,24 @@ storage = MediaStorage(
         web_acl_arn=firewall.web_acl.arn,
     ),
 )
-schema = SupabaseSchema("supabase", DatabaseArgs(database_url=config.supabase.database_url))
+supabase = SupabaseProject(
+    "supabase-project", SupabaseProjectArgs(config=config.supabase, environment=config.environment)
+)
+# Migrations run once the database admits where they run from, over TLS.
+schema = SupabaseSchema(
+    "supabase",
+    DatabaseArgs(database_url=config.supabase.database_url),
+    pulumi.ResourceOptions(depends_on=supabase.database_access),
+)
 redis = RedisCache("redis", CacheArgs(config=config.cache, environment=config.environment))
 hosting = VercelHosting(
     "app",
     HostingArgs(
         config=config.hosting,
         environment=config.environment,
-        supabase=config.supabase,
+        supabase_url=config.supabase.url,
+        supabase_publishable_key=supabase.publishable_key,
+        supabase_secret_key=supabase.secret_key,
         buckets=storage.buckets,
         redis=redis,
         tags=config.tags,
@@ -67,7 +78,7 @@ pulumi.export("redisRestUrls", {"cache": redis.cache.rest_url, "ratelimit": redi
 # Secret: `make verify` reads it to PING the cache (pulumi stack output --show-secrets).
 pulumi.export("redisRestTokens", {"cache": redis.cache.rest_token, "ratelimit": redis.ratelimit.rest_token})
 pulumi.export("supabaseUrl", config.supabase.url)
-pulumi.export("supabaseAnonKey", config.supabase.anon_key)
+pulumi.export("supabasePublishableKey", supabase.publishable_key)
 pulumi.export("appRoleArn", hosting.role_arn)
 pulumi.export(
     "cacheKeys",

@@ -8,6 +8,7 @@ stack file it belongs in. Secrets are read as secrets and stay ``pulumi.Output``
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import pulumi
+from psycopg import conninfo as psycopg_conninfo
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
 PROJECT = "newcool-infra"
@@ -130,14 +132,53 @@ class VercelConfig:
     domain: str
 
 
+# Supabase Auth's password rule with every character class (the Management API's own enum value).
+ALL_PASSWORD_CHARACTERS = (
+    "abcdefghijklmnopqrstuvwxyz:ABCDEFGHIJKLMNOPQRSTUVWXYZ:0123456789:!@#$%^&*()_+-=[]{};'\\\\:\"|<>?,./`~"  # noqa: S105
+)
+# The auth settings this project manages, under the Management API's names (UpdateAuthConfigBody).
+AUTH_FIELDS: Mapping[str, type] = {
+    "site_url": str,
+    "uri_allow_list": str,
+    "mailer_autoconfirm": bool,
+    "password_min_length": int,
+    "password_required_characters": str,
+    "password_hibp_enabled": bool,
+    "mailer_otp_exp": int,
+    "sms_otp_exp": int,
+    "jwt_exp": int,
+    "refresh_token_rotation_enabled": bool,
+    "security_refresh_token_reuse_interval": int,
+    "disable_signup": bool,
+    "external_anonymous_users_enabled": bool,
+    "mailer_secure_email_change_enabled": bool,
+    "security_update_password_require_reauthentication": bool,
+}
+# The Data API (PostgREST) settings, under the API's names (V1UpdatePostgrestConfigBody).
+DATA_API_FIELDS: Mapping[str, type] = {"db_schema": str, "max_rows": int, "db_extra_search_path": str}
+NETWORK_FIELDS = ("dbAllowedCidrs", "dbAllowedCidrsV6")
+OPEN_NETWORKS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+# Supavisor's transaction mode: no session state, so no session advisory lock for the runner.
+TRANSACTION_POOLER_PORT = 6543
+
+
 @dataclass(frozen=True)
 class SupabaseConfig:
     url: str
-    # Public by design (shipped in the browser bundle, RLS is the barrier) but kept out of git.
-    anon_key: pulumi.Output[str]
-    service_key: pulumi.Output[str]
-    # The Postgres connection string the migrations run with (Supabase: Settings > Database).
+    project_ref: str
+    # Read by the Management API providers when they run; kept a secret end to end.
+    access_token: pulumi.Output[str]
+    # The Postgres connection string the migrations run with (the Supavisor session pooler).
     database_url: pulumi.Output[str]
+    # Each settings resource's declared fields, under the Management API's own names and shapes.
+    auth: Mapping[str, Any]
+    data_api: Mapping[str, Any]
+    network: Mapping[str, list[str]]
+    ssl_enforced: bool
+    # Off once the app runs on the publishable and secret keys (README "Supabase keys").
+    legacy_keys_enabled: bool
+    # Part of the managed keys' names: raise it to rotate both keys (a replacement).
+    key_generation: int
 
 
 @dataclass(frozen=True)
@@ -201,8 +242,14 @@ KNOWN_KEYS: frozenset[str] = frozenset(
         "appUploadPrefixes",
         "awsOidcProviderArn",
         "supabaseUrl",
-        "supabaseAnonKey",
-        "supabaseServiceKey",
+        "supabaseAccessToken",
+        "supabaseAuth",
+        "supabaseDataApi",
+        "supabaseNetworkRestrictions",
+        "migrationSourceCidrs",
+        "supabaseSslEnforced",
+        "supabaseLegacyKeysEnabled",
+        "supabaseKeyGeneration",
         "databaseUrl",
         "onCallEmail",
         "vercelErrorRateAlert",
@@ -211,8 +258,13 @@ KNOWN_KEYS: frozenset[str] = frozenset(
 )
 # Keys this project used to read, with what replaced them.
 RENAMED_KEYS: Mapping[str, str] = {"uploadAllowedOrigins": "appOrigins"}
+# Keys this project no longer reads, with why.
+RETIRED_KEYS: Mapping[str, str] = {
+    "supabaseAnonKey": "the publishable key is now created and wired by the stack (SupabaseProject)",
+    "supabaseServiceKey": "the secret key is now created and wired by the stack (SupabaseProject)",
+}
 # Set per stack with `pulumi config set --secret` (or ESC); never in the committed stack files.
-SECRET_KEYS: frozenset[str] = frozenset({"supabaseAnonKey", "supabaseServiceKey", "databaseUrl"})
+SECRET_KEYS: frozenset[str] = frozenset({"supabaseAccessToken", "databaseUrl"})
 
 
 class _Reader:
@@ -447,15 +499,121 @@ def _hosting(reader: _Reader, environment: Environment) -> HostingConfig:
     )
 
 
-def _supabase(reader: _Reader) -> SupabaseConfig:
+def _typed_settings(reader: _Reader, key: str, fields: Mapping[str, type]) -> dict[str, Any]:
+    """A mapping of Management API fields, each of its declared type (bool is not an int)."""
+    if not reader.has(key):
+        return {}
+    value = reader._decoded(key)
+    if not isinstance(value, dict):
+        raise reader.fail(key, f"must be an object of Supabase settings ({', '.join(fields)})")
+    for name, item in value.items():
+        if name not in fields:
+            hint = difflib.get_close_matches(name, list(fields), n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            raise reader.fail(f"{key}.{name}", f"is not a setting this project manages{suggestion}")
+        expected = fields[name]
+        if isinstance(item, bool) != (expected is bool) or not isinstance(item, expected):
+            raise reader.fail(f"{key}.{name}", f"must be a {expected.__name__}, got {item!r}")
+    return value
+
+
+def _cidrs(reader: _Reader, key: str, values: Any, environment: Environment) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise reader.fail(key, "must be a list of CIDRs like 203.0.113.7/32 or 2001:db8::/48")
+    for value in values:
+        try:
+            network = ipaddress.ip_network(value, strict=True)
+        except ValueError:
+            raise reader.fail(key, f"must hold CIDRs like 203.0.113.7/32, got {value!r}") from None
+        if environment == "prod" and network in OPEN_NETWORKS:
+            raise reader.fail(key, f"opens the database to the whole internet ({value}); prod lists who may connect")
+    return list(values)
+
+
+def _network(reader: _Reader, environment: Environment) -> dict[str, list[str]]:
+    """Who may reach Postgres and the pooler: the configured ranges plus where migrations run from."""
+    if not reader.has("supabaseNetworkRestrictions"):
+        if environment == "prod":
+            raise reader.fail("supabaseNetworkRestrictions", "is required in prod ({dbAllowedCidrs, dbAllowedCidrsV6})")
+        # Dev holds dev data only: reachable from anywhere unless the stack says otherwise.
+        return {"dbAllowedCidrs": ["0.0.0.0/0"], "dbAllowedCidrsV6": ["::/0"]}
+    raw = reader._decoded("supabaseNetworkRestrictions")
+    if not isinstance(raw, dict) or set(raw) - set(NETWORK_FIELDS):
+        raise reader.fail("supabaseNetworkRestrictions", f"must be an object with {' and '.join(NETWORK_FIELDS)}")
+    network = {
+        field: _cidrs(reader, f"supabaseNetworkRestrictions.{field}", raw.get(field, []), environment)
+        for field in NETWORK_FIELDS
+    }
+    sources = reader.string_list("migrationSourceCidrs", [])
+    for source in _cidrs(reader, "migrationSourceCidrs", sources, environment):
+        field = "dbAllowedCidrsV6" if ipaddress.ip_network(source).version == 6 else "dbAllowedCidrs"
+        if source not in network[field]:
+            network[field].append(source)
+    if not network["dbAllowedCidrs"] and not network["dbAllowedCidrsV6"]:
+        raise reader.fail("supabaseNetworkRestrictions", "admits no address at all; migrations could not run")
+    return network
+
+
+def _database_url(reader: _Reader, project_ref: str) -> pulumi.Output[str]:
+    """The migrations' URL: Supavisor's session pooler (or the direct host), never transaction mode."""
+    secret = reader.secret("databaseUrl", _POSTGRES_URL, "a postgresql:// connection string")
+    raw = reader.raw["databaseUrl"]
+    try:
+        params = psycopg_conninfo.conninfo_to_dict(raw)
+    except Exception:
+        raise reader.fail("databaseUrl", "must be a postgresql:// connection string") from None
+    host, port, user = str(params.get("host", "")), str(params.get("port", "5432")), str(params.get("user", ""))
+    if port == str(TRANSACTION_POOLER_PORT):
+        raise reader.fail(
+            "databaseUrl",
+            "uses the transaction pooler (port 6543), which keeps no session: the migration runner holds a "
+            "session advisory lock; use the session pooler (port 5432)",
+        )
+    if host.endswith(".pooler.supabase.com") and user != f"postgres.{project_ref}":
+        raise reader.fail("databaseUrl", f"must log in to the pooler as postgres.{project_ref} (this stack's project)")
+    if host.endswith(".supabase.co") and host != f"db.{project_ref}.supabase.co":
+        raise reader.fail("databaseUrl", f"points at another project than {project_ref}")
+    return secret
+
+
+def _supabase(reader: _Reader, environment: Environment, app_origins: tuple[str, ...]) -> SupabaseConfig:
     url = reader.string("supabaseUrl")
     if not _SUPABASE_URL.match(url):
         raise reader.fail("supabaseUrl", f"must be a project URL like https://<20-char ref>.supabase.co, got {url!r}")
+    project_ref = url.removeprefix("https://").split(".", 1)[0]
+    # Supabase's production checklist, as defaults; the stack file may override field by field.
+    auth: dict[str, Any] = {
+        "site_url": app_origins[0],
+        "uri_allow_list": ",".join(f"{origin}/**" for origin in app_origins),
+        "mailer_autoconfirm": False,
+        "password_min_length": 12,
+        "password_required_characters": ALL_PASSWORD_CHARACTERS,
+        "password_hibp_enabled": True,
+        "mailer_otp_exp": 3600,
+        "jwt_exp": 3600,
+        "refresh_token_rotation_enabled": True,
+        "security_refresh_token_reuse_interval": 10,
+        **_typed_settings(reader, "supabaseAuth", AUTH_FIELDS),
+    }
+    data_api = {
+        "db_schema": "public,graphql_public",
+        "max_rows": 1000,
+        **_typed_settings(reader, "supabaseDataApi", DATA_API_FIELDS),
+    }
+    token = reader.secret(
+        "supabaseAccessToken", re.compile(r"^sbp_[A-Za-z0-9_]{20,}$"), "a personal access token (sbp_…)"
+    )
     return SupabaseConfig(
         url=url,
-        anon_key=reader.secret("supabaseAnonKey"),
-        service_key=reader.secret("supabaseServiceKey"),
-        database_url=reader.secret("databaseUrl", _POSTGRES_URL, "a postgresql:// connection string"),
+        project_ref=project_ref,
+        access_token=token,
+        database_url=_database_url(reader, project_ref),
+        auth=auth,
+        data_api=data_api,
+        network=_network(reader, environment),
+        ssl_enforced=reader.boolean("supabaseSslEnforced", True),
+        legacy_keys_enabled=reader.boolean("supabaseLegacyKeysEnabled", True),
+        key_generation=reader.integer("supabaseKeyGeneration", 1, 1, 999),
     )
 
 
@@ -486,15 +644,18 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
     for key in sorted(raw):
         if key in RENAMED_KEYS:
             raise reader.fail(key, f"was renamed to {RENAMED_KEYS[key]}; rename the key in {stack_file}")
+        if key in RETIRED_KEYS:
+            raise reader.fail(key, f"is no longer read: {RETIRED_KEYS[key]}; remove it (`pulumi config rm {key}`)")
         if key not in KNOWN_KEYS:
             hint = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
             raise reader.fail(key, f"is not a setting of this project{suggestion}")
 
     names = _bucket_names(reader, environment)
+    app_origins = _app_origins(reader, environment)
     storage = StorageConfig(
         bucket_names=names,
-        app_origins=_app_origins(reader, environment),
+        app_origins=app_origins,
         price_class=reader.choice("cdnPriceClass", PRICE_CLASSES, "PriceClass_100"),
         noncurrent_version_days=reader.integer("noncurrentVersionDays", 30, 1, 3650),
         log_retention_days=reader.integer("logRetentionDays", 90, 1, 3650),
@@ -509,7 +670,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         firewall=_firewall(reader),
         cache=_cache(reader),
         hosting=_hosting(reader, environment),
-        supabase=_supabase(reader),
+        supabase=_supabase(reader, environment, app_origins),
         monitoring=_monitoring(reader),
     )
 

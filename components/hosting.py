@@ -16,7 +16,7 @@ import pulumiverse_vercel as vercel
 
 from components import policy_documents as docs
 from components.cache import RedisCache
-from components.config import STORAGE_REGION, BucketRole, Environment, HostingConfig, SupabaseConfig
+from components.config import STORAGE_REGION, BucketRole, Environment, HostingConfig
 
 ALL_TARGETS = ("production", "preview", "development")
 # Vercel deploys functions next to Upstash's us-east-1 primary.
@@ -37,7 +37,10 @@ class AppVariable:
 class HostingArgs:
     config: HostingConfig
     environment: Environment
-    supabase: SupabaseConfig
+    supabase_url: str
+    # The managed keys (components.supabase_project), secrets end to end.
+    supabase_publishable_key: pulumi.Output[str]
+    supabase_secret_key: pulumi.Output[str]
     buckets: Mapping[BucketRole, aws.s3.Bucket]
     redis: RedisCache
     tags: Mapping[str, str]
@@ -230,16 +233,17 @@ class VercelHosting(pulumi.ComponentResource):
         buckets = args.buckets
         redis = args.redis
         return [
-            AppVariable("NEXT_PUBLIC_SUPABASE_URL", args.supabase.url, False, public, "config supabaseUrl"),
+            AppVariable("NEXT_PUBLIC_SUPABASE_URL", args.supabase_url, False, public, "config supabaseUrl"),
+            # The variable names stay: supabase-js v2 takes the new keys where it took the JWTs.
             AppVariable(
                 "NEXT_PUBLIC_SUPABASE_ANON_KEY",
-                args.supabase.anon_key,
+                args.supabase_publishable_key,
                 False,
                 public,
-                "secret config supabaseAnonKey (public by design: RLS guards the data)",
+                "Supabase publishable key (public by design: RLS guards the data)",
             ),
             AppVariable(
-                "SUPABASE_SERVICE_KEY", args.supabase.service_key, True, secret, "secret config supabaseServiceKey"
+                "SUPABASE_SERVICE_KEY", args.supabase_secret_key, True, secret, "Supabase secret key (server only)"
             ),
             AppVariable("UPSTASH_REDIS_REST_URL", redis.cache.rest_url, True, secret, "Upstash cache database"),
             AppVariable("UPSTASH_REDIS_REST_TOKEN", redis.cache.rest_token, True, secret, "Upstash cache database"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import EnforcementLevel, Policy
 
-from policies import cloudfront, iam, kms, s3, sns, supabase, upstash, vercel
+from policies import cloudfront, iam, kms, s3, sns, supabase, supabase_settings, upstash, vercel
 from policies.common import STACKS, enforcement_for
 
 POLICIES: list[Policy] = [
@@ -16,14 +18,33 @@ POLICIES: list[Policy] = [
     *vercel.POLICIES,
     *upstash.POLICIES,
     *supabase.POLICIES,
+    *supabase_settings.POLICIES,
 ]
 
 
-def stack_config(stack: str) -> dict[str, dict[str, str]]:
+# Where a stack deliberately differs from the rule, said here so the config file shows auditors.
+STACK_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "dev": {
+        # Developers sign in to the dev project from their laptops.
+        "supabase-auth-redirects": {"allowLocalhost": True},
+        # The dev database holds dev data only and is reached from anywhere.
+        "supabase-network-restricted": {"allowAnyAddress": True},
+    },
+    "prod": {},
+}
+
+
+def stack_config(stack: str) -> dict[str, dict[str, Any]]:
     """The policy pack config for one stack: `--policy-pack-config policies/config.<stack>.json`."""
     if stack not in STACKS:
         raise ValueError(f"unknown stack {stack!r}")
-    return {policy.name: {"enforcementLevel": enforcement_for(policy, stack).value} for policy in POLICIES}
+    return {
+        policy.name: {
+            "enforcementLevel": enforcement_for(policy, stack).value,
+            **STACK_OPTIONS[stack].get(policy.name, {}),
+        }
+        for policy in POLICIES
+    }
 
 
 def enforcement_table() -> dict[str, dict[str, EnforcementLevel]]:

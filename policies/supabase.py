@@ -11,12 +11,12 @@ from pulumi_policy import ResourceValidationArgs, Severity
 
 from policies.common import Report, as_list, resource_policy, supabase_lint
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
+SCHEMA_MIGRATIONS = "pulumi-python:dynamic/supabase:SchemaMigrations"
 
 
 def _migrations(args: ResourceValidationArgs) -> list[dict[str, Any]] | None:
     """The migration files of the schema resource (each with version, name and sql), else None."""
-    if args.resource_type != DYNAMIC or "migrations" not in args.props:
+    if args.resource_type != SCHEMA_MIGRATIONS or "migrations" not in args.props:
         return None
     return [dict(m) for m in as_list(args.props["migrations"]) if isinstance(m, Mapping) and "sql" in m]
 

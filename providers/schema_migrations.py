@@ -50,7 +50,7 @@ class SchemaMigrationsProvider(ResourceProvider):
         pulumi.log.info("newcool: the Supabase schema is left in place; drop it by hand if that is really meant")
 
 
-class SchemaMigrations(pulumi.dynamic.Resource):
+class SchemaMigrations(pulumi.dynamic.Resource, module="supabase", name="SchemaMigrations"):
     last_applied: pulumi.Output[list[str]]
 
     def __init__(

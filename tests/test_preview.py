@@ -34,13 +34,18 @@ def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> No
         "upstash:index/redisDatabase:RedisDatabase cache",
         "vercel:index/projectDomain:ProjectDomain domain",
         "SUPABASE_SERVICE_KEY",
-        "pulumi-python:dynamic:Resource migrations",
+        "pulumi-python:dynamic/supabase:SchemaMigrations migrations",
         "aws:wafv2/webAcl:WebAcl cdn-web-acl",
         "aws:kms/key:Key alerts-key",
         "kmsMasterKeyId: arn:aws:kms:us-east-1:",
         "Fixed: 15.25 USD a month; Upstash budget caps: at most 200.00 USD",
         f"Policy pack newcool-guardrails 1.0.0: {len(POLICIES)} policies",
-        "No policy violations.",
+        "pulumi-python:dynamic/supabase:AuthConfig auth",
+        "pulumi-python:dynamic/supabase:ApiKey secret-key",
+        "password_min_length",
+        # Reported, never blocking, while the legacy keys are on.
+        "supabase-legacy-keys-disabled",
+        "0 mandatory, 1 advisory violation(s).",
     ):
         assert expected in out, expected
     assert "value: [secret]" in out
@@ -60,7 +65,12 @@ def test_json_report_lists_resources_and_verdict(tmp_path: Path) -> None:
     assert cost["fixedUsd"] == round(sum(c["usd"] for c in cost["charges"] if c["what"] != "Upstash budget cap"), 2)
     assert cost["budgetCapsUsd"] == 40.0
     types = {r["type"] for r in report["resources"]}
-    assert {"aws:s3/bucket:Bucket", "vercel:index/project:Project", "pulumi-python:dynamic:Resource"} <= types
+    expected = {
+        "aws:s3/bucket:Bucket",
+        "vercel:index/project:Project",
+        "pulumi-python:dynamic/supabase:SchemaMigrations",
+    }
+    assert expected <= types
     secret_values = [
         r["inputs"]["value"]
         for r in report["resources"]
@@ -87,7 +97,8 @@ def test_a_mandatory_violation_fails_the_preview(
     assert "s3-public-access-block-complete" in out and "1 mandatory" in out
     report: dict[str, Any] = json.loads(report_path.read_text())
     assert report["passed"] is False
-    assert [v["policy"] for v in report["violations"]] == ["s3-public-access-block-complete"]
+    mandatory = [v["policy"] for v in report["violations"] if v["enforcement"] == "mandatory"]
+    assert mandatory == ["s3-public-access-block-complete"]
 
 
 def test_an_advisory_violation_does_not_fail_the_preview(

@@ -15,7 +15,7 @@ from moto import mock_aws
 from tools import verify
 
 TOKEN = "redis-token"
-ANON = "anon-key"
+ANON = "sb_publishable_standin"
 
 
 class StandIn(BaseHTTPRequestHandler):
@@ -46,7 +46,10 @@ class StandIn(BaseHTTPRequestHandler):
                 401, {"error": "unauthorized"}
             )
         elif path.startswith("/rest/v1/profiles"):
-            if broken:
+            if self.headers.get("apikey") != ANON or self.headers.get("Authorization"):
+                # The publishable key travels alone in `apikey`; it is not a bearer JWT.
+                self._reply(400, {"message": "apikey missing or sent as a bearer token"})
+            elif broken:
                 self._reply(200, [{"id": "aaaaaaaa-0000-4000-8000-00000000000a"}])
             else:
                 self._reply(401, {"code": "42501", "message": "permission denied for table profiles"})

@@ -32,7 +32,22 @@ MOCK_ACCOUNT_ID = "123456789012"
 # Placeholder for a secret the stack file does not hold (set per stack with --secret or ESC).
 SECRET_PLACEHOLDER = "offline-placeholder-secret"  # noqa: S105 (not a credential)
 # Offline placeholders must still pass the config's shape checks.
-SECRET_PLACEHOLDERS = {"databaseUrl": "postgresql://offline-placeholder@db.invalid:5432/postgres"}
+OFFLINE_TOKEN = "sbp_offline_placeholder_token"  # noqa: S105 (not a credential)
+
+
+def secret_placeholder(key: str, config: Mapping[str, str]) -> str:
+    """What stands in, offline, for a secret the deployer sets: shaped to pass the config's checks.
+
+    The migrations' URL names this stack's own project through the session pooler, as the real
+    one must.
+    """
+    if key == "databaseUrl":
+        url = config.get(f"{PROJECT}:supabaseUrl", "https://offlineplaceholder0.supabase.co")
+        ref = url.removeprefix("https://").split(".", 1)[0]
+        return f"postgresql://postgres.{ref}:{SECRET_PLACEHOLDER}@aws-0-us-east-1.pooler.supabase.com:5432/postgres"
+    if key == "supabaseAccessToken":
+        return OFFLINE_TOKEN
+    return SECRET_PLACEHOLDER
 CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
 
 
@@ -185,6 +200,8 @@ class ProviderStandIns(Mocks):
                 readOnlyRestToken=SECRET_PLACEHOLDER,
                 databaseId=short,
             )
+        elif resource_type == "pulumi-python:dynamic/supabase:ApiKey":
+            state.update(key_id=f"key-{short}", api_key=f"sb_{inputs['type']}_{short}", prefix=f"sb_{inputs['type']}_")
         elif resource_type.startswith("vercel:"):
             resource_id = f"prj_{short}" if resource_type.endswith(":Project") else resource_id
         return resource_id, state
@@ -281,8 +298,9 @@ def offline_config(
     config, secret_keys = stack_file_config(stack, root)
     for key in SECRET_KEYS:
         full = f"{PROJECT}:{key}"
-        if full not in config:
-            config[full] = SECRET_PLACEHOLDERS.get(key, SECRET_PLACEHOLDER)
+        # Unset, or ciphertext (`secure: v1:…`) that only the stack's secrets provider can open.
+        if full not in config or (full in secret_keys and config[full] == SECRET_PLACEHOLDER):
+            config[full] = secret_placeholder(key, config)
             secret_keys.add(full)
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{PROJECT}:{key}"

@@ -30,10 +30,13 @@ MASK = "[secret]"
 MAX_VALUE_WIDTH = 110
 
 
-def masked(value: Any) -> Any:
+def masked(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
     """The value as it may be shown: every secret replaced by a mask, JSON documents parsed."""
     if isinstance(value, Secret):
         return MASK
+    if isinstance(value, float) and value.is_integer():
+        # Numbers cross Pulumi's wire as doubles; show 12, as the stack file says, not 12.0.
+        return int(value)
     if isinstance(value, dict):
         return {key: masked(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -82,6 +85,12 @@ def render_plan(plan: Plan, console: Console) -> None:
         nodes[registration.urn] = node
         for key, value in sorted(masked(registration.inputs).items()):
             if key.startswith("__") or value in (None, [], {}):
+                continue
+            if isinstance(value, dict) and len(_short(value)) >= MAX_VALUE_WIDTH:
+                # Settings objects (Supabase's, a distribution's behaviour) read field by field.
+                branch = node.add(f"[dim]{key}:[/]", highlight=False)
+                for field, item in sorted(value.items()):
+                    branch.add(f"[dim]{field}:[/] {escape(_short(item))}", highlight=False)
                 continue
             node.add(f"[dim]{key}:[/] {escape(_short(value))}", highlight=False)
     console.print(tree)

@@ -122,14 +122,12 @@ def redis_ping(rest_url: str, token: str, get: Fetch = fetch) -> Check:
     return _guard(name, check)
 
 
-def anon_cannot_read_profiles(supabase_url: str, anon_key: str, get: Fetch = fetch) -> Check:
+def anon_cannot_read_profiles(supabase_url: str, publishable_key: str, get: Fetch = fetch) -> Check:
     name = "anon cannot read profiles through the REST API"
 
     def check() -> Check:
-        reply = get(
-            f"{supabase_url.rstrip('/')}/rest/v1/profiles?select=id&limit=1",
-            {"apikey": anon_key, "Authorization": f"Bearer {anon_key}"},
-        )
+        # A publishable key is no JWT: it goes in `apikey` alone, as the browser sends it.
+        reply = get(f"{supabase_url.rstrip('/')}/rest/v1/profiles?select=id&limit=1", {"apikey": publishable_key})
         if reply.status in (401, 403):
             return Check(name, True, f"refused (HTTP {reply.status})")
         if reply.status == 200 and json.loads(reply.body or b"[]") == []:
@@ -149,7 +147,7 @@ def run_checks(outputs: Mapping[str, Any], get: Fetch = fetch, s3: Any = None) -
     checks += [cdn_https_and_redirect(url, get) for url in outputs["cdnUrls"].values()]
     checks.append(health_endpoint(outputs["apiDomain"], get))
     checks.append(redis_ping(outputs["redisRestUrls"]["cache"], outputs["redisRestTokens"]["cache"], get))
-    checks.append(anon_cannot_read_profiles(outputs["supabaseUrl"], outputs["supabaseAnonKey"], get))
+    checks.append(anon_cannot_read_profiles(outputs["supabaseUrl"], outputs["supabasePublishableKey"], get))
     return checks
 
 

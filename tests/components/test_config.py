@@ -135,13 +135,12 @@ def test_numbers_and_defaults_are_typed() -> None:
             "vercel": '{"team": "t", "teamId": "team_abcdefgh", "project": "p", "gitRepository": "o/r", '
             '"productionBranch": "main", "domain": "api.dev.example.com"}',
             "supabaseUrl": "https://abcdefghijklmnopqrst.supabase.co",
-            "supabaseAnonKey": "anon",
-            "supabaseServiceKey": "service",
-            "databaseUrl": "postgresql://postgres@db.example.com/postgres",
+            "supabaseAccessToken": "sbp_0123456789abcdef0123456789",
+            "databaseUrl": "postgresql://postgres.abcdefghijklmnopqrst@aws-0-us-east-1.pooler.supabase.com:5432/postgres",
             "onCallEmail": "oncall@example.com",
             "githubRepository": "o/infra",
         },
-        secret_keys=frozenset({"supabaseAnonKey", "supabaseServiceKey", "databaseUrl"}),
+        secret_keys=frozenset({"supabaseAccessToken", "databaseUrl"}),
     )
     assert config.storage.noncurrent_version_days == 14
     assert config.storage.log_retention_days == 90

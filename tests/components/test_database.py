@@ -15,7 +15,7 @@ from providers.schema_migrations import SchemaMigrationsProvider
 from tools.mock_engine import Plan, Secret, run_program
 from tools.pg_cluster import PostgresCluster
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
+DYNAMIC = "pulumi-python:dynamic/supabase:SchemaMigrations"
 
 
 def test_the_resource_lists_each_migration_with_its_checksum_and_hides_the_url(plan: Plan) -> None:

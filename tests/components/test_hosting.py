@@ -34,7 +34,6 @@ SECRET_VARIABLES = {
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
 }
-PLACEHOLDER = "offline-placeholder-secret"
 
 
 def variables(plan: Plan) -> dict[str, Registration]:
@@ -72,7 +71,7 @@ def test_secret_values_stay_pulumi_secrets(plan: Plan) -> None:
     found = variables(plan)
     for key in SECRET_VARIABLES & set(found):
         assert isinstance(found[key].inputs["value"], Secret), key
-    # The anon key is read from secret config, so it stays encrypted in state too.
+    # The publishable key is public by design, yet kept encrypted in the state too.
     assert isinstance(found["NEXT_PUBLIC_SUPABASE_ANON_KEY"].inputs["value"], Secret)
 
 
@@ -92,7 +91,14 @@ def test_values_come_from_the_resources_that_produce_them(plan: Plan) -> None:
         "prod": "https://prodnewcoolproject0b.supabase.co",
     }
     assert found["NEXT_PUBLIC_SUPABASE_URL"] == supabase_url[plan.stack]
-    assert found["SUPABASE_SERVICE_KEY"] == PLACEHOLDER
+    # The managed keys, not hand-set config: the secret key for the server, the publishable one for the browser.
+    secret_key = plan.named("pulumi-python:dynamic/supabase:ApiKey", "secret-key")
+    publishable_key = plan.named("pulumi-python:dynamic/supabase:ApiKey", "publishable-key")
+    assert found["SUPABASE_SERVICE_KEY"] == secret_key.outputs["api_key"]
+    assert str(found["SUPABASE_SERVICE_KEY"]).startswith("sb_secret_")
+    assert found["NEXT_PUBLIC_SUPABASE_ANON_KEY"] == publishable_key.outputs["api_key"]
+    assert str(found["NEXT_PUBLIC_SUPABASE_ANON_KEY"]).startswith("sb_publishable_")
+    assert secret_key.props["type"] == "secret" and publishable_key.props["type"] == "publishable"
 
 
 def test_prod_keeps_secrets_out_of_preview_and_development(prod_plan: Plan) -> None:
@@ -265,13 +271,8 @@ def test_access_key_mode_sends_the_key_as_sensitive_secrets(access_key_plan: Pla
         ),
         (
             "prod",
-            {"supabaseServiceKey": None},
-            "Pulumi.prod.yaml: newcool-infra:supabaseServiceKey is required but not set",
-        ),
-        (
-            "prod",
-            {"supabaseServiceKey": "eyJplain"},
-            "Pulumi.prod.yaml: newcool-infra:supabaseServiceKey holds a secret in plain text",
+            {"supabaseServiceKey": Secret("eyJhand-set")},
+            "Pulumi.prod.yaml: newcool-infra:supabaseServiceKey is no longer read: the secret key is now created",
         ),
         (
             "dev",

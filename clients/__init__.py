@@ -1,0 +1,1 @@
+"""HTTP clients of the vendors' APIs (httpx, with retries), used by providers and operator commands."""

@@ -1,0 +1,91 @@
+"""The Supabase project itself, as code: auth, Data API, network access, SSL, API keys, backups.
+
+Every setting is a resource over the Management API (``providers.supabase_settings``) that
+adopts the live value on its first ``pulumi up``, then keeps the declared one: Supabase's
+production checklist, from the stack config's secure defaults, where the policy pack and an
+auditor can read it. The app's keys are created here (a publishable key for the browser, a
+secret key for the server) and reach Vercel from these resources, never from hand-set config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from clients.supabase_management import API_URL
+from components.config import Environment, SupabaseConfig
+from providers.supabase_keys import ApiKey
+from providers.supabase_settings import (
+    AuthConfig,
+    Backups,
+    DataApiConfig,
+    LegacyApiKeys,
+    NetworkRestrictions,
+    SslEnforcement,
+)
+
+
+@dataclass(frozen=True)
+class SupabaseProjectArgs:
+    config: SupabaseConfig
+    environment: Environment
+    api_url: str = API_URL
+
+
+class SupabaseProject(pulumi.ComponentResource):
+    publishable_key: pulumi.Output[str]
+    secret_key: pulumi.Output[str]
+    # What the migrations wait for: the database admits them, over TLS.
+    database_access: list[pulumi.Resource]
+
+    def __init__(self, name: str, args: SupabaseProjectArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("newcool:supabase:SupabaseProject", name, None, opts)
+        config, ref, api_url = args.config, args.config.project_ref, args.api_url
+        child = pulumi.ResourceOptions(parent=self)
+        AuthConfig("auth", ref, dict(config.auth), api_url, child)
+        DataApiConfig("data-api", ref, dict(config.data_api), api_url, child)
+        ssl = SslEnforcement("ssl", ref, {"requestedConfig": {"database": config.ssl_enforced}}, api_url, child)
+        # SSL first: changing it restarts the database, which must not happen mid-migration.
+        network = NetworkRestrictions(
+            "network", ref, dict(config.network), api_url, pulumi.ResourceOptions(parent=self, depends_on=[ssl])
+        )
+        self.database_access = [ssl, network]
+        # Only dev revokes a key whose resource goes: in prod a key is revoked by hand, once
+        # nothing uses it.
+        revoke = args.environment != "prod"
+        generation = config.key_generation
+        publishable = ApiKey(
+            "publishable-key",
+            ref,
+            "publishable",
+            f"newcool_app_{generation}",
+            "NEXT_PUBLIC_SUPABASE_ANON_KEY of the Vercel app (browser; RLS guards the data)",
+            revoke,
+            api_url,
+            child,
+        )
+        secret = ApiKey(
+            "secret-key",
+            ref,
+            "secret",
+            f"newcool_server_{generation}",
+            "SUPABASE_SERVICE_KEY of the Vercel app (server only; bypasses RLS)",
+            revoke,
+            api_url,
+            child,
+        )
+        # Off only after both keys exist (and the app was deployed with them).
+        LegacyApiKeys(
+            "legacy-keys",
+            ref,
+            {"enabled": config.legacy_keys_enabled},
+            api_url,
+            pulumi.ResourceOptions(parent=self, depends_on=[publishable, secret]),
+        )
+        backups = Backups("backups", ref, api_url, child)
+        self.publishable_key = pulumi.Output.secret(publishable.api_key)
+        self.secret_key = pulumi.Output.secret(secret.api_key)
+        self.register_outputs(
+            {"projectRef": ref, "pitrEnabled": backups.pitr_enabled, "latestBackupAt": backups.latest_backup_at}
+        )
