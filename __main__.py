@@ -3,7 +3,7 @@
 import pulumi
 
 from components.cache import CACHE_KEYS, CacheArgs, RedisCache
-from components.config import load_stack_config
+from components.config import ConfigError, load_stack_config
 from components.database import DatabaseArgs, SupabaseSchema
 from components.firewall import CdnFirewall, FirewallArgs
 from components.hosting import HostingArgs, VercelHosting
@@ -12,6 +12,14 @@ from components.storage import MediaStorage, StorageArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 
 config = load_stack_config()
+if config.placeholders:
+    listed = ", ".join(config.placeholders)
+    if config.is_prod and not pulumi.runtime.is_dry_run():
+        raise ConfigError(
+            f"{config.stack_file}: newcool-infra:placeholders still lists {listed}: put the real values in and take "
+            "them off the list before `pulumi up -s prod`"
+        )
+    pulumi.log.warn(f"{config.stack_file}: placeholder values, to replace before a real `up`: {listed}")
 
 firewall = CdnFirewall(
     "edge",
@@ -87,5 +95,5 @@ pulumi.export(
 pulumi.export("supabaseMigrations", schema.migrations.last_applied)
 pulumi.export("alertsTopicArn", monitoring.topic.arn)
 pulumi.export("cdnWebAclArn", firewall.web_acl.arn)
-pulumi.export("healthCheckId", monitoring.health_check.id)
+pulumi.export("healthCheckId", monitoring.health_check.id if monitoring.health_check else None)
 pulumi.export("dbMetricsRoleArn", monitoring.metrics_role_arn)

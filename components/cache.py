@@ -88,16 +88,25 @@ class RedisCache(pulumi.ComponentResource):
         config = self._args.config
         # Regional databases can no longer be created: global with a primary region. TLS is
         # always on for these; it is still declared so a reader sees it.
+        adopted = config.adopt_cache_id if purpose == "cache" else None
+        # The live database keeps its name: Upstash replaces a database whose name changes.
+        name = config.adopt_cache_name if adopted else None
         database = upstash.RedisDatabase(
             purpose,
-            database_name=f"newcool-{self._args.environment}-{purpose}",
+            database_name=name or f"newcool-{self._args.environment}-{purpose}",
             region="global",
             primary_region=config.primary_region,
             read_regions=list(config.read_regions) or None,
             eviction=eviction,
             tls=True,
             budget=config.budget,
-            opts=pulumi.ResourceOptions(parent=self),
+            # The database the app uses today: imported, and in prod never replaced or deleted.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                import_=adopted,
+                protect=bool(adopted) and self._args.environment == "prod",
+                retain_on_delete=bool(adopted) and self._args.environment == "prod",
+            ),
         )
         return RedisEndpoint(
             database=database,

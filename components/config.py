@@ -7,6 +7,7 @@ stack file it belongs in. Secrets are read as secrets and stay ``pulumi.Output``
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import ipaddress
 import json
@@ -112,6 +113,8 @@ class StorageConfig:
     cdn_domains: CdnDomains | None = None
     # role -> existing bucket name to adopt with `import` instead of creating it.
     import_buckets: Mapping[BucketRole, str] = field(default_factory=dict)
+    # role -> last day anonymous GETs still work (the cut-over from direct S3 URLs to the CDN).
+    public_read_until: Mapping[BucketRole, datetime.date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,10 @@ class CacheConfig:
     read_regions: tuple[str, ...]
     # Monthly spend cap in USD (Upstash pay-as-you-go); None leaves the account default.
     budget: int | None
+    # The live database the app uses today, adopted as the cache: its Upstash id and name (a
+    # name change would replace the database, so the adopted one keeps its own).
+    adopt_cache_id: str | None = None
+    adopt_cache_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +196,10 @@ class HostingConfig:
     upload_prefixes: tuple[str, ...]
     # An existing IAM OIDC provider for Vercel (one per account and issuer); None creates it.
     oidc_provider_arn: str | None
+    # Import ids of the live Vercel project, its domains and variables (by key).
+    adopt_project: str | None = None
+    adopt_domains: Mapping[str, str] = field(default_factory=dict)
+    adopt_variables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,8 @@ class MonitoringConfig:
     vercel_error_rate_alert: bool
     # owner/repo whose scheduled workflow reports Supabase connection usage to CloudWatch.
     github_repository: str
+    # A health check (and its alarms) on the API's domain: only once that domain resolves.
+    api_health_check: bool = True
 
 
 @dataclass(frozen=True)
@@ -210,6 +223,8 @@ class StackConfig:
     hosting: HostingConfig
     supabase: SupabaseConfig
     monitoring: MonitoringConfig
+    # Config keys whose values are stand-ins until someone fills in the real ones.
+    placeholders: tuple[str, ...] = ()
 
     @property
     def is_prod(self) -> bool:
@@ -232,7 +247,9 @@ KNOWN_KEYS: frozenset[str] = frozenset(
         "noncurrentVersionDays",
         "logRetentionDays",
         "abortIncompleteUploadDays",
-        "importBuckets",
+        "adopt",
+        "placeholders",
+        "mediaPublicReadUntil",
         "dnsZoneId",
         "redisPrimaryRegion",
         "redisReadRegions",
@@ -254,12 +271,14 @@ KNOWN_KEYS: frozenset[str] = frozenset(
         "onCallEmail",
         "vercelErrorRateAlert",
         "githubRepository",
+        "apiHealthCheck",
     }
 )
 # Keys this project used to read, with what replaced them.
 RENAMED_KEYS: Mapping[str, str] = {"uploadAllowedOrigins": "appOrigins"}
 # Keys this project no longer reads, with why.
 RETIRED_KEYS: Mapping[str, str] = {
+    "importBuckets": "adopt.buckets replaces it (the adopt: map names every live resource to import)",
     "supabaseAnonKey": "the publishable key is now created and wired by the stack (SupabaseProject)",
     "supabaseServiceKey": "the secret key is now created and wired by the stack (SupabaseProject)",
 }
@@ -422,21 +441,143 @@ def _cdn_domains(reader: _Reader) -> CdnDomains | None:
     return CdnDomains(cdn=domains["cdn"], assets=domains["assets"], zone_id=zone_id)
 
 
-def _import_buckets(reader: _Reader, names: Mapping[BucketRole, str]) -> dict[BucketRole, str]:
-    raw = reader.mapping("importBuckets", BUCKET_ROLES, required=False)
-    adopted: dict[BucketRole, str] = {}
-    for role in BUCKET_ROLES:
-        if role in raw:
-            if raw[role] != names[role]:
-                raise reader.fail(
-                    f"importBuckets.{role}",
-                    f"must name the configured bucket {names[role]!r}, got {raw[role]!r}",
-                )
-            adopted[role] = raw[role]
-    return adopted
+ADOPT_KEYS = ("buckets", "vercelProject", "vercelDomains", "vercelVariables", "redisCache")
+_VERCEL_PROJECT_ID = re.compile(r"^(team_[A-Za-z0-9]+/)?prj_[A-Za-z0-9]+$")
+_VERCEL_ENV_ID = re.compile(r"^[A-Za-z0-9]+$")
+_UPSTASH_DATABASE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# The longest a media bucket may stay publicly readable from the day the stack says so.
+MAX_PUBLIC_READ_DAYS = 120
 
 
-def _cache(reader: _Reader) -> CacheConfig:
+@dataclass(frozen=True)
+class Adoption:
+    """The live resources a stack imports instead of creating (``adopt:``), by import id."""
+
+    buckets: Mapping[BucketRole, str]
+    vercel_project: str | None
+    vercel_domains: Mapping[str, str]
+    vercel_variables: Mapping[str, str]
+    # {id, databaseName} of the live Upstash database that becomes the cache.
+    redis_cache: Mapping[str, str]
+
+
+def _string_map(reader: _Reader, key: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise reader.fail(key, "must map names to import ids (non-empty strings)")
+    return value
+
+
+def _adopted_buckets(reader: _Reader, raw: Any, names: Mapping[BucketRole, str]) -> dict[BucketRole, str]:
+    buckets: dict[BucketRole, str] = {}
+    for role_name, bucket in _string_map(reader, "adopt.buckets", raw).items():
+        role = next((r for r in BUCKET_ROLES if r == role_name), None)
+        if role is None:
+            raise reader.fail(f"adopt.buckets.{role_name}", f"is not a bucket role ({', '.join(BUCKET_ROLES)})")
+        if bucket != names[role]:
+            raise reader.fail(
+                f"adopt.buckets.{role}", f"must name the configured bucket {names[role]!r}, got {bucket!r}"
+            )
+        buckets[role] = bucket
+    return buckets
+
+
+def _adopted_vercel(
+    reader: _Reader, raw: Mapping[str, Any], vercel: VercelConfig
+) -> tuple[str | None, dict[str, str], dict[str, str]]:
+    """The project's import id (team_…/prj_…), its domains' (…/<domain>) and variables' (…/<env id>)."""
+    project = raw.get("vercelProject")
+    if project is not None:
+        if not isinstance(project, str) or not _VERCEL_PROJECT_ID.match(project):
+            raise reader.fail("adopt.vercelProject", "must be Vercel's import id team_…/prj_… (or prj_…)")
+        if "/" in project and project.split("/", 1)[0] != vercel.team_id:
+            raise reader.fail("adopt.vercelProject", f"belongs to another team than vercel.teamId {vercel.team_id!r}")
+    domains = _string_map(reader, "adopt.vercelDomains", raw.get("vercelDomains", {}))
+    variables = _string_map(reader, "adopt.vercelVariables", raw.get("vercelVariables", {}))
+    if (domains or variables) and project is None:
+        raise reader.fail("adopt.vercelProject", "is required to adopt the project's domains or variables")
+    for domain, import_id in domains.items():
+        if domain != vercel.domain:
+            raise reader.fail(f"adopt.vercelDomains.{domain}", f"is not the stack's domain {vercel.domain!r}")
+        if import_id != f"{project}/{domain}":
+            raise reader.fail(f"adopt.vercelDomains.{domain}", f"must be {project}/{domain} (project id/domain)")
+    for variable, import_id in variables.items():
+        prefix, _, env_id = import_id.rpartition("/")
+        if prefix != project or not _VERCEL_ENV_ID.match(env_id):
+            raise reader.fail(f"adopt.vercelVariables.{variable}", f"must be {project}/<environment variable id>")
+    return project, domains, variables
+
+
+def _adopted_cache(reader: _Reader, raw: Any) -> dict[str, str]:
+    cache = _string_map(reader, "adopt.redisCache", raw)
+    if cache and set(cache) != {"id", "databaseName"}:
+        raise reader.fail("adopt.redisCache", "must be {id: <Upstash database id>, databaseName: <its name>}")
+    if cache and not _UPSTASH_DATABASE_ID.match(cache["id"]):
+        raise reader.fail("adopt.redisCache.id", "must be the live database's Upstash id (a UUID)")
+    return cache
+
+
+def _adoption(reader: _Reader, names: Mapping[BucketRole, str], vercel: VercelConfig) -> Adoption:
+    """Import ids in each provider's own format, checked against what the stack declares."""
+    raw = reader._decoded("adopt") if reader.has("adopt") else {}
+    if not isinstance(raw, dict):
+        raise reader.fail("adopt", f"must be an object with {', '.join(ADOPT_KEYS)}")
+    for key in raw:
+        if key not in ADOPT_KEYS:
+            hint = difflib.get_close_matches(key, ADOPT_KEYS, n=1)
+            raise reader.fail(
+                f"adopt.{key}", "is not something this stack adopts" + (f" (did you mean {hint[0]}?)" if hint else "")
+            )
+    project, domains, variables = _adopted_vercel(reader, raw, vercel)
+    return Adoption(
+        buckets=_adopted_buckets(reader, raw.get("buckets", {}), names),
+        vercel_project=project,
+        vercel_domains=domains,
+        vercel_variables=variables,
+        redis_cache=_adopted_cache(reader, raw.get("redisCache", {})),
+    )
+
+
+def _public_read_until(reader: _Reader, environment: Environment) -> dict[BucketRole, datetime.date]:
+    """Media buckets still readable by anyone (a bucket policy, never ACLs) until a date."""
+    raw = reader.mapping("mediaPublicReadUntil", CDN_ROLES, required=False)
+    until: dict[BucketRole, datetime.date] = {}
+    latest = datetime.date.today() + datetime.timedelta(days=MAX_PUBLIC_READ_DAYS)
+    for role in CDN_ROLES:
+        if role not in raw:
+            continue
+        text = raw[role]
+        key = f"mediaPublicReadUntil.{role}"
+        try:
+            day = datetime.date.fromisoformat(text)
+        except ValueError:
+            raise reader.fail(key, f"must be a date like 2027-01-31, got {text!r}") from None
+        if day > latest:
+            raise reader.fail(
+                key, f"may be at most {MAX_PUBLIC_READ_DAYS} days ahead ({latest}); the cut-over is time-boxed"
+            )
+        until[role] = day
+    return until
+
+
+def _placeholders(reader: _Reader) -> tuple[str, ...]:
+    """Config keys still holding stand-ins; each must name a key the stack file sets."""
+    listed = reader.string_list("placeholders", [])
+    for entry in listed:
+        top, _, rest = entry.partition(".")
+        present = reader.has(top)
+        if present and rest:
+            node: Any = reader._decoded(top)
+            for part in rest.split("."):
+                present = isinstance(node, dict) and part in node
+                node = node.get(part) if present else None
+        if not present:
+            raise reader.fail("placeholders", f"lists {entry!r}, which the stack file does not set")
+    return tuple(listed)
+
+
+def _cache(reader: _Reader, adopt_cache: Mapping[str, str]) -> CacheConfig:
     primary = reader.string("redisPrimaryRegion", "us-east-1")
     if primary not in UPSTASH_REGIONS:
         raise reader.fail(
@@ -449,7 +590,13 @@ def _cache(reader: _Reader) -> CacheConfig:
         if region not in UPSTASH_REGIONS or region == primary:
             raise reader.fail("redisReadRegions", f"must be Upstash regions other than the primary, got {region!r}")
     budget = reader.integer("redisBudget", 0, 1, 100_000) if reader.has("redisBudget") else None
-    return CacheConfig(primary_region=primary, read_regions=tuple(read_regions), budget=budget)
+    return CacheConfig(
+        primary_region=primary,
+        read_regions=tuple(read_regions),
+        budget=budget,
+        adopt_cache_id=adopt_cache.get("id"),
+        adopt_cache_name=adopt_cache.get("databaseName"),
+    )
 
 
 def _vercel(reader: _Reader, environment: Environment) -> VercelConfig:
@@ -479,7 +626,7 @@ def _vercel(reader: _Reader, environment: Environment) -> VercelConfig:
     )
 
 
-def _hosting(reader: _Reader, environment: Environment) -> HostingConfig:
+def _hosting(reader: _Reader, environment: Environment, vercel: VercelConfig, adoption: Adoption) -> HostingConfig:
     modes = get_args(AwsAccessMode)
     access = reader.choice("awsAccess", modes, "oidc")
     prefixes = reader.string_list("appUploadPrefixes", ["avatars/"])
@@ -492,10 +639,13 @@ def _hosting(reader: _Reader, environment: Environment) -> HostingConfig:
     if provider_arn is not None and not _IAM_OIDC_PROVIDER_ARN.match(provider_arn):
         raise reader.fail("awsOidcProviderArn", f"must be a Vercel IAM OIDC provider ARN, got {provider_arn!r}")
     return HostingConfig(
-        vercel=_vercel(reader, environment),
+        vercel=vercel,
         aws_access="oidc" if access == "oidc" else "access-key",
         upload_prefixes=tuple(prefixes),
         oidc_provider_arn=provider_arn,
+        adopt_project=adoption.vercel_project,
+        adopt_domains=adoption.vercel_domains,
+        adopt_variables=adoption.vercel_variables,
     )
 
 
@@ -620,17 +770,21 @@ def _supabase(reader: _Reader, environment: Environment, app_origins: tuple[str,
 _EMAIL = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$")
 
 
-def _monitoring(reader: _Reader) -> MonitoringConfig:
+def _monitoring(reader: _Reader, environment: Environment) -> MonitoringConfig:
     email = reader.string("onCallEmail")
     if not _EMAIL.match(email):
         raise reader.fail("onCallEmail", f"must be an email address, got {email!r}")
     repository = reader.string("githubRepository")
     if not _GIT_REPOSITORY.match(repository):
         raise reader.fail("githubRepository", f"must be owner/repository, got {repository!r}")
+    health_check = reader.boolean("apiHealthCheck", True)
+    if environment == "prod" and not health_check:
+        raise reader.fail("apiHealthCheck", "must be true in prod: api.newcool.io is watched from day one")
     return MonitoringConfig(
         on_call_email=email,
         vercel_error_rate_alert=reader.boolean("vercelErrorRateAlert", False),
         github_repository=repository,
+        api_health_check=health_check,
     )
 
 
@@ -653,6 +807,8 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
 
     names = _bucket_names(reader, environment)
     app_origins = _app_origins(reader, environment)
+    vercel = _vercel(reader, environment)
+    adoption = _adoption(reader, names, vercel)
     storage = StorageConfig(
         bucket_names=names,
         app_origins=app_origins,
@@ -661,17 +817,19 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         log_retention_days=reader.integer("logRetentionDays", 90, 1, 3650),
         abort_incomplete_upload_days=reader.integer("abortIncompleteUploadDays", 7, 1, 365),
         cdn_domains=_cdn_domains(reader),
-        import_buckets=_import_buckets(reader, names),
+        import_buckets=adoption.buckets,
+        public_read_until=_public_read_until(reader, environment),
     )
     return StackConfig(
         environment=environment,
         stack_file=stack_file,
         storage=storage,
         firewall=_firewall(reader),
-        cache=_cache(reader),
-        hosting=_hosting(reader, environment),
+        cache=_cache(reader, adoption.redis_cache),
+        hosting=_hosting(reader, environment, vercel, adoption),
         supabase=_supabase(reader, environment, app_origins),
-        monitoring=_monitoring(reader),
+        monitoring=_monitoring(reader, environment),
+        placeholders=_placeholders(reader),
     )
 
 

@@ -16,7 +16,7 @@ import pulumiverse_vercel as vercel
 
 from components import policy_documents as docs
 from components.cache import RedisCache
-from components.config import STORAGE_REGION, BucketRole, Environment, HostingConfig
+from components.config import PROJECT, STORAGE_REGION, BucketRole, ConfigError, Environment, HostingConfig
 
 ALL_TARGETS = ("production", "preview", "development")
 # Vercel deploys functions next to Upstash's us-east-1 primary.
@@ -31,6 +31,12 @@ class AppVariable:
     sensitive: bool
     targets: tuple[str, ...]
     source: str
+
+    @property
+    def name(self) -> str:
+        """The resource name: the key, and the target when a key has one variable per target."""
+        suffix = "-development" if self.targets == ("development",) else ""
+        return self.key.lower().replace("_", "-") + suffix
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ class VercelHosting(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         config = args.config
         team_id = config.vercel.team_id
+        # What runs today (api.newcool.io) is imported, and in prod never replaced or deleted.
+        live = pulumi.ResourceOptions(parent=self, protect=args.environment == "prod")
 
         self.project = vercel.Project(
             "project",
@@ -128,14 +136,16 @@ class VercelHosting(pulumi.ComponentResource):
             oidc_token_config={"issuer_mode": "team"},
             vercel_authentication={"deployment_type": "standard_protection_new"},
             automatically_expose_system_environment_variables=False,
-            opts=self._child,
+            opts=pulumi.ResourceOptions.merge(live, pulumi.ResourceOptions(import_=config.adopt_project)),
         )
         self.domain = vercel.ProjectDomain(
             "domain",
             project_id=self.project.id,
             domain=config.vercel.domain,
             team_id=team_id,
-            opts=self._child,
+            opts=pulumi.ResourceOptions.merge(
+                live, pulumi.ResourceOptions(import_=config.adopt_domains.get(config.vercel.domain))
+            ),
         )
         access_policy = aws.iam.Policy(
             "app-s3-access",
@@ -153,9 +163,22 @@ class VercelHosting(pulumi.ComponentResource):
             self._oidc_access(access_policy) if config.aws_access == "oidc" else self._access_key(access_policy)
         )
         self.variables = self._variables(aws_variables)
+        declared = {variable.key for variable in self.variables}
+        for key in config.adopt_variables:
+            if key not in declared:
+                raise ConfigError(
+                    f"Pulumi.{args.environment}.yaml: {PROJECT}:adopt.vercelVariables.{key} is not a variable this "
+                    "stack declares; leave it out (make adopt-plan lists it among those the code does not know)"
+                )
+        adopted_keys: set[str] = set()
         for variable in self.variables:
+            # One live variable per key is adopted: the one holding production.
+            adopt = variable.key not in adopted_keys and "production" in variable.targets
+            import_id = config.adopt_variables.get(variable.key) if adopt else None
+            if import_id:
+                adopted_keys.add(variable.key)
             vercel.ProjectEnvironmentVariable(
-                variable.key.lower().replace("_", "-"),
+                variable.name,
                 project_id=self.project.id,
                 team_id=team_id,
                 key=variable.key,
@@ -163,7 +186,9 @@ class VercelHosting(pulumi.ComponentResource):
                 sensitive=variable.sensitive,
                 targets=list(variable.targets),
                 comment=f"managed by newcool-infra: {variable.source}",
-                opts=self._child,
+                # Vercel refuses a second variable with the same key and target
+                # (ENV_ALREADY_EXISTS): a replacement must delete the old one first.
+                opts=pulumi.ResourceOptions(parent=self, import_=import_id, delete_before_replace=True),
             )
         self.register_outputs({"projectId": self.project.id, "domain": config.vercel.domain})
 
@@ -258,5 +283,18 @@ class VercelHosting(pulumi.ComponentResource):
             AppVariable("S3_BUCKET_CDN", buckets["cdn"].bucket, False, public, "S3 bucket cdn"),
             AppVariable("S3_BUCKET_ASSETS", buckets["assets"].bucket, False, public, "S3 bucket assets"),
             AppVariable("S3_BUCKET_UPLOADS", buckets["uploads"].bucket, False, public, "S3 bucket uploads"),
-            AppVariable("NODE_ENV", "production", False, public, "fixed: every Vercel build is a production build"),
+            *self._node_env(public),
         ]
+
+    def _node_env(self, public: tuple[str, ...]) -> list[AppVariable]:
+        """Deployments build for production; `vercel env pull` on a laptop gets development, so
+        `next dev` behaves as it should."""
+        deployed = tuple(target for target in public if target != "development")
+        variables = [
+            AppVariable("NODE_ENV", "production", False, deployed, "fixed: Vercel builds are production builds")
+        ]
+        if "development" in public:
+            variables.append(
+                AppVariable("NODE_ENV", "development", False, ("development",), "fixed: `next dev` on a laptop")
+            )
+        return variables

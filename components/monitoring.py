@@ -79,7 +79,8 @@ def github_trust_statement(provider_arn: str, repository: str) -> docs.Statement
 class Monitoring(pulumi.ComponentResource):
     topic: aws.sns.Topic
     topic_key: aws.kms.Key
-    health_check: aws.route53.HealthCheck
+    # None where the API's domain does not resolve yet (a check that cannot pass only pages).
+    health_check: aws.route53.HealthCheck | None
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
     metrics_role_arn: pulumi.Output[str]
 
@@ -107,50 +108,8 @@ class Monitoring(pulumi.ComponentResource):
             region=METRICS_REGION,
             opts=self._child,
         )
-        self.health_check = aws.route53.HealthCheck(
-            "api-health",
-            type="HTTPS",
-            fqdn=args.api_domain,
-            port=443,
-            resource_path=HEALTH_PATH,
-            enable_sni=True,
-            measure_latency=True,
-            request_interval=30,
-            failure_threshold=3,
-            reference_name=f"{prefix}-api"[:64],
-            tags={**args.tags, "Name": f"{prefix} {args.api_domain}{HEALTH_PATH}"},
-            opts=self._child,
-        )
-        health_dimensions = {"HealthCheckId": self.health_check.id}
-        self.alarms = {
-            "api-down": self._alarm(
-                "api-down",
-                f"{args.api_domain}{HEALTH_PATH} is failing Route 53 health checks",
-                namespace="AWS/Route53",
-                metric="HealthCheckStatus",
-                dimensions=health_dimensions,
-                statistic="Minimum",
-                comparison="LessThanThreshold",
-                threshold=1,
-                period=60,
-                evaluation_periods=2,
-                # No data from the health checkers means nobody can see the API either.
-                treat_missing_data="breaching",
-            ),
-            "api-slow": self._alarm(
-                "api-slow",
-                f"{args.api_domain} time to first byte above {TTFB_THRESHOLD_MS} ms",
-                namespace="AWS/Route53",
-                metric="TimeToFirstByte",
-                dimensions=health_dimensions,
-                statistic="Average",
-                comparison="GreaterThanThreshold",
-                threshold=TTFB_THRESHOLD_MS,
-                period=60,
-                evaluation_periods=5,
-                datapoints_to_alarm=3,
-                treat_missing_data="missing",
-            ),
+        self.health_check, self.alarms = self._api_health(prefix) if args.config.api_health_check else (None, {})
+        self.alarms |= {
             "db-connections": self._alarm(
                 "db-connections",
                 f"Supabase connections above {DB_CONNECTIONS_PERCENT}% of max_connections (or the reporter is silent)",
@@ -184,7 +143,58 @@ class Monitoring(pulumi.ComponentResource):
         self.metrics_role_arn = self._db_metrics_role(account_id)
         if args.config.vercel_error_rate_alert:
             self._vercel_error_rate_rule()
-        self.register_outputs({"topicArn": self.topic.arn, "healthCheckId": self.health_check.id})
+        self.register_outputs(
+            {"topicArn": self.topic.arn, "healthCheckId": self.health_check.id if self.health_check else None}
+        )
+
+    def _api_health(self, prefix: str) -> tuple[aws.route53.HealthCheck, dict[str, aws.cloudwatch.MetricAlarm]]:
+        """The API's health check and its two alarms (down, slow)."""
+        args = self._args
+        health_check = aws.route53.HealthCheck(
+            "api-health",
+            type="HTTPS",
+            fqdn=args.api_domain,
+            port=443,
+            resource_path=HEALTH_PATH,
+            enable_sni=True,
+            measure_latency=True,
+            request_interval=30,
+            failure_threshold=3,
+            reference_name=f"{prefix}-api"[:64],
+            tags={**args.tags, "Name": f"{prefix} {args.api_domain}{HEALTH_PATH}"},
+            opts=self._child,
+        )
+        health_dimensions = {"HealthCheckId": health_check.id}
+        return health_check, {
+            "api-down": self._alarm(
+                "api-down",
+                f"{args.api_domain}{HEALTH_PATH} is failing Route 53 health checks",
+                namespace="AWS/Route53",
+                metric="HealthCheckStatus",
+                dimensions=health_dimensions,
+                statistic="Minimum",
+                comparison="LessThanThreshold",
+                threshold=1,
+                period=60,
+                evaluation_periods=2,
+                # No data from the health checkers means nobody can see the API either.
+                treat_missing_data="breaching",
+            ),
+            "api-slow": self._alarm(
+                "api-slow",
+                f"{args.api_domain} time to first byte above {TTFB_THRESHOLD_MS} ms",
+                namespace="AWS/Route53",
+                metric="TimeToFirstByte",
+                dimensions=health_dimensions,
+                statistic="Average",
+                comparison="GreaterThanThreshold",
+                threshold=TTFB_THRESHOLD_MS,
+                period=60,
+                evaluation_periods=5,
+                datapoints_to_alarm=3,
+                treat_missing_data="missing",
+            ),
+        }
 
     def _alarm(
         self,

@@ -132,3 +132,18 @@ def allow_cloudwatch_alarms_to_encrypt(account_id: str, region: str, alarm_name_
             "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm_name_prefix}*"},
         },
     }
+
+
+def allow_public_read_until(bucket_arn: str, until: str) -> Statement:
+    """The cut-over's exception: anyone may GET objects while direct S3 URLs are still in use.
+
+    ``until`` is named in the Sid for whoever reads the policy; the date itself is enforced by
+    the policy pack (the bucket's ``newcool:public-read-until`` tag), not by S3.
+    """
+    return {
+        "Sid": f"PublicReadUntil{until.replace('-', '')}",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"{bucket_arn}/*",
+    }

@@ -7,6 +7,11 @@ passes; ``uploads`` is reached only through presigned URLs. CORS admits the app'
 PUT/POST on ``uploads``, GET/HEAD on ``cdn`` and ``assets`` (hls.js-style players, Web Audio and
 web fonts read media cross-origin). The log bucket is versioned, so a deleted or overwritten log
 survives as a noncurrent version for the whole retention period.
+
+The one exception, time-boxed: while the app still hands out direct S3 URLs, ``cdn``/``assets``
+may stay readable by anyone until a date (``mediaPublicReadUntil``): by a bucket policy
+statement (never ACLs), with only the two policy-related public access flags lowered. The
+bucket is tagged with the date, so the policy pack can hold the stack to it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ CACHE_TTLS = {"min_ttl": 1, "default_ttl": 86_400, "max_ttl": 31_536_000}
 # What a media player or font loader may read cross-origin from a response.
 CORS_EXPOSE_HEADERS = ("Content-Length", "Content-Range", "Accept-Ranges", "ETag")
 CORS_MAX_AGE_SECONDS = 3000
+# The tag that carries a media bucket's public-read end date (read by the policy pack).
+PUBLIC_READ_UNTIL_TAG = "newcool:public-read-until"
 # CloudFront's ACM certificates and its log delivery sources live in us-east-1.
 GLOBAL_REGION = "us-east-1"
 MIN_TLS_VERSION = "TLSv1.2_2021"
@@ -75,6 +82,7 @@ class MediaStorage(pulumi.ComponentResource):
             secured[role].last_setting = self._cors(secured[role], role, ["GET", "HEAD"])
         # The log bucket must admit the logging service before any bucket points its logs there.
         logs_policy = self._logs_bucket_policy(secured["logs"], account_id)
+        self._logs_policy = logs_policy
         for role in DATA_BUCKET_ROLES:
             secured[role].last_setting = aws.s3.BucketLogging(
                 f"{role}-access-logging",
@@ -116,12 +124,14 @@ class MediaStorage(pulumi.ComponentResource):
     def _secure_bucket(self, role: BucketRole) -> _SecureBucket:
         config = self._args.config
         name = config.bucket_names[role]
+        public_until = config.public_read_until.get(role)
+        transition_tags = {PUBLIC_READ_UNTIL_TAG: public_until.isoformat()} if public_until else {}
         bucket = aws.s3.Bucket(
             role,
             bucket=name,
             region=STORAGE_REGION,
             force_destroy=False,
-            tags={**self._args.tags, "newcool:bucket-role": role},
+            tags={**self._args.tags, "newcool:bucket-role": role, **transition_tags},
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=self._args.protect_data,
@@ -134,9 +144,10 @@ class MediaStorage(pulumi.ComponentResource):
             bucket=bucket.id,
             region=STORAGE_REGION,
             block_public_acls=True,
-            block_public_policy=True,
+            # Lowered only while a cut-over keeps anonymous reads through the bucket policy.
+            block_public_policy=public_until is None,
             ignore_public_acls=True,
-            restrict_public_buckets=True,
+            restrict_public_buckets=public_until is None,
             opts=self._after(bucket),
         )
         ownership = aws.s3.BucketOwnershipControls(
@@ -412,14 +423,20 @@ class MediaStorage(pulumi.ComponentResource):
             delivery_source_name=source.name,
             delivery_destination_arn=destination.arn,
             region=GLOBAL_REGION,
-            opts=self._child,
+            # The log bucket must admit the delivery service first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._logs_policy]),
         )
 
     def _data_bucket_policy(self, role: BucketRole, secured: _SecureBucket) -> None:
         bucket_arn = secured.bucket.arn
         if role in CDN_ROLES:
+            until = self._args.config.public_read_until.get(role)
             statements = pulumi.Output.all(bucket_arn, self.distributions[role].arn).apply(
-                lambda arns: [docs.deny_insecure_transport(arns[0]), docs.allow_cloudfront_read(arns[0], arns[1])]
+                lambda arns: [
+                    docs.deny_insecure_transport(arns[0]),
+                    docs.allow_cloudfront_read(arns[0], arns[1]),
+                    *([docs.allow_public_read_until(arns[0], until.isoformat())] if until else []),
+                ]
             )
         else:
             statements = bucket_arn.apply(lambda arn: [docs.deny_insecure_transport(arn)])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
+    PolicyConfigSchema,
     PolicyResource,
     ResourceValidationArgs,
     Severity,
@@ -28,14 +30,33 @@ PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls
 ENCRYPTION_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 # Service principals may be granted access only when the grant names the source resource.
 SOURCE_CONDITION_KEYS = ("aws:sourcearn", "aws:sourceaccount")
+# The cut-over from direct S3 URLs: a media bucket tagged with a date may be read by anyone,
+# through one policy statement with this Sid prefix, until that date.
+PUBLIC_READ_UNTIL_TAG = "newcool:public-read-until"
+CUTOVER_SID_PREFIX = "PublicReadUntil"
+CUTOVER_ROLES = ("cdn", "assets")
+# The two public access flags a cut-over lowers; the ACL flags never move.
+POLICY_FLAGS = ("blockPublicPolicy", "restrictPublicBuckets")
 
 
-def _public_access_block_complete(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PUBLIC_ACCESS_BLOCK:
-        return
-    off = [flag for flag in PUBLIC_ACCESS_FLAGS if args.props.get(flag) is not True]
-    if off:
-        report(f"{args.name}: {', '.join(off)} must be true.")
+def cutover_until(bucket: PolicyResource | None) -> datetime.date | None:
+    """The day a media bucket's public reads end, when it is in the cut-over."""
+    if bucket is None or _role(bucket) not in CUTOVER_ROLES:
+        return None
+    text = (bucket.props.get("tags") or {}).get(PUBLIC_READ_UNTIL_TAG)
+    try:
+        return datetime.date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _public_access_block_complete(args: StackValidationArgs, report: Report) -> None:
+    buckets = [r for r in args.resources if r.resource_type == BUCKET]
+    for block in (r for r in args.resources if r.resource_type == PUBLIC_ACCESS_BLOCK):
+        excused = POLICY_FLAGS if cutover_until(_bucket_of(block, buckets)) else ()
+        off = [flag for flag in PUBLIC_ACCESS_FLAGS if block.props.get(flag) is not True and flag not in excused]
+        if off:
+            report(f"{block.name}: {', '.join(off)} must be true.", block.urn)
 
 
 def _ownership_enforced(args: ResourceValidationArgs, report: Report) -> None:
@@ -87,21 +108,41 @@ def _is_everyone(principal: Any) -> bool:
     return False
 
 
-def _no_public_grant(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != POLICY:
-        return
-    for statement in statements(args.props["policy"]):
+def _is_cutover_read(statement: Mapping[str, Any], bucket: PolicyResource | None) -> bool:
+    """The cut-over's one public statement: GetObject on the bucket's objects, nothing more."""
+    if cutover_until(bucket) is None or bucket is None:
+        return False
+    arn = bucket.props.get("arn")
+    return (
+        str(statement.get("Sid", "")).startswith(CUTOVER_SID_PREFIX)
+        and as_list(statement.get("Action")) == ["s3:GetObject"]
+        and (arn is None or as_list(statement.get("Resource")) == [f"{arn}/*"])
+        and not statement.get("Condition")
+    )
+
+
+def _no_public_grant(args: StackValidationArgs, report: Report) -> None:
+    buckets = [r for r in args.resources if r.resource_type == BUCKET]
+    for policy in (r for r in args.resources if r.resource_type == POLICY):
+        _check_grants(policy, _bucket_of(policy, buckets), report)
+
+
+def _check_grants(policy: PolicyResource, bucket: PolicyResource | None, report: Report) -> None:
+    name = policy.name
+    for statement in statements(policy.props["policy"]):
         if statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
         sid = statement.get("Sid", "<no Sid>")
         if _is_everyone(principal):
-            report(f"{args.name}: statement {sid} allows everyone (Principal *).")
+            if not _is_cutover_read(statement, bucket):
+                report(f"{name}: statement {sid} allows everyone (Principal *).", policy.urn)
         elif isinstance(principal, Mapping) and "Service" in principal:
             keys = {key for _, key, _ in condition_keys(statement)}
             if not keys & set(SOURCE_CONDITION_KEYS):
                 report(
-                    f"{args.name}: statement {sid} grants {principal['Service']} without an aws:SourceArn condition."
+                    f"{name}: statement {sid} grants {principal['Service']} without an aws:SourceArn condition.",
+                    policy.urn,
                 )
 
 
@@ -153,6 +194,35 @@ def _versioned(args: StackValidationArgs, report: Report) -> None:
             report(f"bucket ({_role(buckets[urn]) or 'no role tag'}) is not versioned.", urn)
 
 
+def _today(args: StackValidationArgs) -> datetime.date:
+    as_of = args.get_config().get("asOf")
+    return datetime.date.fromisoformat(str(as_of)) if as_of else datetime.date.today()
+
+
+def _cutover_open(args: StackValidationArgs, report: Report) -> None:
+    today = _today(args)
+    for bucket in (r for r in args.resources if r.resource_type == BUCKET):
+        until = cutover_until(bucket)
+        if until is not None and today <= until:
+            report(
+                f"bucket ({_role(bucket)}) is readable by anyone until {until} while the app moves from direct S3 "
+                "URLs to the CDN; take mediaPublicReadUntil off once it serves CloudFront URLs only.",
+                bucket.urn,
+            )
+
+
+def _cutover_expired(args: StackValidationArgs, report: Report) -> None:
+    today = _today(args)
+    for bucket in (r for r in args.resources if r.resource_type == BUCKET):
+        until = cutover_until(bucket)
+        if until is not None and today > until:
+            report(
+                f"bucket ({_role(bucket)}) is still readable by anyone, and the cut-over ended on {until}: remove "
+                "mediaPublicReadUntil (or, if the app still needs it, a new date within 120 days, reviewed).",
+                bucket.urn,
+            )
+
+
 def _aborts_incomplete_uploads(args: StackValidationArgs, report: Report) -> None:
     buckets = {r.urn: r for r in args.resources if r.resource_type == BUCKET}
     for urn, settings in _settings_by_bucket(args, LIFECYCLE).items():
@@ -167,9 +237,9 @@ def _aborts_incomplete_uploads(args: StackValidationArgs, report: Report) -> Non
 
 
 POLICIES = [
-    resource_policy(
+    stack_policy(
         "s3-public-access-block-complete",
-        "Every S3 public access block sets all four flags.",
+        "Every S3 public access block sets all four flags (a media bucket in a dated cut-over: the ACL flags).",
         "One missing flag lets a later ACL or policy make objects public; all four together make a bucket unexposable.",
         Severity.CRITICAL,
         "Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets to True.",
@@ -205,9 +275,10 @@ POLICIES = [
         _tls_only,
         fsbp("S3.5"),
     ),
-    resource_policy(
+    stack_policy(
         "s3-no-public-grant",
-        "S3 bucket policies grant nothing to everyone, and service principals only under a source condition.",
+        "S3 bucket policies grant nothing to everyone (but a dated cut-over's GetObject on media), and service "
+        "principals only under a source condition.",
         "A Principal * grant publishes the bucket to the internet; an unconditioned service grant lets any account's "
         "distribution read it (confused deputy).",
         Severity.CRITICAL,
@@ -244,6 +315,27 @@ POLICIES = [
         "Add a BucketVersioning with status Enabled, and a lifecycle rule expiring noncurrent versions.",
         _versioned,
         fsbp("S3.14"),
+    ),
+    stack_policy(
+        "s3-public-read-cutover-open",
+        "A media bucket readable by anyone during the cut-over to the CDN is reported until its end date.",
+        "Public reads are an exception with a deadline: visible in every preview until they end.",
+        Severity.LOW,
+        "Switch the app to CloudFront URLs, then remove mediaPublicReadUntil.",
+        _cutover_open,
+        fsbp("S3.2"),
+        recommendation=True,
+        config_schema=PolicyConfigSchema(properties={"asOf": {"type": "string"}}),
+    ),
+    stack_policy(
+        "s3-public-read-cutover-expired",
+        "No media bucket is still readable by anyone after its cut-over's end date.",
+        "A deadline nobody enforces is not one: past the date, public reads are a violation.",
+        Severity.MEDIUM,
+        "Remove mediaPublicReadUntil (the app serves CloudFront URLs), or set a new, reviewed date.",
+        _cutover_expired,
+        fsbp("S3.2"),
+        config_schema=PolicyConfigSchema(properties={"asOf": {"type": "string"}}),
     ),
     stack_policy(
         "s3-abort-incomplete-uploads",

@@ -13,7 +13,8 @@ def _cache_evicts(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != REDIS:
         return
     name = str(args.props.get("databaseName", ""))
-    if name.endswith("-cache") and args.props.get("eviction") is not True:
+    # The cache is the resource named `cache` (an adopted one keeps its live name) or *-cache.
+    if (args.name == "cache" or name.endswith("-cache")) and args.props.get("eviction") is not True:
         report(f"{name}: a cache must evict (eviction=True) or it rejects writes once full.")
 
 
@@ -30,7 +31,7 @@ def _global_region(args: ResourceValidationArgs, report: Report) -> None:
 POLICIES = [
     resource_policy(
         "upstash-cache-eviction",
-        "Upstash databases used as caches (named *-cache) have eviction on.",
+        "Upstash databases used as caches (the `cache` resource, or any database named *-cache) have eviction on.",
         "Upstash rejects writes once a non-evicting database is full; a cache must drop old keys instead.",
         Severity.MEDIUM,
         "Set eviction=True on the cache database (keep rate-limit counters in a non-evicting one).",

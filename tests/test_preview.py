@@ -37,17 +37,27 @@ def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> No
         "pulumi-python:dynamic/supabase:SchemaMigrations migrations",
         "aws:wafv2/webAcl:WebAcl cdn-web-acl",
         "aws:kms/key:Key alerts-key",
-        "kmsMasterKeyId: arn:aws:kms:us-east-1:",
+        # What providers compute is unknown before apply, as in `pulumi preview`.
+        "kmsMasterKeyId: (known after apply)",
         "Fixed: 15.25 USD a month; Upstash budget caps: at most 200.00 USD",
         f"Policy pack newcool-guardrails 1.0.0: {len(POLICIES)} policies",
         "pulumi-python:dynamic/supabase:AuthConfig auth",
         "pulumi-python:dynamic/supabase:ApiKey secret-key",
         "password_min_length",
-        # Reported, never blocking, while the legacy keys are on.
+        # Reported, never blocking: the legacy keys are on and the media cut-over is open.
         "supabase-legacy-keys-disabled",
-        "0 mandatory, 1 advisory violation(s).",
+        "s3-public-read-cutover-open",
+        "0 mandatory, 3 advisory violation(s).",
+        # Every live resource is adopted, by its provider's import id.
+        "= vercel:index/project:Project project: team_N3wC00lT3amId/prj_",
+        "= upstash:index/redisDatabase:RedisDatabase cache: 00000000-0000-4000-8000-000000000000",
+        "placeholder values, to replace before a real `up`: vercel.teamId",
     ):
         assert expected in out, expected
+    # The verdict comes before the long tree.
+    assert out.index("Policy pack: 0 mandatory, 3 advisory") < out.index("aws:s3/bucket:Bucket cdn (")
+    # No invented value: a distribution's domain name, a key's value, an endpoint are the providers'.
+    assert "cloudfront.net" not in out and "upstash.io" not in out and "sb_secret_" not in out
     assert "value: [secret]" in out
     assert SECRET_PLACEHOLDER not in out and "offline-placeholder" not in out
     assert result.stderr == ""
@@ -83,11 +93,11 @@ def test_json_report_lists_resources_and_verdict(tmp_path: Path) -> None:
 def test_a_mandatory_violation_fails_the_preview(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def open_uploads_public_access_block(stack: str) -> Plan:
-        plan = run_program(stack)
+    def open_uploads_public_access_block(stack: str, **options: Any) -> Plan:
+        plan = run_program(stack, **options)
         for registration in plan:
             if registration.name == "uploads-public-access-block":
-                registration.inputs["blockPublicAcls"] = False
+                registration.inputs["blockPublicAcls"] = registration.outputs["blockPublicAcls"] = False
         return plan
 
     monkeypatch.setattr(preview, "run_program", open_uploads_public_access_block)
@@ -104,8 +114,8 @@ def test_a_mandatory_violation_fails_the_preview(
 def test_an_advisory_violation_does_not_fail_the_preview(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def suspended_versioning(stack: str) -> Plan:
-        plan = run_program(stack)
+    def suspended_versioning(stack: str, **options: Any) -> Plan:
+        plan = run_program(stack, **options)
         for registration in plan:
             if registration.name == "cdn-versioning":
                 registration.outputs["versioningConfiguration"] = {"status": "Suspended"}
@@ -119,7 +129,9 @@ def test_an_advisory_violation_does_not_fail_the_preview(
 def test_bad_config_exits_2_with_the_message(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(preview, "run_program", lambda stack: run_program(stack, {"databaseUrl": Secret("nope")}))
+    monkeypatch.setattr(
+        preview, "run_program", lambda stack, **options: run_program(stack, {"databaseUrl": Secret("nope")}, **options)
+    )
     assert preview.main(["--stack", "dev"]) == 2
     assert (
         "Pulumi.dev.yaml: newcool-infra:databaseUrl must be a postgresql:// connection string"
@@ -130,8 +142,8 @@ def test_bad_config_exits_2_with_the_message(
 def _without_edge_protection(what: str) -> Any:
     """run_program, with the web ACL, the alert key or the topic's encryption taken out."""
 
-    def run(stack: str) -> Plan:
-        plan = run_program(stack)
+    def run(stack: str, **options: Any) -> Plan:
+        plan = run_program(stack, **options)
         for registration in plan:
             key = {"web-acl": "webAclId"}.get(what, "kmsMasterKeyId")
             target = "aws:cloudfront/distribution:Distribution" if what == "web-acl" else "aws:sns/topic:Topic"
@@ -184,7 +196,7 @@ def test_a_yaml_error_in_a_stack_file_is_one_line_naming_file_and_line(
     # A tab-indented line, as an editor slips one in.
     stack_file.insert(4, "\tnewcool-infra:wafMode: count")
     (tmp_path / "Pulumi.dev.yaml").write_text("\n".join(stack_file) + "\n")
-    monkeypatch.setattr(preview, "run_program", lambda stack: run_program(stack, root=tmp_path))
+    monkeypatch.setattr(preview, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options))
     assert preview.main(["--stack", "dev"]) == 2
     out = capsys.readouterr().out
     assert "config error: Pulumi.dev.yaml:5: found character '\\t' that cannot start any token" in out

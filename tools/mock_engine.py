@@ -48,6 +48,8 @@ def secret_placeholder(key: str, config: Mapping[str, str]) -> str:
     if key == "supabaseAccessToken":
         return OFFLINE_TOKEN
     return SECRET_PLACEHOLDER
+
+
 CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
 
 
@@ -61,8 +63,27 @@ class Secret:
         return "Secret([secret])"
 
 
+class Unknown:
+    """A value a provider computes, not known before apply (as ``pulumi preview`` shows it)."""
+
+    def __repr__(self) -> str:
+        return "Unknown"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+UNKNOWN = Unknown()
+
+
 def _unwrap(value: Any) -> Any:
-    """Replaces the engine's secret wrappers with ``Secret`` and keeps the rest as plain data."""
+    """Replaces the engine's secret wrappers with ``Secret``, its unknowns with ``UNKNOWN``, and
+    keeps the rest as plain data."""
+    if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return Secret(_unwrap(value["value"]))
@@ -73,7 +94,10 @@ def _unwrap(value: Any) -> Any:
 
 
 def to_wire(value: Any) -> Any:
-    """Plain data as the engine sends it: each ``Secret`` in Pulumi's secret envelope."""
+    """Plain data as the engine sends it: each ``Secret`` in Pulumi's secret envelope, each
+    unknown as the engine's unknown sentinel."""
+    if isinstance(value, Unknown):
+        return rpc.UNKNOWN
     if isinstance(value, Secret):
         return {rpc._special_sig_key: rpc._special_secret_sig, "value": to_wire(value.value)}
     if isinstance(value, dict):
@@ -112,6 +136,7 @@ class Registration:
     property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    delete_before_replace: bool = False
 
     @property
     def props(self) -> dict[str, Any]:
@@ -158,9 +183,19 @@ def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
 
 
 class ProviderStandIns(Mocks):
-    """Plausible provider outputs, so the program's applies run with realistic values."""
+    """Plausible provider outputs, so the program's applies run with realistic values.
+
+    With ``invent=False`` they compute nothing, as a real preview knows nothing providers have
+    not computed yet: ids, ARNs, endpoints and tokens stay unknown (an import keeps its id).
+    """
+
+    def __init__(self, invent: bool = True) -> None:
+        super().__init__()
+        self.invent = invent
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if not self.invent:
+            return args.resource_id or "", dict(args.inputs)
         inputs = dict(args.inputs)
         name, resource_type = args.name, args.typ
         short = hashlib.sha256(f"{resource_type}:{name}".encode()).hexdigest()[:12]
@@ -246,6 +281,7 @@ class RecordingMonitor(MockMonitor):
                 property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
                 inputs=_unwrap(raw),
                 outputs=_unwrap(dict(state)),
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )
         return response
@@ -316,16 +352,28 @@ def offline_config(
     return config, secret_keys
 
 
-def run_program(stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT) -> Plan:
-    """Runs ``__main__.py`` for ``stack`` to completion on the mock runtime (never as a preview:
-    unknown outputs would make assertions on them vacuous)."""
+def run_program(
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    root: Path = ROOT,
+    preview: bool = True,
+    invent: bool = True,
+    collect: bool = True,
+) -> Plan:
+    """Runs ``__main__.py`` for ``stack`` to completion on the mock runtime.
+
+    As ``pulumi preview`` runs it (``preview=True``), but with the stand-ins' values for what
+    providers compute, so assertions on them are never vacuous; ``preview=False`` runs it as
+    ``pulumi up`` would (where, for one, prod refuses placeholder values). ``invent=False``
+    leaves what providers compute unknown, as a real preview shows it.
+    """
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     config, secret_keys = offline_config(stack, overrides, root)
-    mocks = ProviderStandIns()
+    mocks = ProviderStandIns(invent)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, sorted(secret_keys))
     settings = pulumi.runtime.settings.SETTINGS
     settings.rpc_manager.clear()
@@ -339,6 +387,8 @@ def run_program(stack: str, overrides: Mapping[str, Any] | None = None, root: Pa
     exported: dict[str, Any] = getattr(root_stack, "outputs", {})
     outputs = {name: _resolve_output(value) for name, value in exported.items()}
     # The mock monitor makes event loops on worker threads; collect them now, while they can
-    # still close cleanly, rather than at interpreter exit (where they print a traceback).
-    gc.collect()
+    # still close cleanly, rather than at interpreter exit (where they print a traceback). A
+    # caller that exits without teardown (the preview) skips it.
+    if collect:
+        gc.collect()
     return Plan(stack=stack, registrations=monitor.registrations, outputs=outputs)

@@ -10,9 +10,12 @@ advisory findings only), 1 a mandatory violation, 2 bad stack config.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +26,11 @@ from rich.tree import Tree
 
 from components.config import ConfigError
 from tools import costs
-from tools.mock_engine import Plan, Registration, Secret, run_program
+from tools.mock_engine import Plan, Registration, Secret, Unknown, run_program
 from tools.policy_check import SEVERITY_ORDER, Verdict, analyze, launched_pack
 
 MASK = "[secret]"
+KNOWN_AFTER_APPLY = "(known after apply)"
 MAX_VALUE_WIDTH = 110
 
 
@@ -34,6 +38,8 @@ def masked(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
     """The value as it may be shown: every secret replaced by a mask, JSON documents parsed."""
     if isinstance(value, Secret):
         return MASK
+    if isinstance(value, Unknown):
+        return KNOWN_AFTER_APPLY
     if isinstance(value, float) and value.is_integer():
         # Numbers cross Pulumi's wire as doubles; show 12, as the stack file says, not 12.0.
         return int(value)
@@ -94,12 +100,30 @@ def render_plan(plan: Plan, console: Console) -> None:
                 continue
             node.add(f"[dim]{key}:[/] {escape(_short(value))}", highlight=False)
     console.print(tree)
-    creates = sum(1 for r in plan if r.custom and not r.import_id)
-    imports = sum(1 for r in plan if r.custom and r.import_id)
-    console.print(f"\nResources: [green]{creates} to create[/], [yellow]{imports} to import[/]")
     console.print("\nOutputs:")
     for name, value in sorted(masked(plan.outputs).items()):
         console.print(f"  {name}: {escape(_short(value))}", highlight=False)
+
+
+def render_summary(plan: Plan, verdict: Verdict, warnings: list[str], console: Console) -> None:
+    """What matters first: what the first `up` creates and imports, placeholders, the verdict."""
+    creates = sum(1 for r in plan if r.custom and not r.import_id)
+    imports = [r for r in plan if r.custom and r.import_id]
+    mandatory = len(verdict.mandatory)
+    advisory = len(verdict.violations) - mandatory
+    colour = "red" if mandatory else ("yellow" if advisory else "green")
+    console.print(f"[bold]Stack {plan.stack}[/]: [green]{creates} to create[/], [yellow]{len(imports)} to import[/]")
+    console.print(
+        f"Policy pack: [bold {colour}]{mandatory} mandatory, {advisory} advisory violation(s)[/] "
+        f"({len(verdict.policies)} policies; details below)"
+    )
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    if imports:
+        console.print("Adopted (imported, not created):")
+        for registration in sorted(imports, key=lambda r: (r.type, r.name)):
+            console.print(f"  [yellow]=[/] {registration.type} {registration.name}: {escape(registration.import_id)}")
+    console.print("[dim]Values a provider computes show as (known after apply), as in `pulumi preview`.[/]\n")
 
 
 def render_costs(plan: Plan, console: Console) -> None:
@@ -197,16 +221,27 @@ def main(argv: list[str] | None = None) -> int:
     # The pack starts while the program runs: the two imports of the SDKs overlap.
     with launched_pack() as pack:
         try:
-            plan = run_program(args.stack)
+            # What a real preview knows (computed values unknown), for display; and the plan
+            # completed with stand-in values, which the pack judges so that no rule is skipped
+            # as "unknown during preview".
+            program_output = io.StringIO()
+            with contextlib.redirect_stderr(program_output), ThreadPoolExecutor(max_workers=1) as judge:
+                plan = run_program(args.stack, collect=False)
+                # The pack judges (its own process; this thread only waits on gRPC) while the
+                # program runs again for display.
+                judged = judge.submit(analyze, plan, None, pack.stub())
+                shown = run_program(args.stack, invent=False, collect=False)
+                verdict = judged.result()
         except ConfigError as error:
             console.print(f"[bold red]config error:[/] {error}")
             return 2
-        verdict = analyze(plan, stub=pack.stub())
-    render_plan(plan, console)
+    warnings = sorted({line.strip() for line in program_output.getvalue().splitlines() if line.strip()})
+    render_summary(shown, verdict, warnings, console)
+    render_verdict(shown, verdict, console)
     render_costs(plan, console)
-    render_verdict(plan, verdict, console)
+    render_plan(shown, console)
     if args.json:
-        args.json.write_text(json.dumps(report(plan, verdict), indent=2, sort_keys=True) + "\n")
+        args.json.write_text(json.dumps(report(shown, verdict), indent=2, sort_keys=True) + "\n")
         console.print(f"\nReport written to {args.json}")
     return 1 if verdict.mandatory else 0
 

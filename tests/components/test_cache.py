@@ -21,7 +21,17 @@ def test_cache_is_global_in_us_east_1_with_eviction(plan: Plan) -> None:
     assert cache["primaryRegion"] == "us-east-1"
     assert cache["eviction"] is True
     assert cache["tls"] is True
-    assert cache["databaseName"] == f"newcool-{plan.stack}-cache"
+    # Prod adopts the database the app uses today, under its own name (a rename would replace it).
+    assert cache["databaseName"] == {"dev": "newcool-dev-cache", "prod": "newcool"}[plan.stack]
+
+
+def test_prod_adopts_the_live_database_as_the_cache_and_never_replaces_it(prod_plan: Plan, dev_plan: Plan) -> None:
+    cache = prod_plan.named(REDIS, "cache")
+    assert cache.import_id == "00000000-0000-4000-8000-000000000000"
+    assert cache.protect and cache.retain_on_delete
+    ratelimit = prod_plan.named(REDIS, "ratelimit")
+    assert ratelimit.import_id == "" and ratelimit.props["databaseName"] == "newcool-prod-ratelimit"
+    assert dev_plan.named(REDIS, "cache").import_id == ""
 
 
 def test_rate_limits_live_in_a_database_that_never_evicts(plan: Plan) -> None:

@@ -85,8 +85,54 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "prod",
-        {"importBuckets": {"cdn": "some-other-bucket"}},
-        "Pulumi.prod.yaml: newcool-infra:importBuckets.cdn must name the configured bucket",
+        {"adopt": {"buckets": {"cdn": "some-other-bucket"}}, "placeholders": []},
+        "Pulumi.prod.yaml: newcool-infra:adopt.buckets.cdn must name the configured bucket",
+    ),
+    (
+        "prod",
+        {"importBuckets": {"cdn": "newcool-streaming-platform-cdn"}},
+        "Pulumi.prod.yaml: newcool-infra:importBuckets is no longer read: adopt.buckets replaces it",
+    ),
+    (
+        "prod",
+        {
+            "adopt": {"vercelProject": "prj_abc", "redisCache": {"id": "not-a-uuid", "databaseName": "x"}},
+            "placeholders": [],
+        },
+        "Pulumi.prod.yaml: newcool-infra:adopt.redisCache.id must be the live database's Upstash id",
+    ),
+    (
+        "prod",
+        {"adopt": {"vercelProject": "team_Other000000/prj_abc"}, "placeholders": []},
+        "Pulumi.prod.yaml: newcool-infra:adopt.vercelProject belongs to another team than vercel.teamId",
+    ),
+    (
+        "prod",
+        {
+            "adopt": {"vercelProject": "prj_abc", "vercelDomains": {"api.newcool.io": "prj_other/api.newcool.io"}},
+            "placeholders": [],
+        },
+        "Pulumi.prod.yaml: newcool-infra:adopt.vercelDomains.api.newcool.io must be prj_abc/api.newcool.io",
+    ),
+    (
+        "prod",
+        {"adopt": {"bukets": {}}, "placeholders": []},
+        "Pulumi.prod.yaml: newcool-infra:adopt.bukets is not something this stack adopts (did you mean buckets?)",
+    ),
+    (
+        "prod",
+        {"placeholders": ["vercel.teamid"]},
+        "Pulumi.prod.yaml: newcool-infra:placeholders lists 'vercel.teamid', which the stack file does not set",
+    ),
+    (
+        "prod",
+        {"mediaPublicReadUntil": {"cdn": "2099-01-01"}},
+        "Pulumi.prod.yaml: newcool-infra:mediaPublicReadUntil.cdn may be at most 120 days ahead",
+    ),
+    (
+        "prod",
+        {"mediaPublicReadUntil": {"uploads": "2027-01-01"}},
+        "Pulumi.prod.yaml: newcool-infra:mediaPublicReadUntil.uploads is not a known key",
     ),
     (
         "dev",
@@ -152,3 +198,16 @@ def test_numbers_and_defaults_are_typed() -> None:
     assert config.hosting.aws_access == "oidc"
     assert config.hosting.upload_prefixes == ("avatars/",)
     assert config.monitoring.vercel_error_rate_alert is False
+
+
+def test_a_real_up_of_prod_refuses_while_placeholders_are_listed() -> None:
+    with pytest.raises(ConfigError) as raised:
+        run_program("prod", preview=False)
+    message = str(raised.value)
+    assert message.startswith("Pulumi.prod.yaml: newcool-infra:placeholders still lists vercel.teamId, dnsZoneId")
+    assert "adopt.vercelProject" in message and "before `pulumi up -s prod`" in message
+
+
+def test_once_the_placeholders_are_filled_in_prod_runs_and_dev_never_blocks_on_them() -> None:
+    assert run_program("prod", {"placeholders": []}, preview=False).stack == "prod"
+    assert run_program("dev", preview=False).stack == "dev"

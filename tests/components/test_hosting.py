@@ -37,9 +37,11 @@ SECRET_VARIABLES = {
 
 
 def variables(plan: Plan) -> dict[str, Registration]:
-    found = {r.props["key"]: r for r in plan.of_type(ENV_VAR)}
-    assert len(found) == len(plan.of_type(ENV_VAR)), "a variable is declared twice"
-    return found
+    """Each key's variable for deployed builds (production); a key may have another for laptops."""
+    pairs = [(r.props["key"], target) for r in plan.of_type(ENV_VAR) for target in r.props["targets"]]
+    # Vercel refuses two variables with the same key and target (ENV_ALREADY_EXISTS).
+    assert len(pairs) == len(set(pairs)), "a key is declared twice for one target"
+    return {r.props["key"]: r for r in plan.of_type(ENV_VAR) if "production" in r.props["targets"]}
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +114,11 @@ def test_prod_keeps_secrets_out_of_preview_and_development(prod_plan: Plan) -> N
 
 
 def test_dev_variables_reach_every_dev_environment(dev_plan: Plan) -> None:
-    for key, registration in variables(dev_plan).items():
-        assert set(registration.props["targets"]) == {"production", "preview", "development"}, key
+    targets: dict[str, set[str]] = {}
+    for registration in dev_plan.of_type(ENV_VAR):
+        targets.setdefault(registration.props["key"], set()).update(registration.props["targets"])
+    for key, found in targets.items():
+        assert found == {"production", "preview", "development"}, key
 
 
 def test_project_is_nextjs_from_the_configured_repository_with_team_oidc(plan: Plan) -> None:
@@ -284,3 +289,52 @@ def test_access_key_mode_sends_the_key_as_sensitive_secrets(access_key_plan: Pla
 def test_bad_hosting_config_is_refused(stack: str, overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         run_program(stack, overrides)
+
+
+def test_node_env_is_development_only_where_vercel_env_pull_brings_it_to_a_laptop(plan: Plan) -> None:
+    values = {
+        target: r.props["value"]
+        for r in plan.of_type(ENV_VAR)
+        if r.props["key"] == "NODE_ENV"
+        for target in r.props["targets"]
+    }
+    expected = {"production": "production", "preview": "production"}
+    if plan.stack == "dev":
+        expected["development"] = "development"
+    assert values == expected
+
+
+def test_variables_are_replaced_delete_first_since_vercel_refuses_a_duplicate_key(plan: Plan) -> None:
+    # Without it a replacement (a sensitive flag flipped) would create the new variable first
+    # and fail with ENV_ALREADY_EXISTS.
+    assert all(r.delete_before_replace for r in plan.of_type(ENV_VAR))
+
+
+def test_prod_adopts_the_live_project_domain_and_variables_and_protects_them(prod_plan: Plan) -> None:
+    project = prod_plan.named("vercel:index/project:Project", "project")
+    domain = prod_plan.named("vercel:index/projectDomain:ProjectDomain", "domain")
+    assert project.import_id == "team_N3wC00lT3amId/prj_N3wC00lPr0dPr0j3ct000000000"
+    assert domain.import_id == f"{project.import_id}/api.newcool.io"
+    assert project.protect and domain.protect
+    adopted = {r.props["key"]: r.import_id for r in prod_plan.of_type(ENV_VAR) if r.import_id}
+    # Every live seed variable the code declares is adopted: none would collide (ENV_ALREADY_EXISTS).
+    assert set(adopted) == SEED_VARIABLES & set(variables(prod_plan))
+    assert all(import_id.startswith(f"{project.import_id}/") for import_id in adopted.values())
+
+
+def test_dev_creates_its_project_unless_told_to_adopt(dev_plan: Plan) -> None:
+    assert not any(r.import_id for r in dev_plan if r.type.startswith("vercel:"))
+
+
+def test_adopting_a_variable_the_code_does_not_declare_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"adopt\.vercelVariables\.AWS_ACCESS_KEY_ID is not a variable this stack"):
+        run_program(
+            "prod",
+            {
+                "adopt": {
+                    "vercelProject": "team_N3wC00lT3amId/prj_abc",
+                    "vercelVariables": {"AWS_ACCESS_KEY_ID": "team_N3wC00lT3amId/prj_abc/envAwsKey1"},
+                },
+                "placeholders": [],
+            },
+        )

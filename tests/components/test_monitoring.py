@@ -16,7 +16,19 @@ def alarm(plan: Plan, name: str) -> dict:  # type: ignore[type-arg]
     return plan.named(ALARM, name).props
 
 
-def test_health_check_probes_the_api_over_https_with_latency(plan: Plan) -> None:
+@pytest.fixture(scope="module")
+def dev_with_dns() -> Plan:
+    """Dev once api.dev.newcool.io resolves: the same watch as prod."""
+    return run_program("dev", {"apiHealthCheck": True})
+
+
+@pytest.fixture(params=["prod", "dev-with-dns"])
+def watched(request: pytest.FixtureRequest, prod_plan: Plan, dev_with_dns: Plan) -> Plan:
+    return prod_plan if request.param == "prod" else dev_with_dns
+
+
+def test_health_check_probes_the_api_over_https_with_latency(watched: Plan) -> None:
+    plan = watched
     check = plan.named("aws:route53/healthCheck:HealthCheck", "api-health").props
     assert check["type"] == "HTTPS"
     assert check["fqdn"] == {"dev": "api.dev.newcool.io", "prod": "api.newcool.io"}[plan.stack]
@@ -35,7 +47,8 @@ def test_topic_in_us_east_1_pages_the_on_call_address(plan: Plan) -> None:
     assert subscription["topic"] == topic.outputs["arn"]
 
 
-def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(plan: Plan) -> None:
+def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(watched: Plan) -> None:
+    plan = watched
     topic_arn = plan.named("aws:sns/topic:Topic", "alerts").outputs["arn"]
     alarms = plan.of_type(ALARM)
     assert {a.name for a in alarms} == {"api-down", "api-slow", "db-connections", "cdn-cdn-5xx", "assets-cdn-5xx"}
@@ -45,7 +58,14 @@ def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(plan: Plan) -> No
         assert registration.props["okActions"] == [topic_arn], registration.name
 
 
-def test_api_alarms_watch_the_health_check(plan: Plan) -> None:
+def test_dev_without_dns_has_no_api_alarm_that_could_only_page(dev_plan: Plan) -> None:
+    assert dev_plan.of_type("aws:route53/healthCheck:HealthCheck") == []
+    assert {a.name for a in dev_plan.of_type(ALARM)} == {"db-connections", "cdn-cdn-5xx", "assets-cdn-5xx"}
+    assert dev_plan.outputs["healthCheckId"] is None
+
+
+def test_api_alarms_watch_the_health_check(watched: Plan) -> None:
+    plan = watched
     check_id = plan.named("aws:route53/healthCheck:HealthCheck", "api-health").id
     down = alarm(plan, "api-down")
     assert (down["namespace"], down["metricName"], down["dimensions"]) == (
@@ -121,6 +141,11 @@ def test_stack_outputs_name_the_monitoring_resources(prod_plan: Plan) -> None:
 def test_bad_monitoring_config_is_refused(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=f"^Pulumi.dev.yaml: {message}"):
         run_program("dev", overrides)
+
+
+def test_prod_always_watches_its_api() -> None:
+    with pytest.raises(ConfigError, match=r"^Pulumi\.prod\.yaml: newcool-infra:apiHealthCheck must be true in prod"):
+        run_program("prod", {"apiHealthCheck": False})
 
 
 def test_the_alert_topic_is_encrypted_with_a_rotating_key_its_alarms_may_use(plan: Plan) -> None:

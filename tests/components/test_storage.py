@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from components.config import CDN_ROLES, DATA_BUCKET_ROLES, PROD_BUCKET_NAMES
-from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID
+from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID, PUBLIC_READ_UNTIL_TAG
 from tests.plan_queries import BUCKET, ancestors, as_list, bucket, setting_of, statements
 from tools.mock_engine import Plan, run_program
 
@@ -31,8 +31,24 @@ def bucket_policy(plan: Plan, role: str) -> dict[str, Any]:
     return setting_of(plan, "aws:s3/bucketPolicy:BucketPolicy", role).json_input("policy")
 
 
+@pytest.fixture(scope="module")
+def prod_after_cutover() -> Plan:
+    """Prod once the app serves CloudFront URLs only (no mediaPublicReadUntil)."""
+    return run_program("prod", {"mediaPublicReadUntil": None})
+
+
+@pytest.fixture(params=["dev", "prod-after-cutover"])
+def private_plan(request: pytest.FixtureRequest, dev_plan: Plan, prod_after_cutover: Plan) -> Plan:
+    return dev_plan if request.param == "dev" else prod_after_cutover
+
+
+def in_cutover(plan: Plan, role: str) -> bool:
+    return PUBLIC_READ_UNTIL_TAG in bucket(plan, role).props["tags"]
+
+
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_every_bucket_is_private_owner_enforced_and_encrypted_in_us_east_2(plan: Plan, role: str) -> None:
+def test_every_bucket_is_private_owner_enforced_and_encrypted_in_us_east_2(private_plan: Plan, role: str) -> None:
+    plan = private_plan
     assert bucket(plan, role).props["region"] == "us-east-2"
     assert bucket(plan, role).props["forceDestroy"] is False
     block = setting_of(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", role).props
@@ -61,7 +77,8 @@ def test_every_bucket_policy_denies_plain_http_on_bucket_and_objects(plan: Plan,
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_no_bucket_policy_allows_anyone_or_grants_without_a_source_condition(plan: Plan, role: str) -> None:
+def test_no_bucket_policy_allows_anyone_or_grants_without_a_source_condition(private_plan: Plan, role: str) -> None:
+    plan = private_plan
     for statement in statements(bucket_policy(plan, role)):
         if statement["Effect"] != "Allow":
             continue
@@ -75,7 +92,8 @@ def test_no_bucket_policy_allows_anyone_or_grants_without_a_source_condition(pla
 
 
 @pytest.mark.parametrize("role", CDN_ROLES)
-def test_cdn_buckets_are_readable_only_by_their_own_distribution(plan: Plan, role: str) -> None:
+def test_cdn_buckets_are_readable_only_by_their_own_distribution(private_plan: Plan, role: str) -> None:
+    plan = private_plan
     grants = [s for s in statements(bucket_policy(plan, role)) if s["Effect"] == "Allow"]
     assert len(grants) == 1
     grant = grants[0]
@@ -227,6 +245,42 @@ def test_the_cdn_sends_cors_for_the_app_origins_only_and_keeps_the_security_head
     assert "contentTypeOptions" in security
 
 
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_during_the_cutover_media_stay_readable_by_a_policy_statement_until_the_date(
+    prod_plan: Plan, role: str
+) -> None:
+    assert bucket(prod_plan, role).props["tags"][PUBLIC_READ_UNTIL_TAG] == "2027-02-28"
+    block = setting_of(prod_plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", role).props
+    # ACLs stay blocked: the one way in is the policy statement, which the pack holds to its date.
+    assert (block["blockPublicAcls"], block["ignorePublicAcls"]) == (True, True)
+    assert (block["blockPublicPolicy"], block["restrictPublicBuckets"]) == (False, False)
+    public = [
+        s for s in statements(bucket_policy(prod_plan, role)) if s.get("Principal") == "*" and s["Effect"] == "Allow"
+    ]
+    arn = bucket(prod_plan, role).outputs["arn"]
+    assert public == [
+        {"Sid": "PublicReadUntil20270228", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": f"{arn}/*"}
+    ]  # fmt: skip
+    # CloudFront's own grant and the TLS deny stay.
+    assert any(
+        s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+        for s in statements(bucket_policy(prod_plan, role))
+    )
+    ownership = setting_of(prod_plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", role).props
+    assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+
+
+def test_uploads_and_logs_are_never_in_a_cutover(prod_plan: Plan) -> None:
+    for role in ("uploads", "logs"):
+        assert not in_cutover(prod_plan, role)
+        block = setting_of(prod_plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", role).props
+        assert all(
+            block[f] is True
+            for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        )
+
+
 def test_no_origin_access_identity_exists(plan: Plan) -> None:
     assert plan.of_type("aws:cloudfront/originAccessIdentity:OriginAccessIdentity") == []
 
@@ -313,7 +367,7 @@ def test_prod_adopts_the_existing_data_buckets_by_import(prod_plan: Plan) -> Non
 
 def test_dev_creates_its_buckets_unless_told_to_adopt_one(dev_plan: Plan) -> None:
     assert all(bucket(dev_plan, role).import_id == "" for role in ALL_ROLES)
-    adopted = run_program("dev", {"importBuckets": {"uploads": "newcool-dev-uploads"}})
+    adopted = run_program("dev", {"adopt": {"buckets": {"uploads": "newcool-dev-uploads"}}})
     assert bucket(adopted, "uploads").import_id == "newcool-dev-uploads"
     assert bucket(adopted, "cdn").import_id == ""
 
@@ -329,3 +383,9 @@ def test_every_storage_resource_is_parented_to_the_component(plan: Plan) -> None
 def test_stack_outputs_name_the_buckets_and_cdn_urls(prod_plan: Plan) -> None:
     assert prod_plan.outputs["bucketNames"]["cdn"] == "newcool-streaming-platform-cdn"
     assert prod_plan.outputs["cdnUrls"] == {"cdn": "https://media.newcool.io", "assets": "https://assets.newcool.io"}
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_log_deliveries_wait_for_the_log_bucket_to_admit_them(plan: Plan, role: str) -> None:
+    delivery = plan.named("aws:cloudwatch/logDelivery:LogDelivery", f"{role}-cloudfront-log-delivery")
+    assert setting_of(plan, "aws:s3/bucketPolicy:BucketPolicy", "logs").urn in delivery.dependencies

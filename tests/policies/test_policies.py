@@ -148,7 +148,9 @@ SSL = "pulumi-python:dynamic/supabase:SslEnforcement"
 NETWORK = "pulumi-python:dynamic/supabase:NetworkRestrictions"
 LEGACY_KEYS = "pulumi-python:dynamic/supabase:LegacyApiKeys"
 # Reported while prod's legacy keys are on (advisory): expected in the real prod plan.
-EXPECTED_ADVISORIES = {"dev": set(), "prod": {"supabase-legacy-keys-disabled"}}
+EXPECTED_ADVISORIES = {"dev": set(), "prod": {"supabase-legacy-keys-disabled", "s3-public-read-cutover-open"}}
+BUCKET = "aws:s3/bucket:Bucket"
+PUBLIC_READ_UNTIL_TAG_KEY = "newcool:public-read-until"
 REGIONAL_WEB_ACL_ARN = "arn:aws:wafv2:us-east-2:123456789012:regional/webacl/x/1"
 
 
@@ -166,6 +168,11 @@ def _add_public_read(document: dict[str, Any]) -> None:
             "Resource": "arn:aws:s3:::x/*",
         }
     )
+
+
+def _widen_cutover_statement(document: dict[str, Any]) -> None:
+    statement = next(s for s in document["Statement"] if str(s.get("Sid", "")).startswith("PublicReadUntil"))
+    statement["Action"] = ["s3:GetObject", "s3:ListBucket"]
 
 
 def _unconditioned_service_grant(document: dict[str, Any]) -> None:
@@ -227,8 +234,24 @@ def _lifecycle_without_abort(props: dict[str, Any]) -> None:
 FIRING: list[tuple[str, Callable[[Plan], Plan], str]] = [
     (
         "s3-public-access-block-complete",
-        lambda p: edited(p, PAB, "cdn-public-access-block", setter("blockPublicPolicy", False)),
+        lambda p: edited(p, PAB, "uploads-public-access-block", setter("blockPublicPolicy", False)),
         "blockPublicPolicy must be true",
+    ),
+    (
+        # A media bucket in the cut-over may lower the policy flags, never the ACL ones.
+        "s3-public-access-block-complete",
+        lambda p: edited(p, PAB, "cdn-public-access-block", setter("blockPublicAcls", False)),
+        "cdn-public-access-block: blockPublicAcls must be true",
+    ),
+    (
+        "s3-public-read-cutover-expired",
+        lambda p: edited(p, BUCKET, "assets", setter(f"tags.{PUBLIC_READ_UNTIL_TAG_KEY}", "2026-01-31")),
+        "bucket (assets) is still readable by anyone, and the cut-over ended on 2026-01-31",
+    ),
+    (
+        "s3-public-read-cutover-open",
+        lambda p: p,
+        "bucket (cdn) is readable by anyone until 2027-02-28",
     ),
     (
         "s3-ownership-enforced",
@@ -259,6 +282,12 @@ FIRING: list[tuple[str, Callable[[Plan], Plan], str]] = [
         "s3-no-public-grant",
         lambda p: edited(p, BUCKET_POLICY, "assets-policy", edit_document("policy", _add_public_read)),
         "statement PublicRead allows everyone",
+    ),
+    (
+        # The cut-over's statement may read objects, nothing more.
+        "s3-no-public-grant",
+        lambda p: edited(p, BUCKET_POLICY, "cdn-policy", edit_document("policy", _widen_cutover_statement)),
+        "statement PublicReadUntil20270228 allows everyone",
     ),
     (
         "s3-no-public-grant",
@@ -549,10 +578,13 @@ def test_policy_fires_on_a_plan_that_breaks_it(
     fired = [v for v in verdict.violations if v.policy == policy]
     assert fired, f"{policy} did not fire; got {[v.policy for v in verdict.violations]}"
     assert any(message in v.message for v in fired), [v.message for v in fired]
-    recommendation = policy in ("s3-abort-incomplete-uploads", "supabase-legacy-keys-disabled")
+    recommendation = policy in RECOMMENDATIONS
     assert all(v.enforcement == ("advisory" if recommendation else "mandatory") for v in fired)
     # Exactly the broken rule fires: every other policy still passes.
     assert {v.policy for v in verdict.violations} - (EXPECTED_ADVISORIES["prod"] - {policy}) == {policy}
+
+
+RECOMMENDATIONS = ("s3-abort-incomplete-uploads", "supabase-legacy-keys-disabled", "s3-public-read-cutover-open")
 
 
 def test_every_policy_has_a_firing_case() -> None:
@@ -565,7 +597,7 @@ def test_policy_passes_on_the_real_stack(verdicts: dict[str, Verdict], stack: st
     assert policy in verdicts[stack].policies
     reported = [v for v in verdicts[stack].violations if v.policy == policy]
     if policy in EXPECTED_ADVISORIES[stack]:
-        assert [v.enforcement for v in reported] == ["advisory"]
+        assert reported and {v.enforcement for v in reported} == {"advisory"}
     else:
         assert [v.message for v in reported] == []
 
@@ -575,7 +607,8 @@ def legacy_keys_off(plan: Plan) -> Plan:
 
 
 def test_the_legacy_keys_rule_passes_once_they_are_off(stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan) -> None:
-    assert analyze(legacy_keys_off(prod_plan), stub=stub).violations == []
+    reported = {v.policy for v in analyze(legacy_keys_off(prod_plan), stub=stub).violations}
+    assert reported == EXPECTED_ADVISORIES["prod"] - {"supabase-legacy-keys-disabled"}
 
 
 @pytest.mark.parametrize(
@@ -613,13 +646,15 @@ def test_dev_reports_medium_rules_as_advisory_and_prod_blocks_them(
     dev = analyze(break_versioning(dev_plan), stub=stub)
     prod = analyze(break_versioning(legacy_keys_off(prod_plan)), stub=stub)
     assert [v.enforcement for v in dev.violations] == ["advisory"]
-    assert [v.enforcement for v in prod.violations] == ["mandatory"]
+    assert [v.enforcement for v in prod.violations if v.policy == "s3-buckets-versioned"] == ["mandatory"]
+    assert prod.mandatory == [v for v in prod.violations if v.policy == "s3-buckets-versioned"]
 
 
 def test_a_recommendation_never_blocks(stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan) -> None:
     broken = edited(legacy_keys_off(prod_plan), LIFECYCLE, "uploads-lifecycle", _lifecycle_without_abort)
     verdict = analyze(broken, stub=stub)
-    assert [(v.policy, v.enforcement) for v in verdict.violations] == [("s3-abort-incomplete-uploads", "advisory")]
+    reported = [(v.policy, v.enforcement) for v in verdict.violations if v.policy == "s3-abort-incomplete-uploads"]
+    assert reported == [("s3-abort-incomplete-uploads", "advisory")]
     assert verdict.mandatory == []
 
 
@@ -643,3 +678,27 @@ def test_every_policy_is_described_for_auditors() -> None:
     for policy in POLICIES:
         assert policy.description and policy.remediation_steps and policy.severity, policy.name
         assert enforcement_for(policy, "prod").value in ("mandatory", "advisory")
+
+
+def test_without_its_dated_tag_a_public_media_bucket_is_no_cutover(
+    stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan
+) -> None:
+    broken = edited(prod_plan, BUCKET, "cdn", dropping(f"tags.{PUBLIC_READ_UNTIL_TAG_KEY}"))
+    fired = {(v.policy, v.enforcement) for v in analyze(broken, stub=stub).mandatory}
+    assert fired == {("s3-public-access-block-complete", "mandatory"), ("s3-no-public-grant", "mandatory")}
+
+
+def test_the_cutover_is_advisory_until_its_date_and_mandatory_after_it_in_prod(
+    stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan
+) -> None:
+    config: dict[str, Any] = dict(stack_config("prod"))
+    config["s3-public-read-cutover-open"] = {**config["s3-public-read-cutover-open"], "asOf": "2027-02-28"}
+    config["s3-public-read-cutover-expired"] = {**config["s3-public-read-cutover-expired"], "asOf": "2027-02-28"}
+    on_the_day = analyze(prod_plan, config, stub=stub)
+    assert {v.policy for v in on_the_day.violations} >= {"s3-public-read-cutover-open"}
+    assert on_the_day.mandatory == []
+    for key in ("s3-public-read-cutover-open", "s3-public-read-cutover-expired"):
+        config[key] = {**config[key], "asOf": "2027-03-01"}
+    after = analyze(prod_plan, config, stub=stub)
+    assert sorted(v.policy for v in after.mandatory) == ["s3-public-read-cutover-expired"] * 2
+    assert not any(v.policy == "s3-public-read-cutover-open" for v in after.violations)
