@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup pgtap test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
+.PHONY: setup pgtap adopt-plan test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -83,9 +83,15 @@ migrate-baseline: setup
 bench-rls: setup
 	$(BIN)/python -m tools.bench_rls
 
+# Read-only preflight of the live accounts before the first `up`: what exists, its import id, what
+# the first `up` changes or breaks, and the adopt: block to paste. Credentials from the environment:
+# AWS (profile or keys), VERCEL_TOKEN, UPSTASH_EMAIL + UPSTASH_API_KEY, optionally DATABASE_URL.
+adopt-plan: setup
+	$(BIN)/python -m operations.adopt_plan --stack $(STACK)
+
 # Post-deploy checks against the real stack (needs the Pulumi CLI and credentials; skips without).
 verify: setup
-	$(BIN)/python -m tools.verify --stack $(STACK)
+	$(BIN)/python -m operations.verify --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -95,5 +95,7 @@ pulumi.export(
 pulumi.export("supabaseMigrations", schema.migrations.last_applied)
 pulumi.export("alertsTopicArn", monitoring.topic.arn)
 pulumi.export("cdnWebAclArn", firewall.web_acl.arn)
+# `make verify` expects these buckets to be public until the date (the media cut-over).
+pulumi.export("mediaPublicReadUntil", {role: day.isoformat() for role, day in config.storage.public_read_until.items()})
 pulumi.export("healthCheckId", monitoring.health_check.id if monitoring.health_check else None)
 pulumi.export("dbMetricsRoleArn", monitoring.metrics_role_arn)

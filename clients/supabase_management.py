@@ -1,125 +1,25 @@
-"""A small client of the Supabase Management API (``https://api.supabase.com/v1``).
+"""The Supabase Management API (``https://api.supabase.com/v1``), with a personal access token.
 
-httpx with a bearer personal access token (``sbp_…``), retrying what the API asks to be retried:
-429 (60 requests a minute per user; ``Retry-After`` is honoured) and 5xx, with exponential
-backoff. Any other refusal is one ``ManagementApiError`` line naming the call and the API's own
-message. The token is only ever sent in the Authorization header: no message, log line or
-exception carries it.
+A bearer token (``sbp_…``); the API allows 60 requests a minute per user, so 429s are retried
+(``clients.http``).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import httpx
+from clients.http import ApiError, JsonApi
 
 API_URL = "https://api.supabase.com"
-RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-DEFAULT_ATTEMPTS = 5
-DEFAULT_BACKOFF_SECONDS = 1.0
-MAX_WAIT_SECONDS = 60.0
-TIMEOUT_SECONDS = 30.0
+# The name the providers and messages use for a refusal of this API.
+ManagementApiError = ApiError
 
 
-class ManagementApiError(Exception):
-    """The Management API refused a call or could not be reached (one line, no secret)."""
+class ManagementApi(JsonApi):
+    vendor = "Supabase"
 
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-def _api_message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase or "no message"
-    if isinstance(body, Mapping):
-        for key in ("message", "error", "msg"):
-            if body.get(key):
-                return " ".join(str(body[key]).split())
-    return response.reason_phrase or "no message"
-
-
-class ManagementApi:
-    def __init__(
-        self,
-        token: str,
-        base_url: str = API_URL,
-        *,
-        attempts: int = DEFAULT_ATTEMPTS,
-        backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
-        import httpx  # noqa: PLC0415 (only when the API is called: the program and preview never need it)
-
+    def __init__(self, token: str, base_url: str = API_URL):
         if not token:
-            raise ManagementApiError(
-                "no Supabase access token: set it with `pulumi config set --secret supabaseAccessToken`"
-            )
-        self._client = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=TIMEOUT_SECONDS,
-        )
-        self._attempts = attempts
-        self._backoff = backoff_seconds
-        self._sleep = sleep
-
-    def close(self) -> None:
-        self._client.close()
+            raise ApiError("no Supabase access token: set it with `pulumi config set --secret supabaseAccessToken`")
+        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
 
     def __enter__(self) -> ManagementApi:
         return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def _wait(self, attempt: int, response: httpx.Response | None) -> float:
-        retry_after = response.headers.get("Retry-After") if response is not None else None
-        if retry_after is not None:
-            try:
-                wait: float = min(MAX_WAIT_SECONDS, max(0.0, float(retry_after)))
-                return wait
-            except ValueError:
-                pass
-        backoff: float = self._backoff * 2**attempt
-        return min(MAX_WAIT_SECONDS, backoff)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Mapping[str, Any] | None = None,
-        what: str = "",
-    ) -> Any:
-        """The call's JSON answer. ``what`` names, for messages, what the call changes."""
-        import httpx  # noqa: PLC0415 (see __init__)
-
-        label = f"{method} {path}" + (f" ({what})" if what else "")
-        response: httpx.Response | None = None
-        for attempt in range(self._attempts):
-            try:
-                response = self._client.request(method, path, json=json, params=params)
-            except httpx.HTTPError as error:
-                if attempt + 1 == self._attempts:
-                    raise ManagementApiError(
-                        f"Supabase Management API unreachable for {label}: {type(error).__name__}"
-                    ) from None
-                self._sleep(self._wait(attempt, None))
-                continue
-            if response.status_code in RETRIED_STATUSES and attempt + 1 < self._attempts:
-                self._sleep(self._wait(attempt, response))
-                continue
-            break
-        assert response is not None
-        if response.is_success:
-            return response.json() if response.content else None
-        raise ManagementApiError(
-            f"Supabase refused {label}: {response.status_code} {_api_message(response)}", response.status_code
-        )

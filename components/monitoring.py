@@ -5,7 +5,7 @@
 - CDN error rate: CloudFront ``5xxErrorRate`` > 1 % per distribution.
 - App error rate > 1 %: a Vercel custom alert rule (needs Observability Plus; behind a flag).
 - Database connections > 80 %: Supabase's metrics are not in AWS. The closest thing that is code:
-  a scheduled workflow (``.github/workflows/db-metrics.yml``, ``tools/db_metrics.py``) publishes
+  a scheduled workflow (``.github/workflows/db-metrics.yml``, ``operations/db_metrics.py``) publishes
   the usage as a CloudWatch metric, through a role that may only put metrics in one namespace,
   and an alarm fires above 80 % or when the reporter goes silent.
 

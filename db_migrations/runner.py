@@ -221,6 +221,41 @@ class Runner:
                 "Rename it after the newest version, or apply it anyway with --include-all (make migrate INCLUDE_ALL=1)"
             )
 
+    def inspect(self) -> list[MigrationStatus]:
+        """The status without changing anything (no history table created, no lock taken): for
+        preflights against a live database."""
+        migrations = self._migrations()
+        connection = connect(self._database_url)
+        try:
+            with connection:
+                columns = {
+                    str(row[0])
+                    for row in connection.execute(
+                        "select column_name from information_schema.columns "
+                        "where table_schema = 'supabase_migrations' and table_name = 'schema_migrations'"
+                    ).fetchall()
+                }
+                if not columns:
+                    return self._statuses(migrations, {})
+                # The CLI's older one-column history has no statements to compare.
+                query = (
+                    "select version, statements from supabase_migrations.schema_migrations"
+                    if "statements" in columns
+                    else "select version, null::text[] from supabase_migrations.schema_migrations"
+                )
+                rows = connection.execute(query.encode()).fetchall()
+        except psycopg.Error as error:
+            raise MigrationError(f"{describe(self._database_url)}: {scrub(str(error), self._database_url)}") from None
+        history = {
+            str(version): _Applied(
+                statements=None if stored is None else [str(s) for s in stored],  # type: ignore[attr-defined]
+                checksum=None,
+                baselined=False,
+            )
+            for version, stored in rows
+        }
+        return self._statuses(migrations, history)
+
     def status(self) -> list[MigrationStatus]:
         migrations = self._migrations()
         with self._locked_connection() as connection:

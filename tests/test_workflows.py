@@ -82,7 +82,7 @@ def test_db_metrics_reports_every_stack_on_a_schedule() -> None:
     job = workflow["jobs"]["report"]
     assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["dev", "prod"]
     assert "environment" not in job, "an environment would change the OIDC subject the role trusts"
-    assert any("tools.db_metrics --stack ${{ matrix.stack }}" in command for command in runs(job))
+    assert any("operations.db_metrics --stack ${{ matrix.stack }}" in command for command in runs(job))
 
 
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:

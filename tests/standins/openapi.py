@@ -65,8 +65,12 @@ class SpecViolationError(AssertionError):
 class ApiSpec:
     document: dict[str, Any]
     openapi: OpenAPI
+    # The document's server, and the part of its URL that prefixes every path (Upstash's /v2).
+    host_url: str = "https://api.example"
+    base_path: str = ""
 
     def _operation(self, method: str, path: str) -> dict[str, Any]:
+        path = path.removeprefix(self.base_path)
         for template, operations in self.document["paths"].items():
             pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
             if re.match(pattern, path) and method.lower() in operations:
@@ -92,9 +96,7 @@ class ApiSpec:
     def check_request(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
     ) -> None:
-        request = MockRequest(
-            "https://api.example", method.lower(), path, args=query, headers=headers, data=body or None
-        )
+        request = MockRequest(self.host_url, method.lower(), path, args=query, headers=headers, data=body or None)
         try:
             self.openapi.validate_request(request)
         except Exception as error:  # openapi-core raises a family of errors; all mean "refused"
@@ -105,7 +107,7 @@ class ApiSpec:
             raise SpecViolationError(f"unknown field(s) {', '.join(unknown)}")
 
     def check_response(self, method: str, path: str, query: dict[str, str], status: int, body: Any) -> None:
-        request = MockRequest("https://api.example", method.lower(), path, args=query)
+        request = MockRequest(self.host_url, method.lower(), path, args=query)
         response = MockResponse(json.dumps(body).encode(), status_code=status, content_type="application/json")
         try:
             self.openapi.validate_response(request, response)
@@ -127,3 +129,133 @@ def supabase_management_spec() -> ApiSpec:
     document = json.loads((require_specs() / "supabase-management-api.json").read_text())
     patched = _patched_supabase(document)
     return ApiSpec(document=patched, openapi=OpenAPI.from_dict(patched))
+
+
+def _refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            found.add(node["$ref"])
+        for value in node.values():
+            found |= _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _refs(value)
+    return found
+
+
+def _shape(schema: Any, schemas: dict[str, Any]) -> str:
+    """A schema without its prose and with its references inlined, to tell alternatives that
+    only differ in wording or in naming a shared schema."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                return strip(schemas[node["$ref"].rsplit("/", 1)[1]])
+            return {k: strip(v) for k, v in node.items() if k not in ("description", "example", "title")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return json.dumps(strip(schema), sort_keys=True)
+
+
+def _dedupe_enums(node: Any, schemas: dict[str, Any]) -> None:
+    """PROVENANCE.md's Vercel quirks: duplicate enum values, empty oneOf lists, and oneOf lists
+    whose alternatives are the same schema twice."""
+    if isinstance(node, dict):
+        if isinstance(node.get("enum"), list):
+            node["enum"] = list(dict.fromkeys(json.dumps(v) for v in node["enum"]))
+            node["enum"] = [json.loads(v) for v in node["enum"]]
+        if node.get("oneOf") == []:
+            node.pop("oneOf")
+        elif isinstance(node.get("oneOf"), list):
+            # Identical alternatives (getProjectDomains lists its answer twice) make every
+            # answer match "more than one": keep one of each.
+            unique = list({_shape(option, schemas): option for option in node["oneOf"]}.values())
+            if len(unique) == 1:
+                node.pop("oneOf")
+                node.update(unique[0])
+            else:
+                node["oneOf"] = unique
+        for value in node.values():
+            _dedupe_enums(value, schemas)
+    elif isinstance(node, list):
+        for value in node:
+            _dedupe_enums(value, schemas)
+
+
+def subset(document: dict[str, Any], operations: dict[str, list[str]]) -> dict[str, Any]:
+    """The vendor's document cut down to the operations a stand-in serves, with every schema
+    they reference (the full Vercel document is 4 MB: its validator would cost seconds)."""
+    paths = {path: {m: document["paths"][path][m] for m in methods} for path, methods in operations.items()}
+    for path, item in paths.items():
+        if "parameters" in document["paths"][path]:
+            item["parameters"] = document["paths"][path]["parameters"]
+    schemas: dict[str, Any] = {}
+    pending = _refs(paths)
+    while pending:
+        ref = pending.pop()
+        name = ref.rsplit("/", 1)[1]
+        if name not in schemas:
+            schemas[name] = document["components"]["schemas"][name]
+            pending |= _refs(schemas[name])
+    components = {"schemas": schemas, "securitySchemes": document.get("components", {}).get("securitySchemes", {})}
+    cut = {"openapi": document["openapi"], "info": document["info"], "paths": paths, "components": components}
+    cut = copy.deepcopy(cut)
+    _dedupe_enums(cut, cut["components"]["schemas"])
+    return cut
+
+
+@cache
+def vercel_spec() -> ApiSpec:
+    document = json.loads((require_specs() / "vercel-rest-api.json").read_text())
+    cut = subset(
+        document,
+        {
+            "/v9/projects/{idOrName}": ["get"],
+            "/v9/projects/{idOrName}/domains": ["get"],
+            "/v10/projects/{idOrName}/env": ["get"],
+        },
+    )
+    cut["servers"] = document["servers"]
+    return ApiSpec(document=cut, openapi=OpenAPI.from_dict(cut), host_url="https://api.vercel.com")
+
+
+@cache
+def upstash_spec() -> ApiSpec:
+    import yaml  # noqa: PLC0415
+
+    document = yaml.safe_load((require_specs() / "upstash-developer-api.yml").read_text())
+    return ApiSpec(
+        document=document, openapi=OpenAPI.from_dict(document), host_url="https://api.upstash.com", base_path="/v2"
+    )
+
+
+def minimal(spec: ApiSpec, schema: dict[str, Any]) -> Any:
+    """The smallest value a schema accepts (required fields only): what a stand-in starts its
+    answers from before setting the fields a test cares about."""
+    schema = spec._resolve(schema)
+    for combinator in ("oneOf", "anyOf"):
+        if schema.get(combinator):
+            return minimal(spec, schema[combinator][0])
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            value = minimal(spec, part)
+            if isinstance(value, dict):
+                merged.update(value)
+        return merged
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {name: minimal(spec, schema["properties"][name]) for name in schema.get("required", [])}
+    if kind == "array":
+        return []
+    return {"string": "x", "integer": 0, "number": 0, "boolean": False}.get(str(kind))
+
+
+def answer_schema(spec: ApiSpec, method: str, path: str, status: str = "200") -> dict[str, Any]:
+    operation = spec._operation(method, path)
+    return dict(operation["responses"][status]["content"]["application/json"]["schema"])

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tools import verify
+from operations import verify
 
 TOKEN = "redis-token"
 ANON = "sb_publishable_standin"
@@ -125,11 +125,26 @@ def test_public_access_blocks_are_read_from_s3() -> None:
     assert verify.buckets_block_public_access(["locked"], s3).ok is True
     failing = verify.buckets_block_public_access(["locked", "leaky"], s3)
     assert failing.ok is False and failing.detail == "leaky:BlockPublicPolicy"
+    # During the media cut-over the policy flags are down on purpose; the ACL ones never.
+    cutover = verify.buckets_block_public_access(["locked", "leaky"], s3, {"leaky": "2027-02-28"})
+    assert cutover.ok is True and "leaky public until 2027-02-28 (cut-over)" in cutover.detail
+    s3.put_public_access_block(Bucket="leaky", PublicAccessBlockConfiguration={**all_on, "BlockPublicAcls": False})
+    assert verify.buckets_block_public_access(["leaky"], s3, {"leaky": "2027-02-28"}).ok is False
 
 
 def test_without_the_pulumi_cli_verify_skips_cleanly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
     assert verify.main(["--stack", "prod"]) == 0
     assert "skipped, nothing was checked (no Pulumi CLI on PATH" in capsys.readouterr().out
+
+
+def test_in_ci_a_verify_that_cannot_check_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    assert verify.main(["--stack", "prod"]) == 1
+    assert "skipped, nothing was checked" in capsys.readouterr().out

@@ -8,7 +8,7 @@ import pytest
 from moto import mock_aws
 
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
-from tools import db_metrics
+from operations import db_metrics
 from tools.pg_cluster import PostgresCluster
 
 

@@ -1,0 +1,26 @@
+"""The Upstash Developer API (``https://api.upstash.com/v2``), read-only, with the account's key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clients.http import ApiError, JsonApi
+
+API_URL = "https://api.upstash.com/v2"
+
+
+class UpstashApi(JsonApi):
+    vendor = "Upstash"
+
+    def __init__(self, email: str, api_key: str, base_url: str = API_URL):
+        if not (email and api_key):
+            raise ApiError("no Upstash credentials: set UPSTASH_EMAIL and UPSTASH_API_KEY")
+        # HTTP basic auth with the account's email and API key.
+        super().__init__(base_url, auth=(email, api_key))
+
+    def __enter__(self) -> UpstashApi:
+        return self
+
+    def databases(self) -> list[dict[str, Any]]:
+        """listDatabases: every Redis database of the account (credentials are not asked for)."""
+        return list(self.request("GET", "/redis/databases") or [])

@@ -1,0 +1,479 @@
+"""`make adopt-plan STACK=…`: a read-only preflight of the live accounts before the first `up`.
+
+For every resource the stack declares that may already run (the buckets, the Vercel project,
+its domain and variables, the Upstash database, the app's OIDC provider, the database's
+migration history) it says whether it exists, its import id, and what the first `pulumi up`
+will change or break; then it prints the `adopt:` block to paste into the stack file. It only
+reads: boto3 for AWS, httpx for Vercel and Upstash, psycopg for the migration history.
+Credentials come from the environment and are never printed.
+
+Exit codes: 0 nothing blocks the first `up`; 1 something must be done first (listed);
+2 a credential is missing or an account could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from clients.http import ApiError
+from clients.upstash import API_URL as UPSTASH_URL
+from clients.upstash import UpstashApi
+from clients.vercel import API_URL as VERCEL_URL
+from clients.vercel import VercelApi
+
+PROJECT = "newcool-infra"
+STORAGE_REGION = "us-east-2"
+ENV_VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+PUBLIC_GRANTEES = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+# Objects sampled per bucket for public object ACLs (a full listing could be millions).
+OBJECT_SAMPLE = 20
+
+
+@dataclass
+class Finding:
+    resource: str
+    exists: bool
+    import_id: str | None = None
+    changes: list[str] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StackFacts:
+    """What the stack declares, read from its file and its program (offline)."""
+
+    stack: str
+    buckets: Mapping[str, str]
+    team_slug: str
+    team_id: str
+    project_name: str
+    domain: str
+    # key -> targets of every variable the program declares
+    variables: Mapping[str, set[str]]
+    adopted_cache_id: str | None
+    cutover_roles: set[str]
+
+
+# --- AWS ---------------------------------------------------------------------------------------
+
+
+def _error_code(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__))
+
+
+def check_bucket(s3: Any, role: str, name: str, in_cutover: bool) -> Finding:  # noqa: PLR0912 (one branch per fact)
+    finding = Finding(f"S3 bucket {name} ({role})", exists=True, import_id=name)
+    try:
+        s3.head_bucket(Bucket=name)
+    except Exception as error:  # botocore's ClientError; its code says which
+        if _error_code(error) in ("404", "NoSuchBucket", "NotFound"):
+            return Finding(finding.resource, exists=False, changes=["created by the first up"])
+        finding.blockers.append(f"the name is taken by another account or unreadable ({_error_code(error)})")
+        return finding
+    region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
+    if region != STORAGE_REGION:
+        finding.blockers.append(f"it is in {region}; the stack declares {STORAGE_REGION} (import would fail)")
+    grants = s3.get_bucket_acl(Bucket=name).get("Grants", [])
+    owner_id = s3.get_bucket_acl(Bucket=name).get("Owner", {}).get("ID")
+    others = [g for g in grants if g.get("Grantee", {}).get("ID") != owner_id]
+    if others:
+        who = sorted({str(g["Grantee"].get("URI") or g["Grantee"].get("ID") or "?") for g in others})
+        finding.blockers.append(
+            f"its ACL grants {', '.join(who)}: BucketOwnerEnforced fails (InvalidBucketAclWithObjectOwnership) "
+            f"until they go: aws s3api put-bucket-acl --bucket {name} --acl private"
+        )
+    try:
+        ownership = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]
+    except Exception:  # no ownership controls: ACLs are in force
+        ownership = "none (ACLs in force)"
+    if ownership != "BucketOwnerEnforced":
+        finding.changes.append(f"object ownership {ownership} -> BucketOwnerEnforced (ACLs stop counting)")
+    public_objects = _public_objects(s3, name)
+    if public_objects:
+        finding.changes.append(
+            f"{public_objects} of the sampled objects are public by object ACL: those direct URLs stop working"
+            + (" unless mediaPublicReadUntil keeps the bucket readable" if role in ("cdn", "assets") else "")
+        )
+    try:
+        statements = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"]).get("Statement", [])
+        finding.changes.append(f"its bucket policy ({len(statements)} statement(s)) is replaced by the declared one")
+    except Exception:  # no policy yet
+        statements = []
+    public_policy = False
+    try:
+        public_policy = bool(s3.get_bucket_policy_status(Bucket=name)["PolicyStatus"]["IsPublic"])
+    except Exception:  # no policy: not public by policy
+        public_policy = False
+    if public_policy or any(g.get("Grantee", {}).get("URI") in PUBLIC_GRANTEES for g in grants):
+        if role in ("cdn", "assets") and not in_cutover:
+            finding.blockers.append(
+                "anyone can read it today (direct S3 URLs): set mediaPublicReadUntil for it until the app serves "
+                "CloudFront URLs, or those URLs break at the first up"
+            )
+        elif role in ("cdn", "assets"):
+            finding.changes.append("public reads stay, through the cut-over's dated policy statement")
+        else:
+            finding.blockers.append(
+                "anyone can read it today, and nothing in the stack keeps that: check who relies on it"
+            )
+    try:
+        versioning = s3.get_bucket_versioning(Bucket=name).get("Status", "Disabled")
+    except Exception:
+        versioning = "unknown"
+    if versioning != "Enabled":
+        finding.changes.append(f"versioning {versioning} -> Enabled")
+    return finding
+
+
+def _public_objects(s3: Any, name: str) -> int:
+    public = 0
+    for item in s3.list_objects_v2(Bucket=name, MaxKeys=OBJECT_SAMPLE).get("Contents", []):
+        try:
+            grants = s3.get_object_acl(Bucket=name, Key=item["Key"]).get("Grants", [])
+        except Exception:  # noqa: S112 (with BucketOwnerEnforced already on, object ACLs are gone: nothing to count)
+            continue
+        public += any(g.get("Grantee", {}).get("URI") in PUBLIC_GRANTEES for g in grants)
+    return public
+
+
+def check_oidc_provider(iam: Any, team_slug: str) -> tuple[Finding, str | None]:
+    suffix = f"oidc-provider/oidc.vercel.com/{team_slug}"
+    arns = [p["Arn"] for p in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])]
+    existing = next((arn for arn in arns if arn.endswith(suffix)), None)
+    if existing is None:
+        return Finding(
+            f"IAM OIDC provider oidc.vercel.com/{team_slug}", exists=False, changes=["created by the first up"]
+        ), None
+    finding = Finding(
+        f"IAM OIDC provider oidc.vercel.com/{team_slug}",
+        exists=True,
+        changes=["exists (one per account and issuer): the stack reuses it through awsOidcProviderArn"],
+    )
+    return finding, existing
+
+
+# --- Vercel ------------------------------------------------------------------------------------
+
+
+def check_vercel(api: VercelApi, facts: StackFacts) -> tuple[list[Finding], dict[str, Any]]:
+    adopt: dict[str, Any] = {}
+    try:
+        project = api.project(facts.project_name)
+    except ApiError as error:
+        if error.status == 404:
+            return [
+                Finding(f"Vercel project {facts.project_name}", exists=False, changes=["created by the first up"])
+            ], adopt
+        raise
+    project_id = f"{facts.team_id}/{project['id']}"
+    adopt["vercelProject"] = project_id
+    findings = [
+        Finding(
+            f"Vercel project {facts.project_name}",
+            exists=True,
+            import_id=project_id,
+            changes=["its settings (git repository, function region, OIDC, protection) take the declared values"],
+        )
+    ]
+    domains = {d["name"]: d for d in api.domains(project["id"])}
+    if facts.domain in domains:
+        adopt["vercelDomains"] = {facts.domain: f"{project_id}/{facts.domain}"}
+        findings.append(Finding(f"Vercel domain {facts.domain}", exists=True, import_id=f"{project_id}/{facts.domain}"))
+    else:
+        findings.append(Finding(f"Vercel domain {facts.domain}", exists=False, changes=["added by the first up"]))
+    for other in sorted(set(domains) - {facts.domain}):
+        findings.append(
+            Finding(f"Vercel domain {other}", exists=True, changes=["not in the code: stays attached, unmanaged"])
+        )
+    variables, variable_findings = _variables(api.variables(project["id"]), facts.variables, project_id)
+    if variables:
+        adopt["vercelVariables"] = variables
+    return findings + variable_findings, adopt
+
+
+def _variables(
+    live: Iterable[Mapping[str, Any]], declared: Mapping[str, set[str]], project_id: str
+) -> tuple[dict[str, str], list[Finding]]:
+    adopted: dict[str, str] = {}
+    findings: list[Finding] = []
+    by_key: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in live:
+        by_key.setdefault(str(entry["key"]), []).append(entry)
+    for key, entries in sorted(by_key.items()):
+        if key not in declared:
+            findings.append(
+                Finding(
+                    f"Vercel variable {key}",
+                    exists=True,
+                    changes=["not in the code: stays on the project, unmanaged (remove it once nothing reads it)"],
+                )
+            )
+            continue
+        production = next((e for e in entries if "production" in _targets(e)), None)
+        for entry in entries:
+            targets = _targets(entry)
+            if entry is production:
+                import_id = f"{project_id}/{entry['id']}"
+                adopted[key] = import_id
+                findings.append(
+                    Finding(
+                        f"Vercel variable {key} ({', '.join(sorted(targets))})",
+                        exists=True,
+                        import_id=import_id,
+                        changes=["its value, targets and sensitivity take the declared ones"],
+                    )
+                )
+            elif targets & declared[key]:
+                findings.append(
+                    Finding(
+                        f"Vercel variable {key} ({', '.join(sorted(targets))})",
+                        exists=True,
+                        blockers=[
+                            f"a second entry for a target the stack declares: Vercel refuses the stack's variable "
+                            f"(ENV_ALREADY_EXISTS); delete this entry ({entry['id']}) first"
+                        ],
+                    )
+                )
+            else:
+                findings.append(
+                    Finding(
+                        f"Vercel variable {key} ({', '.join(sorted(targets))})",
+                        exists=True,
+                        changes=["a target the stack does not declare: stays, unmanaged"],
+                    )
+                )
+    return adopted, findings
+
+
+def _targets(entry: Mapping[str, Any]) -> set[str]:
+    target = entry.get("target") or []
+    return {target} if isinstance(target, str) else set(target)
+
+
+# --- Upstash -----------------------------------------------------------------------------------
+
+
+def check_upstash(api: UpstashApi, facts: StackFacts) -> tuple[list[Finding], dict[str, str]]:
+    databases = api.databases()
+    chosen = next((d for d in databases if d.get("database_id") == facts.adopted_cache_id), None)
+    if chosen is None and len(databases) == 1:
+        chosen = databases[0]
+    findings: list[Finding] = []
+    adopt: dict[str, str] = {}
+    for database in databases:
+        name, region = str(database.get("database_name")), str(database.get("region"))
+        if database is not chosen:
+            findings.append(Finding(f"Upstash database {name}", exists=True, changes=["not adopted: stays, unmanaged"]))
+            continue
+        finding = Finding(
+            f"Upstash database {name} (becomes the cache)", exists=True, import_id=database["database_id"]
+        )
+        if region != "global":
+            finding.blockers.append(
+                f"it is regional ({region}): Upstash replaces a database whose region changes, so it cannot become "
+                "the global cache; leave it out of adopt (cache keys expire within an hour), repoint the app, then "
+                "delete it"
+            )
+        else:
+            adopt = {"id": str(database["database_id"]), "databaseName": name}
+            if not database.get("eviction"):
+                finding.changes.append("eviction off -> on (a cache must drop keys when full)")
+        findings.append(finding)
+    if chosen is None and databases:
+        findings.append(
+            Finding(
+                "Upstash cache",
+                exists=False,
+                changes=["several databases and no adopt.redisCache.id: say which one the app uses"],
+            )
+        )
+    findings.append(Finding("Upstash rate-limit database", exists=False, changes=["created by the first up"]))
+    return findings, adopt
+
+
+# --- Supabase ----------------------------------------------------------------------------------
+
+
+def check_migrations(database_url: str) -> Finding:
+    from db_migrations import MigrationError, Runner  # noqa: PLC0415 (psycopg only when a URL is given)
+
+    try:
+        statuses = Runner(database_url).inspect()
+    except MigrationError as error:
+        return Finding("Supabase migration history", exists=False, blockers=[str(error)])
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status.state] = counts.get(status.state, 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    finding = Finding("Supabase migration history", exists=bool(statuses), changes=[summary])
+    if counts.get("changed") or counts.get("missing-file"):
+        finding.blockers.append(
+            "the history disagrees with supabase/migrations: run make migrate-status and resolve it"
+        )
+    elif counts.get("pending") == len(statuses):
+        finding.changes.append("nothing recorded: if the files were applied by hand, run make migrate-baseline first")
+    return finding
+
+
+# --- the stack, and the report -----------------------------------------------------------------
+
+
+def stack_facts(stack: str) -> StackFacts:
+    """What the stack declares: its file, and the variables its program declares (run offline)."""
+    from tools.mock_engine import run_program, stack_file_config  # noqa: PLC0415 (the program: slow to import)
+
+    raw, _ = stack_file_config(stack)
+
+    def value(key: str) -> Any:
+        text = raw.get(f"{PROJECT}:{key}", "null")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+
+    with contextlib.redirect_stderr(io.StringIO()):  # the program's own placeholder warning: known here
+        plan = run_program(stack, collect=False)
+    variables: dict[str, set[str]] = {}
+    for registration in plan.of_type(ENV_VARIABLE):
+        variables.setdefault(registration.props["key"], set()).update(registration.props["targets"])
+    vercel = value("vercel") or {}
+    adopt = value("adopt") or {}
+    return StackFacts(
+        stack=stack,
+        buckets=value("buckets") or {},
+        team_slug=vercel.get("team", ""),
+        team_id=vercel.get("teamId", ""),
+        project_name=vercel.get("project", ""),
+        domain=vercel.get("domain", ""),
+        variables=variables,
+        adopted_cache_id=(adopt.get("redisCache") or {}).get("id"),
+        cutover_roles=set(value("mediaPublicReadUntil") or {}),
+    )
+
+
+def adopt_block(
+    facts: StackFacts, buckets: Mapping[str, str], vercel: Mapping[str, Any], cache: Mapping[str, str]
+) -> str:
+    adopt: dict[str, Any] = {}
+    if buckets:
+        adopt["buckets"] = dict(buckets)
+    adopt.update(vercel)
+    if cache:
+        adopt["redisCache"] = dict(cache)
+    return yaml.safe_dump({f"{PROJECT}:adopt": adopt}, sort_keys=False, default_flow_style=False)
+
+
+def missing_credentials(environ: Mapping[str, str], aws_ready: bool) -> list[str]:
+    missing = [] if aws_ready else ["AWS (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"]
+    if not environ.get("VERCEL_TOKEN"):
+        missing.append("Vercel (VERCEL_TOKEN)")
+    if not (environ.get("UPSTASH_EMAIL") and environ.get("UPSTASH_API_KEY")):
+        missing.append("Upstash (UPSTASH_EMAIL and UPSTASH_API_KEY)")
+    return missing
+
+
+def run(
+    facts: StackFacts, s3: Any, iam: Any, vercel: VercelApi, upstash: UpstashApi, database_url: str
+) -> tuple[list[Finding], str, str | None]:
+    findings: list[Finding] = []
+    adopted_buckets: dict[str, str] = {}
+    for role, name in facts.buckets.items():
+        finding = check_bucket(s3, role, name, role in facts.cutover_roles)
+        findings.append(finding)
+        if finding.exists and role != "logs":
+            adopted_buckets[role] = name
+    oidc, oidc_arn = check_oidc_provider(iam, facts.team_slug)
+    findings.append(oidc)
+    vercel_findings, vercel_adopt = check_vercel(vercel, facts)
+    findings += vercel_findings
+    upstash_findings, cache = check_upstash(upstash, facts)
+    findings += upstash_findings
+    if database_url:
+        findings.append(check_migrations(database_url))
+    else:
+        findings.append(
+            Finding("Supabase migration history", exists=False, changes=["not read: set DATABASE_URL to include it"])
+        )
+    return findings, adopt_block(facts, adopted_buckets, vercel_adopt, cache), oidc_arn
+
+
+def render(findings: Sequence[Finding], block: str, oidc_arn: str | None, stack: str) -> str:
+    lines = [f"Preflight of the live accounts for stack {stack} (read-only)", ""]
+    for finding in findings:
+        state = "exists" if finding.exists else "absent"
+        lines.append(
+            f"- {finding.resource}: {state}" + (f", import id {finding.import_id}" if finding.import_id else "")
+        )
+        lines += [f"    changes: {change}" for change in finding.changes]
+        lines += [f"    BLOCKER: {blocker}" for blocker in finding.blockers]
+    lines += ["", f"Paste into Pulumi.{stack}.yaml (and take the adopt.* entries off placeholders):", "", block]
+    if oidc_arn:
+        lines += [f"and: {PROJECT}:awsOidcProviderArn: {oidc_arn}", ""]
+    blockers = sum(len(f.blockers) for f in findings)
+    lines.append(
+        f"{blockers} blocker(s) before the first `pulumi up -s {stack}`."
+        if blockers
+        else "Nothing blocks the first up."
+    )
+    return "\n".join(lines)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    s3: Any = None,
+    iam: Any = None,
+    facts: StackFacts | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog="make adopt-plan", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stack", choices=["dev", "prod"], required=True)
+    args = parser.parse_args(argv)
+    environ = os.environ if environ is None else environ
+    if s3 is None or iam is None:
+        import boto3  # noqa: PLC0415 (only with real credentials)
+
+        session = boto3.Session()
+        aws_ready = session.get_credentials() is not None
+        s3 = s3 or session.client("s3", region_name=STORAGE_REGION)
+        iam = iam or session.client("iam")
+    else:
+        aws_ready = True
+    missing = missing_credentials(environ, aws_ready)
+    if missing:
+        print(f"error: nothing was checked: missing credentials for {'; '.join(missing)}", file=sys.stderr)
+        return 2
+    facts = facts or stack_facts(args.stack)
+    try:
+        with (
+            VercelApi(environ["VERCEL_TOKEN"], facts.team_id, environ.get("VERCEL_API_URL", VERCEL_URL)) as vercel,
+            UpstashApi(
+                environ["UPSTASH_EMAIL"], environ["UPSTASH_API_KEY"], environ.get("UPSTASH_API_URL", UPSTASH_URL)
+            ) as upstash,
+        ):
+            findings, block, oidc_arn = run(facts, s3, iam, vercel, upstash, environ.get("DATABASE_URL", ""))
+    except ApiError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # botocore's errors: one line, the code, never a traceback
+        print(f"error: AWS refused a read: {_error_code(error)}", file=sys.stderr)
+        return 2
+    print(render(findings, block, oidc_arn, args.stack))
+    return 1 if any(f.blockers for f in findings) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

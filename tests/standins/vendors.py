@@ -1,0 +1,118 @@
+"""Stand-ins of the Vercel REST API and the Upstash Developer API, as far as adopting a live
+project reads them: a team's project with its domains and variables, an account's databases.
+
+Requests and answers are held to the vendors' own OpenAPI documents (``tests.standins.openapi``);
+answers are built from each schema's smallest valid value, then given the test's facts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from tests.standins.openapi import ApiSpec, SpecViolationError, answer_schema, minimal
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+@dataclass
+class _Served:
+    spec: ApiSpec
+    broken_answers: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+
+    def _checked(self, request: Request, authorized: bool) -> Response | None:
+        self.log.append(f"{request.method} {request.path}")
+        if not authorized:
+            return _json(401 if "vercel" not in self.spec.host_url else 403, {"error": {"message": "Not authorized"}})
+        query = {key: request.args[key] for key in request.args}
+        try:
+            self.spec.check_request(
+                request.method, request.path, query, dict(request.headers.items()), request.get_data()
+            )
+        except SpecViolationError as refusal:
+            return _json(400, {"error": {"code": "bad_request", "message": str(refusal)}})
+        return None
+
+    def _answer(self, request: Request, body: Any) -> Response:
+        query = {key: request.args[key] for key in request.args}
+        try:
+            self.spec.check_response(request.method, request.path, query, 200, body)
+        except SpecViolationError as broken:
+            self.broken_answers.append(str(broken))
+        return _json(200, body)
+
+
+@dataclass
+class VercelTeamStandIn(_Served):
+    token: str = ""
+    team_id: str = ""
+    # name -> {"id", "domains": [names], "envs": [{"id", "key", "target", "type"}]}
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def install(self, server: HTTPServer) -> str:
+        server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self.handle)
+        return server.url_for("/").rstrip("/")
+
+    def _project(self, id_or_name: str) -> dict[str, Any] | None:
+        return next((p for n, p in self.projects.items() if id_or_name in (n, p["id"])), None)
+
+    def handle(self, request: Request) -> Response:
+        refused = self._checked(request, request.headers.get("Authorization") == f"Bearer {self.token}")
+        if refused is not None:
+            return refused
+        if request.args.get("teamId") != self.team_id:
+            return _json(403, {"error": {"code": "forbidden", "message": "Not authorized for this team"}})
+        match = re.fullmatch(r"/v(?:9|10)/projects/([^/]+)(/domains|/env)?", request.path)
+        project = self._project(match[1]) if match else None
+        if project is None or match is None:
+            return _json(404, {"error": {"code": "not_found", "message": "Project not found"}})
+        name = next(n for n, p in self.projects.items() if p is project)
+        if match[2] is None:
+            body = minimal(self.spec, answer_schema(self.spec, "GET", request.path))
+            body.update(id=project["id"], name=name, accountId=self.team_id)
+            return self._answer(request, body)
+        schema = self.spec._resolve(answer_schema(self.spec, "GET", request.path))
+        if match[2] == "/domains":
+            item = minimal(self.spec, schema.get("oneOf", [schema])[0]["properties"]["domains"]["items"])
+            domains = [
+                {**item, "name": d, "apexName": ".".join(d.split(".")[-2:]), "projectId": project["id"]}
+                for d in project["domains"]
+            ]
+            body = minimal(self.spec, schema)
+            body["domains"] = domains
+            return self._answer(request, body)
+        envs_option = next(o for o in schema["oneOf"] if o.get("required") == ["envs"])
+        item = minimal(self.spec, envs_option["properties"]["envs"]["items"])
+        envs = [{**item, **env, "value": ""} for env in project["envs"]]
+        return self._answer(request, {"envs": envs})
+
+
+@dataclass
+class UpstashAccountStandIn(_Served):
+    email: str = ""
+    api_key: str = ""
+    databases: list[dict[str, Any]] = field(default_factory=list)
+
+    def install(self, server: HTTPServer) -> str:
+        server.expect_request(re.compile(r"^/v2/redis/.*$")).respond_with_handler(self.handle)
+        return server.url_for("/v2").rstrip("/")
+
+    def handle(self, request: Request) -> Response:
+        expected = "Basic " + base64.b64encode(f"{self.email}:{self.api_key}".encode()).decode()
+        refused = self._checked(request, request.headers.get("Authorization") == expected)
+        if refused is not None:
+            return refused
+        if request.path != "/v2/redis/databases":
+            return _json(404, {"error": "not found"})
+        schema = self.spec._resolve(answer_schema(self.spec, "GET", request.path))
+        item = minimal(self.spec, schema["items"])
+        return self._answer(request, [{**item, **database} for database in self.databases])
