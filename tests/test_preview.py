@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from policies.pack import POLICIES
 from tests.conftest import ROOT
@@ -201,3 +202,45 @@ def test_a_yaml_error_in_a_stack_file_is_one_line_naming_file_and_line(
     out = capsys.readouterr().out
     assert "config error: Pulumi.dev.yaml:5: found character '\\t' that cannot start any token" in out
     assert "Traceback" not in out
+
+
+CIPHERTEXT = "v1:7mZ1qW0dJ2kAAAAA:gUe4lVbd0SkDpQkYkYfQpPh0SwS3f9mKzN2pyTMe1vLJ"
+
+
+def test_preview_runs_with_ciphertext_in_the_stack_file_as_pulumi_config_set_secret_writes_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    # A team without ESC: every secret encrypted by the stack's secrets provider.
+    del document["environment"]
+    for key in ("newcool-infra:databaseUrl", "newcool-infra:supabaseAccessToken", "vercel:apiToken", "upstash:apiKey"):
+        document["config"][key] = {"secure": CIPHERTEXT}
+    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(document))
+    monkeypatch.setattr(preview, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options))
+    assert preview.main(["--stack", "prod"]) == 0
+    out = capsys.readouterr().out
+    assert "Secrets from 4 ciphertext value(s) in Pulumi.prod.yaml, not opened offline" in out
+    assert "placeholders stand in for apiToken" not in out  # provider keys keep their namespace
+    assert "vercel:apiToken" in out and "databaseUrl" in out
+    assert CIPHERTEXT not in out and CIPHERTEXT[3:20] not in out
+    assert "0 mandatory" in out
+
+
+def test_the_stack_files_esc_environment_is_named_and_not_opened_offline(prod_plan: Plan) -> None:
+    assert prod_plan.secret_sources == (
+        "Secrets from ESC environment newcool-infra/prod, not opened offline: "
+        "placeholders stand in for databaseUrl, supabaseAccessToken."
+    )
+
+
+def test_a_malformed_esc_import_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    text = (ROOT / "Pulumi.dev.yaml").read_text().replace("  - newcool-infra/dev", "  - dev environment")
+    (tmp_path / "Pulumi.dev.yaml").write_text(text)
+    monkeypatch.setattr(preview, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options))
+    assert preview.main(["--stack", "dev"]) == 2
+    out = capsys.readouterr().out
+    assert "config error: Pulumi.dev.yaml: environment must list ESC environments as <project>/<name>" in out

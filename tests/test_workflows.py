@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -73,16 +74,18 @@ def test_main_deploys_dev_then_prod_behind_review_one_at_a_time() -> None:
         assert pulumi["with"]["stack-name"].endswith(f"/{stack}")
         assert pulumi["with"]["policyPackConfigs"] == f"policies/config.{stack}.json"
         assert f"make verify STACK={stack}" in runs(job)
-    assert workflow["permissions"]["id-token"] == "write"
+        assert job["permissions"]["id-token"] == "write"
 
 
-def test_db_metrics_reports_every_stack_on_a_schedule() -> None:
+def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets() -> None:
     workflow = load("db-metrics.yml")
     assert triggers(workflow)["schedule"] == [{"cron": "*/5 * * * *"}]
-    job = workflow["jobs"]["report"]
-    assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["dev", "prod"]
-    assert "environment" not in job, "an environment would change the OIDC subject the role trusts"
-    assert any("operations.db_metrics --stack ${{ matrix.stack }}" in command for command in runs(job))
+    assert set(workflow["jobs"]) == {"dev", "prod"}
+    for stack, job in workflow["jobs"].items():
+        assert "environment" not in job, "an environment would change the OIDC subject the role trusts"
+        assert any(f"operations.db_metrics --stack {stack}" in command for command in runs(job))
+        named = set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(job)))
+        assert named == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_DB_METRICS_ROLE_ARN"}
 
 
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
@@ -105,3 +108,81 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
 def test_no_workflow_holds_a_long_lived_aws_key(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+
+
+WORKFLOW_NAMES = ["pull-request.yml", "deploy.yml", "db-metrics.yml"]
+PINNED_USE = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
+
+
+def all_steps() -> list[tuple[str, dict[str, Any]]]:
+    return [(name, step) for name in WORKFLOW_NAMES for job in load(name)["jobs"].values() for step in job["steps"]]
+
+
+def test_every_action_is_pinned_to_one_commit_with_its_tag_named() -> None:
+    commits: dict[str, set[tuple[str, str]]] = {}
+    for name in WORKFLOW_NAMES:
+        for line in (WORKFLOWS / name).read_text().splitlines():
+            if "uses:" not in line:
+                continue
+            match = PINNED_USE.match(line)
+            assert match, f"{name}: {line.strip()!r} is not pinned as `owner/repo@<sha> # vX.Y.Z`"
+            commits.setdefault(match[1], set()).add((match[2], match[3]))
+    assert commits, "no action found"
+    # One version of an action across the workflows: a bump updates every use.
+    assert {action: len(pins) for action, pins in commits.items()} == {action: 1 for action in commits}
+
+
+def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> None:
+    sdk = next(
+        line.split("==")[1].strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.startswith("pulumi==")
+    )
+    pulumi_steps = [step for _, step in all_steps() if step.get("uses", "").startswith("pulumi/actions@")]
+    assert len(pulumi_steps) == 3  # the pull request's preview, deploy dev, deploy prod
+    for step in pulumi_steps:
+        assert str(step["with"]["pulumi-version"]) == sdk
+
+
+def test_no_checkout_leaves_its_token_on_disk() -> None:
+    checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
+    assert len(checkouts) == 6
+    assert all(step["with"]["persist-credentials"] is False for step in checkouts)
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_secrets_are_named_literally_and_permissions_start_empty(name: str) -> None:
+    text = (WORKFLOWS / name).read_text()
+    assert "secrets[" not in text and "toJSON(secrets)" not in text
+    workflow = load(name)
+    assert workflow["permissions"] == {}
+    for job in workflow["jobs"].values():
+        assert job["permissions"]["contents"] == "read"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_files_take_their_secrets_from_the_stacks_esc_environment(stack: str) -> None:
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    assert document["environment"] == [f"newcool-infra/{stack}"]
+
+
+def zizmor(workflow: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "zizmor"), "--offline", "--persona=auditor", "--no-progress", str(workflow)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_zizmor_refuses_an_unpinned_action_and_a_persisted_token(tmp_path: Path) -> None:
+    workflow = tmp_path / "careless.yml"
+    workflow.write_text(
+        "name: careless\non: push\npermissions: {}\njobs:\n  x:\n    name: x\n    runs-on: ubuntu-latest\n"
+        "    permissions:\n      contents: read # checkout\n"
+        "    steps:\n      - uses: actions/checkout@v4\n"
+    )
+    result = zizmor(workflow)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "unpinned-uses" in result.stdout and "artipacked" in result.stdout

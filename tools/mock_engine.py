@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
@@ -155,6 +156,8 @@ class Plan:
     stack: str
     registrations: list[Registration]
     outputs: dict[str, Any]
+    # Where the stack's secrets come from, and which stand in offline (the preview's summary).
+    secret_sources: str = ""
 
     def __iter__(self) -> Iterator[Registration]:
         return iter(self.registrations)
@@ -294,8 +297,10 @@ def _resolve_output(value: Any) -> Any:
     return Secret(resolved) if _sync_await(output.is_secret()) else resolved
 
 
-def stack_file_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], set[str]]:
-    """The stack file's config as the CLI hands it to a program: flat keys, JSON for objects."""
+ESC_ENVIRONMENT = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*(@[\w.-]+)?$")
+
+
+def _stack_document(stack: str, root: Path) -> dict[str, Any]:
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"{path.name} does not exist: this project has the stacks dev and prod")
@@ -309,6 +314,25 @@ def stack_file_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], se
         raise ConfigError(f"{where}: {problem}") from None
     if not isinstance(document, dict):
         raise ConfigError(f"{path.name}: must be a mapping with a config: section")
+    return document
+
+
+def stack_environments(stack: str, root: Path = ROOT) -> list[str]:
+    """The Pulumi ESC environments the stack file imports (``environment:``), in merge order."""
+    environments = _stack_document(stack, root).get("environment") or []
+    if not isinstance(environments, list) or not all(
+        isinstance(name, str) and ESC_ENVIRONMENT.match(name) for name in environments
+    ):
+        raise ConfigError(
+            f"Pulumi.{stack}.yaml: environment must list ESC environments as <project>/<name>, "
+            f"e.g. [newcool-infra/{stack}]"
+        )
+    return environments
+
+
+def stack_file_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], set[str]]:
+    """The stack file's config as the CLI hands it to a program: flat keys, JSON for objects."""
+    document = _stack_document(stack, root)
     config: dict[str, str] = {}
     secret_keys: set[str] = set()
     for key, value in (document.get("config") or {}).items():
@@ -321,6 +345,18 @@ def stack_file_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], se
         else:
             config[key] = json.dumps(value)
     return config, secret_keys
+
+
+def describe_secret_sources(stack: str, root: Path = ROOT) -> str:
+    """One line: where this stack's secrets come from, none of which the offline run can open."""
+    config, encrypted = stack_file_config(stack, root)
+    sources = [f"ESC environment {name}" for name in stack_environments(stack, root)]
+    if encrypted:
+        sources.append(f"{len(encrypted)} ciphertext value(s) in Pulumi.{stack}.yaml")
+    unset = sorted(key for key in SECRET_KEYS if f"{PROJECT}:{key}" not in config)
+    stand_ins = sorted({key.removeprefix(f"{PROJECT}:") for key in encrypted} | set(unset))
+    where = " and ".join(sources) if sources else 'nowhere yet (README "Secrets")'
+    return f"Secrets from {where}, not opened offline: placeholders stand in for {', '.join(stand_ins)}."
 
 
 def offline_config(
@@ -370,6 +406,7 @@ def run_program(
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     config, secret_keys = offline_config(stack, overrides, root)
+    secret_sources = describe_secret_sources(stack, root)
     mocks = ProviderStandIns(invent)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.settings.ROOT.set(None)
@@ -391,4 +428,9 @@ def run_program(
     # caller that exits without teardown (the preview) skips it.
     if collect:
         gc.collect()
-    return Plan(stack=stack, registrations=monitor.registrations, outputs=outputs)
+    return Plan(
+        stack=stack,
+        registrations=monitor.registrations,
+        outputs=outputs,
+        secret_sources=secret_sources,
+    )

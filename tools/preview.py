@@ -119,6 +119,7 @@ def render_summary(plan: Plan, verdict: Verdict, warnings: list[str], console: C
     )
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
+    console.print(escape(plan.secret_sources))
     if imports:
         console.print("Adopted (imported, not created):")
         for registration in sorted(imports, key=lambda r: (r.type, r.name)):

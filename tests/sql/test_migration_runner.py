@@ -529,9 +529,7 @@ MALFORMED_SECRET_URLS = [
 
 
 @pytest.mark.parametrize("template", MALFORMED_SECRET_URLS)
-def test_no_part_of_a_password_is_printed_however_malformed_the_url(
-    cluster: PostgresCluster, template: str
-) -> None:
+def test_no_part_of_a_password_is_printed_however_malformed_the_url(cluster: PostgresCluster, template: str) -> None:
     url = template.format(port=cluster.port)
     result = subprocess.run(
         [sys.executable, "-m", "db_migrations", "migrate"],
