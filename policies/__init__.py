@@ -1,1 +1,2 @@
-"""The newcool-infra policy pack: importable policy modules; __main__.py serves them."""
+"""The newcool-infra policy pack. The repository imports its rules as `policies.guardrails`;
+published, the pack's directory is the import root and they are `guardrails`."""

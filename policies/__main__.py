@@ -1,15 +1,12 @@
-"""Serves the newcool-guardrails pack to the Pulumi engine (or to `make preview`): prints its port."""
+"""Serves the newcool-guardrails pack to the Pulumi engine (or to `make preview`): prints its port.
 
-import sys
-from pathlib import Path
+The engine runs this directory (`python -m pulumi.policy <engine> <pack dir>`), which puts the
+directory itself first on sys.path: the rules import as `guardrails`, from here only.
+"""
 
-# The engine runs this file from policies/; the policy modules import as the `policies` package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from guardrails.common import PACK_NAME
+from guardrails.pack import POLICIES
 from pulumi_policy import EnforcementLevel, PolicyPack
-
-from policies.common import PACK_NAME
-from policies.pack import POLICIES
 
 PolicyPack(
     name=PACK_NAME,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from policies.pack import POLICIES
+from policies.guardrails.pack import POLICIES
 from tests.conftest import ROOT
 from tools import costs, preview
 from tools.mock_engine import SECRET_PLACEHOLDER, Plan, Secret, run_program

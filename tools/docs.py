@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from policies.common import RATIONALE, STACKS
-from policies.pack import POLICIES, enforcement_table, stack_config
+from policies.guardrails.common import RATIONALE, STACKS
+from policies.guardrails.pack import POLICIES, enforcement_table, stack_config
 from tools import pgtap
 from tools.mock_engine import ROOT
 from tools.pg_cluster import PostgresCluster, running_cluster

@@ -1,7 +1,9 @@
 """Runs the policy pack over a plan exactly as the Pulumi engine does: over gRPC.
 
-The pack's own ``policies/__main__.py`` is started as a process; it prints its port; then the
-engine's calls are made through ``AnalyzerStub``: GetAnalyzerInfo, Configure (the stack's
+The pack is started as its own process, as the engine's Python analyzer host starts it
+(``python -m pulumi.policy <engine> <pack dir>``), isolated from this repository's packages as
+it is once published; it prints its port; then the engine's calls are made through
+``AnalyzerStub``: GetAnalyzerInfo, Configure (the stack's
 ``policies/config.<stack>.json``), ConfigureStack, Analyze for each resource (its inputs) and
 AnalyzeStack (every resource's state, parents and property dependencies).
 """
@@ -25,6 +27,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from tools.mock_engine import PROJECT, ROOT, Plan, Registration, to_wire
 
 POLICIES_DIR = ROOT / "policies"
+# The analyzer host passes the engine's address first; a Python pack never dials it.
+UNUSED_ENGINE_ADDRESS = "127.0.0.1:0"
 SEVERITIES = {
     analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
     analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
@@ -103,9 +107,13 @@ class PackProcess:
 
 @contextmanager
 def launched_pack(policies_dir: Path = POLICIES_DIR) -> Iterator[PackProcess]:
-    """The policy pack running as its own process, as the engine starts it."""
+    """The policy pack running as its own process, as the engine starts it.
+
+    ``-I``: neither the working directory nor PYTHONPATH is importable, so the pack sees only
+    its own directory and the installed packages, as in a published pack's install directory.
+    """
     process = subprocess.Popen(  # noqa: S603 (our own pack, run by our own interpreter)
-        [sys.executable, str(policies_dir / "__main__.py")],
+        [sys.executable, "-I", "-u", "-m", "pulumi.policy", UNUSED_ENGINE_ADDRESS, str(policies_dir)],
         cwd=policies_dir,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -15,8 +15,8 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from db_migrations import discover
-from policies.common import enforcement_for
-from policies.pack import POLICIES, stack_config
+from policies.guardrails.common import enforcement_for
+from policies.guardrails.pack import POLICIES, stack_config
 from tools.mock_engine import Plan, Registration
 from tools.policy_check import Verdict, analyze, analyzer, stack_policy_config
 

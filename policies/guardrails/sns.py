@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import Severity, StackValidationArgs
 
-from policies.common import Report, fsbp, stack_policy
+from .common import Report, fsbp, stack_policy
 
 TOPIC = "aws:sns/topic:Topic"
 KMS_TYPES = ("aws:kms/key:Key", "aws:kms/alias:Alias")

@@ -14,7 +14,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from policies.common import Report, as_list, condition_keys, fsbp, resource_policy, stack_policy, statements
+from .common import Report, as_list, condition_keys, fsbp, resource_policy, stack_policy, statements
 
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"

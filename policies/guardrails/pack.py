@@ -6,8 +6,8 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policies import cloudfront, iam, kms, s3, sns, supabase, supabase_settings, upstash, vercel
-from policies.common import STACKS, enforcement_for
+from . import cloudfront, iam, kms, s3, sns, supabase, supabase_settings, upstash, vercel
+from .common import STACKS, enforcement_for
 
 POLICIES: list[Policy] = [
     *s3.POLICIES,

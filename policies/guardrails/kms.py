@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.common import Report, fsbp, resource_policy
+from .common import Report, fsbp, resource_policy
 
 KEY = "aws:kms/key:Key"
 # Only symmetric encryption keys can rotate automatically.

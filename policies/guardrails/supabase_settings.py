@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, Severity, StackValidationArgs
 
-from policies.common import Report, as_list, resource_policy, stack_policy
+from .common import Report, as_list, resource_policy, stack_policy
 
 PREFIX = "pulumi-python:dynamic/supabase:"
 AUTH = PREFIX + "AuthConfig"

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, Severity, StackValidationArgs
 
-from policies.common import Report, resource_policy, stack_policy
+from .common import Report, resource_policy, stack_policy
 
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 PUBLIC_PREFIX = "NEXT_PUBLIC_"

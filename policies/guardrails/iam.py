@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.common import Report, as_list, condition_keys, fsbp, resource_policy, statements
+from .common import Report, as_list, condition_keys, fsbp, resource_policy, statements
 
 POLICY_TYPES = {
     "aws:iam/policy:Policy": "policy",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.common import Report, resource_policy
+from .common import Report, resource_policy
 
 REDIS = "upstash:index/redisDatabase:RedisDatabase"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
-from policies.common import Report, as_list, fsbp, resource_policy, stack_policy
+from .common import Report, as_list, fsbp, resource_policy, stack_policy
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 ORIGIN_ACCESS_IDENTITY = "aws:cloudfront/originAccessIdentity:OriginAccessIdentity"

@@ -9,7 +9,7 @@ import pglast
 from pglast import ast, enums
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.common import Report, as_list, resource_policy, supabase_lint
+from .common import Report, as_list, resource_policy, supabase_lint
 
 SCHEMA_MIGRATIONS = "pulumi-python:dynamic/supabase:SchemaMigrations"
 

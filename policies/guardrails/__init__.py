@@ -1,0 +1,2 @@
+"""The newcool-guardrails rules. Only relative imports: the pack is published, and run, as a
+directory of its own (README "Policy pack"), where no package of this repository exists."""
