@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
+import importlib.util
 import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 import pulumi
@@ -843,8 +846,58 @@ def project_config_values(
     return raw, secrets
 
 
+# The providers this program configures through stack config, by namespace, and the package
+# whose generated `config/vars.py` lists every key that provider reads.
+PROVIDER_PACKAGES: Mapping[str, str] = {
+    "aws": "pulumi_aws",
+    "vercel": "pulumiverse_vercel",
+    "upstash": "upstash_pulumi",
+}
+# The engine's own namespace (`pulumi:tags`, `pulumi:disable-default-providers`): not ours to check.
+ENGINE_NAMESPACE = "pulumi"
+_PROVIDER_KEY = re.compile(r"__config__\.get\w*\('(\w+)'\)")
+
+
+@functools.cache
+def provider_config_keys(namespace: str) -> frozenset[str]:
+    """Every key the provider reads, from its generated SDK (the provider's own schema)."""
+    # Read, not imported: the SDKs load their config modules lazily, and only their source says
+    # which keys exist.
+    spec = importlib.util.find_spec(PROVIDER_PACKAGES[namespace])
+    if spec is None or spec.origin is None:
+        raise ConfigError(f"the {namespace} provider's SDK ({PROVIDER_PACKAGES[namespace]}) is not installed")
+    source = (Path(spec.origin).parent / "config" / "vars.py").read_text()
+    return frozenset(_PROVIDER_KEY.findall(source))
+
+
+def check_config_namespaces(stack: str, keys: Sequence[str]) -> None:
+    """Refuses a key no one reads: a misspelt provider key (`aws:regoin`) or namespace (`aws2:`).
+
+    The provider would ignore it silently and run with its default (another region)."""
+    stack_file = f"Pulumi.{stack}.yaml"
+    namespaces = sorted({PROJECT, ENGINE_NAMESPACE, *PROVIDER_PACKAGES})
+    for full in sorted(keys):
+        namespace, _, key = full.partition(":")
+        if namespace in (PROJECT, ENGINE_NAMESPACE):
+            continue
+        if namespace not in PROVIDER_PACKAGES:
+            hint = difflib.get_close_matches(namespace, namespaces, n=1)
+            suggestion = f"; did you mean {hint[0]}:{key}?" if hint else ""
+            raise ConfigError(
+                f"{stack_file}: {full}: {namespace!r} is not a config namespace of this project "
+                f"({', '.join(namespaces)}){suggestion}"
+            )
+        known = provider_config_keys(namespace)
+        if key.split(".", 1)[0] not in known:
+            hint = difflib.get_close_matches(key, sorted(known), n=1)
+            suggestion = f" (did you mean {namespace}:{hint[0]}?)" if hint else ""
+            raise ConfigError(f"{stack_file}: {full} is not a setting of the {namespace} provider{suggestion}")
+
+
 def load_stack_config() -> StackConfig:
     """Reads and validates the running stack's configuration."""
     # The language host passes config through the environment and/or the runtime's config map.
-    raw, secrets = project_config_values({**get_config_env(), **CONFIG.get()}, is_config_secret)
+    config = {**get_config_env(), **CONFIG.get()}
+    check_config_namespaces(pulumi.get_stack(), list(config))
+    raw, secrets = project_config_values(config, is_config_secret)
     return parse_stack_config(pulumi.get_stack(), raw, secrets)

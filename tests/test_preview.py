@@ -193,6 +193,7 @@ def test_a_yaml_error_in_a_stack_file_is_one_line_naming_file_and_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     stack_file = (ROOT / "Pulumi.dev.yaml").read_text().splitlines()
     # A tab-indented line, as an editor slips one in.
     stack_file.insert(4, "\tnewcool-infra:wafMode: count")
@@ -211,6 +212,7 @@ def test_preview_runs_with_ciphertext_in_the_stack_file_as_pulumi_config_set_sec
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
     # A team without ESC: every secret encrypted by the stack's secrets provider.
     del document["environment"]
@@ -238,6 +240,7 @@ def test_a_malformed_esc_import_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     text = (ROOT / "Pulumi.dev.yaml").read_text().replace("  - newcool-infra/dev", "  - dev environment")
     (tmp_path / "Pulumi.dev.yaml").write_text(text)
     monkeypatch.setattr(preview, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options))

@@ -347,6 +347,50 @@ def stack_file_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], se
     return config, secret_keys
 
 
+def _matches_type(value: Any, declared: Mapping[str, Any]) -> bool:
+    """The CLI's check of a stack value against a declared type (strings stay strings there)."""
+    kind = declared.get("type")
+    if kind == "array":
+        items = declared.get("items") or {}
+        return isinstance(value, list) and all(_matches_type(item, items) for item in value)
+    if isinstance(value, (dict, list)):
+        return False
+    if kind == "integer":
+        return not isinstance(value, bool) and re.fullmatch(r"-?\d+", str(value)) is not None
+    if kind == "boolean":
+        return str(value).lower() in ("true", "false")
+    return kind == "string"
+
+
+def check_project_schema(stack: str, root: Path = ROOT) -> None:
+    """What the Pulumi CLI checks against `config:` in Pulumi.yaml before the program runs.
+
+    Secret keys may come from the stack's ESC environment (or be set later with --secret), which
+    offline cannot see: only a secret written in plain text into the stack file is refused."""
+    declared: Mapping[str, Mapping[str, Any]] = (yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}).get(
+        "config"
+    ) or {}
+    values = _stack_document(stack, root).get("config") or {}
+    where = f"Pulumi.{stack}.yaml"
+    for key, declaration in sorted(declared.items()):
+        full = f"{PROJECT}:{key}"
+        if full not in values:
+            if "default" not in declaration and not declaration.get("secret"):
+                raise ConfigError(f"{where}: Stack '{stack}' is missing configuration value '{key}' (Pulumi.yaml)")
+            continue
+        value = values[full]
+        encrypted = isinstance(value, dict) and set(value) == {"secure"}
+        if declaration.get("secret") and not encrypted:
+            raise ConfigError(
+                f"{where}: Stack '{stack}' with configuration key '{key}' must be encrypted as it's secret"
+            )
+        if not encrypted and not _matches_type(value, declaration):
+            kind = declaration.get("type")
+            if kind == "array":
+                kind = f"List<{(declaration.get('items') or {}).get('type')}>"
+            raise ConfigError(f"{where}: Stack '{stack}' with configuration key '{key}' must be of type '{kind}'")
+
+
 def describe_secret_sources(stack: str, root: Path = ROOT) -> str:
     """One line: where this stack's secrets come from, none of which the offline run can open."""
     config, encrypted = stack_file_config(stack, root)
@@ -367,6 +411,7 @@ def offline_config(
     ``overrides`` maps keys (without the project prefix) to values; None deletes a key, and a
     ``Secret`` value is set as a secret.
     """
+    check_project_schema(stack, root)
     config, secret_keys = stack_file_config(stack, root)
     for key in SECRET_KEYS:
         full = f"{PROJECT}:{key}"

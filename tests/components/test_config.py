@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from components.config import ConfigError, parse_stack_config
+from components.config import (
+    KNOWN_KEYS,
+    SECRET_KEYS,
+    ConfigError,
+    check_config_namespaces,
+    parse_stack_config,
+    provider_config_keys,
+)
+from tests.conftest import ROOT
 from tools import mock_engine
-from tools.mock_engine import run_program
+from tools.mock_engine import Secret, check_project_schema, run_program
 
 PROD_BUCKETS = {
     "cdn": "newcool-streaming-platform-cdn",
@@ -139,6 +150,28 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
         {"bukets": {"cdn": "x"}},
         "Pulumi.dev.yaml: newcool-infra:bukets is not a setting of this project (did you mean buckets?)",
     ),
+    # The provider would ignore a key it does not read and deploy with its default instead.
+    (
+        "prod",
+        {"aws:regoin": "us-east-2"},
+        "Pulumi.prod.yaml: aws:regoin is not a setting of the aws provider (did you mean aws:region?)",
+    ),
+    (
+        "dev",
+        {"vercel:token": Secret("x")},
+        "Pulumi.dev.yaml: vercel:token is not a setting of the vercel provider (did you mean vercel:apiToken?)",
+    ),
+    (
+        "prod",
+        {"awss:region": "us-east-2"},
+        "Pulumi.prod.yaml: awss:region: 'awss' is not a config namespace of this project "
+        "(aws, newcool-infra, pulumi, upstash, vercel); did you mean aws:region?",
+    ),
+    (
+        "dev",
+        {"newcool:wafMode": "count"},
+        "Pulumi.dev.yaml: newcool:wafMode: 'newcool' is not a config namespace of this project",
+    ),
 ]
 
 
@@ -211,3 +244,75 @@ def test_a_real_up_of_prod_refuses_while_placeholders_are_listed() -> None:
 def test_once_the_placeholders_are_filled_in_prod_runs_and_dev_never_blocks_on_them() -> None:
     assert run_program("prod", {"placeholders": []}, preview=False).stack == "prod"
     assert run_program("dev", preview=False).stack == "dev"
+
+
+def test_every_provider_key_the_stacks_set_and_the_credentials_are_known_to_their_providers() -> None:
+    assert {"region", "defaultTags", "allowedAccountIds"} <= provider_config_keys("aws")
+    assert provider_config_keys("vercel") == {"apiToken", "team"}
+    assert provider_config_keys("upstash") == {"email", "apiKey"}
+    check_config_namespaces("prod", ["aws:region", "vercel:apiToken", "upstash:apiKey", "pulumi:tags"])
+
+
+def project_schema() -> dict[str, Any]:
+    declared: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    return declared
+
+
+def test_pulumi_yaml_declares_the_keys_every_stack_sets_and_which_are_secret() -> None:
+    declared = project_schema()
+    assert set(declared) <= KNOWN_KEYS
+    assert {key for key, d in declared.items() if d.get("secret")} == SECRET_KEYS
+    # Declared without a default means required: every stack file sets each one (secrets come
+    # from the stack's ESC environment).
+    for stack in ("dev", "prod"):
+        values = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert {key for key in declared if f"newcool-infra:{key}" in values} == set(declared) - SECRET_KEYS
+    assert all(d["type"] in ("string", "integer", "boolean", "array") and d["description"] for d in declared.values())
+    assert not any("default" in d for d in declared.values()), "defaults live in components/config.py only"
+
+
+def stack_with(tmp_path: Path, stack: str, change: dict[str, Any]) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    for key, value in change.items():
+        if value is None:
+            del document["config"][f"newcool-infra:{key}"]
+        else:
+            document["config"][f"newcool-infra:{key}"] = value
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"onCallEmail": None}, "Pulumi.prod.yaml: Stack 'prod' is missing configuration value 'onCallEmail'"),
+        (
+            {"databaseUrl": "postgresql://postgres.x:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres"},
+            "Pulumi.prod.yaml: Stack 'prod' with configuration key 'databaseUrl' must be encrypted as it's secret",
+        ),
+        (
+            {"wafRateLimit": "2k"},
+            "Pulumi.prod.yaml: Stack 'prod' with configuration key 'wafRateLimit' must be of type 'integer'",
+        ),
+        ({"appOrigins": "https://newcool.io"}, "with configuration key 'appOrigins' must be of type 'List<string>'"),
+        (
+            {"supabaseLegacyKeysEnabled": "yes"},
+            "with configuration key 'supabaseLegacyKeysEnabled' must be of type 'boolean'",
+        ),
+    ],
+)
+def test_the_offline_run_refuses_what_the_cli_refuses_against_pulumi_yaml(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        check_project_schema("prod", stack_with(tmp_path, "prod", change))
+    assert message in str(error.value)
+    # The secret's value is never part of the message.
+    assert "pw@" not in str(error.value)
+
+
+def test_a_secret_as_ciphertext_and_the_committed_stack_files_pass_the_schema(tmp_path: Path) -> None:
+    check_project_schema("prod", stack_with(tmp_path, "prod", {"databaseUrl": {"secure": "v1:abc"}}))
+    check_project_schema("dev")
+    check_project_schema("prod")
