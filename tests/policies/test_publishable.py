@@ -24,7 +24,7 @@ def install_directory(tmp_path: Path) -> Path:
     (pkg/workspace GetPolicyPath); the pack's own directory is the only import root."""
     version = yaml.safe_load((POLICIES_DIR / "PulumiPolicy.yaml").read_text())["version"]
     target = tmp_path / "policies" / "newcool" / f"pulumi-analyzer-{PACK_NAME}-v{version}"
-    shutil.copytree(POLICIES_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(POLICIES_DIR, target, ignore=shutil.ignore_patterns("__pycache__", "venv"))
     return target
 
 
