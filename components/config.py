@@ -853,6 +853,12 @@ PROVIDER_PACKAGES: Mapping[str, str] = {
     "vercel": "pulumiverse_vercel",
     "upstash": "upstash_pulumi",
 }
+# The providers' credentials: set in plain text they would sit in a committed stack file.
+PROVIDER_CREDENTIALS: Mapping[str, frozenset[str]] = {
+    "aws": frozenset({"accessKey", "secretKey", "token"}),
+    "vercel": frozenset({"apiToken"}),
+    "upstash": frozenset({"apiKey"}),
+}
 # The engine's own namespace (`pulumi:tags`, `pulumi:disable-default-providers`): not ours to check.
 ENGINE_NAMESPACE = "pulumi"
 _PROVIDER_KEY = re.compile(r"__config__\.get\w*\('(\w+)'\)")
@@ -870,10 +876,12 @@ def provider_config_keys(namespace: str) -> frozenset[str]:
     return frozenset(_PROVIDER_KEY.findall(source))
 
 
-def check_config_namespaces(stack: str, keys: Sequence[str]) -> None:
-    """Refuses a key no one reads: a misspelt provider key (`aws:regoin`) or namespace (`aws2:`).
-
-    The provider would ignore it silently and run with its default (another region)."""
+def check_config_namespaces(
+    stack: str, keys: Sequence[str], is_secret: Callable[[str], bool] = lambda _key: True
+) -> None:
+    """Refuses a key no one reads: a misspelt provider key (`aws:regoin`) or namespace (`aws2:`),
+    which the provider would ignore silently, running with its default (another region); and a
+    provider credential set in plain text."""
     stack_file = f"Pulumi.{stack}.yaml"
     namespaces = sorted({PROJECT, ENGINE_NAMESPACE, *PROVIDER_PACKAGES})
     for full in sorted(keys):
@@ -892,12 +900,17 @@ def check_config_namespaces(stack: str, keys: Sequence[str]) -> None:
             hint = difflib.get_close_matches(key, sorted(known), n=1)
             suggestion = f" (did you mean {namespace}:{hint[0]}?)" if hint else ""
             raise ConfigError(f"{stack_file}: {full} is not a setting of the {namespace} provider{suggestion}")
+        if key in PROVIDER_CREDENTIALS[namespace] and not is_secret(full):
+            raise ConfigError(
+                f"{stack_file}: {full} is a credential and is set in plain text; put it in the stack's ESC "
+                f"environment or set it with `pulumi config set --secret {full}`"
+            )
 
 
 def load_stack_config() -> StackConfig:
     """Reads and validates the running stack's configuration."""
     # The language host passes config through the environment and/or the runtime's config map.
     config = {**get_config_env(), **CONFIG.get()}
-    check_config_namespaces(pulumi.get_stack(), list(config))
+    check_config_namespaces(pulumi.get_stack(), list(config), is_config_secret)
     raw, secrets = project_config_values(config, is_config_secret)
     return parse_stack_config(pulumi.get_stack(), raw, secrets)

@@ -163,6 +163,12 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "prod",
+        {"vercel:apiToken": "vcp_plaintexttoken"},
+        "Pulumi.prod.yaml: vercel:apiToken is a credential and is set in plain text; put it in the stack's ESC "
+        "environment or set it with `pulumi config set --secret vercel:apiToken`",
+    ),
+    (
+        "prod",
         {"awss:region": "us-east-2"},
         "Pulumi.prod.yaml: awss:region: 'awss' is not a config namespace of this project "
         "(aws, newcool-infra, pulumi, upstash, vercel); did you mean aws:region?",
@@ -251,6 +257,14 @@ def test_every_provider_key_the_stacks_set_and_the_credentials_are_known_to_thei
     assert provider_config_keys("vercel") == {"apiToken", "team"}
     assert provider_config_keys("upstash") == {"email", "apiKey"}
     check_config_namespaces("prod", ["aws:region", "vercel:apiToken", "upstash:apiKey", "pulumi:tags"])
+
+
+def test_provider_credentials_pass_as_secrets_and_no_message_shows_a_plain_one() -> None:
+    plan = run_program("prod", {"vercel:apiToken": Secret("vcp_token"), "upstash:apiKey": Secret("key")})
+    assert plan.registrations
+    with pytest.raises(ConfigError) as error:
+        run_program("dev", {"upstash:apiKey": "plain-upstash-key"})
+    assert "upstash:apiKey is a credential" in str(error.value) and "plain-upstash-key" not in str(error.value)
 
 
 def project_schema() -> dict[str, Any]:
