@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.config import SECRET_KEYS
+from policies.guardrails.pack import POLICIES
 from tools.docs import expected_files
 from tools.mock_engine import ROOT
 from tools.pg_cluster import PostgresCluster
@@ -27,3 +28,7 @@ def test_the_readmes_esc_environment_supplies_every_secret_the_program_reads() -
     project_secrets = {f"newcool-infra:{key}" for key in SECRET_KEYS}
     # The providers' credentials the program's providers read (pulumi-aws: ambient/OIDC).
     assert documented == project_secrets | {"vercel:apiToken", "upstash:email", "upstash:apiKey"}
+
+
+def test_the_readme_counts_the_packs_rules() -> None:
+    assert f"named `newcool-guardrails`: {len(POLICIES)} rules" in (ROOT / "README.md").read_text()
