@@ -300,7 +300,8 @@ class _Reader:
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.stack_file}: {PROJECT}:{key} {problem}")
 
-    def _decoded(self, key: str) -> Any:
+    def decoded(self, key: str) -> Any:
+        """The key's value as the stack file wrote it: JSON for objects and lists, else the text."""
         text = self.raw[key]
         try:
             return json.loads(text)
@@ -323,7 +324,7 @@ class _Reader:
     def integer(self, key: str, default: int, low: int, high: int) -> int:
         if key not in self.raw:
             return default
-        value = self._decoded(key)
+        value = self.decoded(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"must be a whole number, got {self.raw[key]!r}")
         if not low <= value <= high:
@@ -333,7 +334,7 @@ class _Reader:
     def boolean(self, key: str, default: bool) -> bool:
         if key not in self.raw:
             return default
-        value = self._decoded(key)
+        value = self.decoded(key)
         if not isinstance(value, bool):
             raise self.fail(key, f"must be true or false, got {self.raw[key]!r}")
         return value
@@ -349,7 +350,7 @@ class _Reader:
             if default is None:
                 raise self.fail(key, "is required but not set")
             return default
-        value = self._decoded(key)
+        value = self.decoded(key)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(key, "must be a list of strings")
         if not value and default is None:
@@ -361,7 +362,7 @@ class _Reader:
             if required:
                 raise self.fail(key, f"is required but not set (keys: {', '.join(allowed)})")
             return {}
-        value = self._decoded(key)
+        value = self.decoded(key)
         if not isinstance(value, dict):
             raise self.fail(key, f"must be an object with keys {', '.join(allowed)}")
         for sub, sub_value in value.items():
@@ -523,7 +524,7 @@ def _adopted_cache(reader: _Reader, raw: Any) -> dict[str, str]:
 
 def _adoption(reader: _Reader, names: Mapping[BucketRole, str], vercel: VercelConfig) -> Adoption:
     """Import ids in each provider's own format, checked against what the stack declares."""
-    raw = reader._decoded("adopt") if reader.has("adopt") else {}
+    raw = reader.decoded("adopt") if reader.has("adopt") else {}
     if not isinstance(raw, dict):
         raise reader.fail("adopt", f"must be an object with {', '.join(ADOPT_KEYS)}")
     for key in raw:
@@ -542,7 +543,7 @@ def _adoption(reader: _Reader, names: Mapping[BucketRole, str], vercel: VercelCo
     )
 
 
-def _public_read_until(reader: _Reader, environment: Environment) -> dict[BucketRole, datetime.date]:
+def _public_read_until(reader: _Reader) -> dict[BucketRole, datetime.date]:
     """Media buckets still readable by anyone (a bucket policy, never ACLs) until a date."""
     raw = reader.mapping("mediaPublicReadUntil", CDN_ROLES, required=False)
     until: dict[BucketRole, datetime.date] = {}
@@ -571,7 +572,7 @@ def _placeholders(reader: _Reader) -> tuple[str, ...]:
         top, _, rest = entry.partition(".")
         present = reader.has(top)
         if present and rest:
-            node: Any = reader._decoded(top)
+            node: Any = reader.decoded(top)
             for part in rest.split("."):
                 present = isinstance(node, dict) and part in node
                 node = node.get(part) if present else None
@@ -656,7 +657,7 @@ def _typed_settings(reader: _Reader, key: str, fields: Mapping[str, type]) -> di
     """A mapping of Management API fields, each of its declared type (bool is not an int)."""
     if not reader.has(key):
         return {}
-    value = reader._decoded(key)
+    value = reader.decoded(key)
     if not isinstance(value, dict):
         raise reader.fail(key, f"must be an object of Supabase settings ({', '.join(fields)})")
     for name, item in value.items():
@@ -690,7 +691,7 @@ def _network(reader: _Reader, environment: Environment) -> dict[str, list[str]]:
             raise reader.fail("supabaseNetworkRestrictions", "is required in prod ({dbAllowedCidrs, dbAllowedCidrsV6})")
         # Dev holds dev data only: reachable from anywhere unless the stack says otherwise.
         return {"dbAllowedCidrs": ["0.0.0.0/0"], "dbAllowedCidrsV6": ["::/0"]}
-    raw = reader._decoded("supabaseNetworkRestrictions")
+    raw = reader.decoded("supabaseNetworkRestrictions")
     if not isinstance(raw, dict) or set(raw) - set(NETWORK_FIELDS):
         raise reader.fail("supabaseNetworkRestrictions", f"must be an object with {' and '.join(NETWORK_FIELDS)}")
     network = {
@@ -729,11 +730,16 @@ def _database_url(reader: _Reader, project_ref: str) -> pulumi.Output[str]:
     return secret
 
 
+def supabase_project_ref(url: str) -> str:
+    """The project ref of https://<ref>.supabase.co."""
+    return url.removeprefix("https://").split(".", 1)[0]
+
+
 def _supabase(reader: _Reader, environment: Environment, app_origins: tuple[str, ...]) -> SupabaseConfig:
     url = reader.string("supabaseUrl")
     if not _SUPABASE_URL.match(url):
         raise reader.fail("supabaseUrl", f"must be a project URL like https://<20-char ref>.supabase.co, got {url!r}")
-    project_ref = url.removeprefix("https://").split(".", 1)[0]
+    project_ref = supabase_project_ref(url)
     # Supabase's production checklist, as defaults; the stack file may override field by field.
     auth: dict[str, Any] = {
         "site_url": app_origins[0],
@@ -821,7 +827,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         abort_incomplete_upload_days=reader.integer("abortIncompleteUploadDays", 7, 1, 365),
         cdn_domains=_cdn_domains(reader),
         import_buckets=adoption.buckets,
-        public_read_until=_public_read_until(reader, environment),
+        public_read_until=_public_read_until(reader),
     )
     return StackConfig(
         environment=environment,
@@ -876,9 +882,7 @@ def provider_config_keys(namespace: str) -> frozenset[str]:
     return frozenset(_PROVIDER_KEY.findall(source))
 
 
-def check_config_namespaces(
-    stack: str, keys: Sequence[str], is_secret: Callable[[str], bool] = lambda _key: True
-) -> None:
+def check_config_namespaces(stack: str, keys: Sequence[str], is_secret: Callable[[str], bool]) -> None:
     """Refuses a key no one reads: a misspelt provider key (`aws:regoin`) or namespace (`aws2:`),
     which the provider would ignore silently, running with its default (another region); and a
     provider credential set in plain text."""

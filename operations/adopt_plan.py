@@ -30,9 +30,8 @@ from clients.upstash import API_URL as UPSTASH_URL
 from clients.upstash import UpstashApi
 from clients.vercel import API_URL as VERCEL_URL
 from clients.vercel import VercelApi
+from components.config import CDN_ROLES, PROJECT, STORAGE_REGION, BucketRole, parse_stack_config, project_config_values
 
-PROJECT = "newcool-infra"
-STORAGE_REGION = "us-east-2"
 ENV_VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 PUBLIC_GRANTEES = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -56,7 +55,7 @@ class StackFacts:
     """What the stack declares, read from its file and its program (offline)."""
 
     stack: str
-    buckets: Mapping[str, str]
+    buckets: Mapping[BucketRole, str]
     team_slug: str
     team_id: str
     project_name: str
@@ -64,7 +63,7 @@ class StackFacts:
     # key -> targets of every variable the program declares
     variables: Mapping[str, set[str]]
     adopted_cache_id: str | None
-    cutover_roles: set[str]
+    cutover_roles: set[BucketRole]
 
 
 # --- AWS ---------------------------------------------------------------------------------------
@@ -86,8 +85,9 @@ def check_bucket(s3: Any, role: str, name: str, in_cutover: bool) -> Finding:  #
     region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
     if region != STORAGE_REGION:
         finding.blockers.append(f"it is in {region}; the stack declares {STORAGE_REGION} (import would fail)")
-    grants = s3.get_bucket_acl(Bucket=name).get("Grants", [])
-    owner_id = s3.get_bucket_acl(Bucket=name).get("Owner", {}).get("ID")
+    acl = s3.get_bucket_acl(Bucket=name)
+    grants = acl.get("Grants", [])
+    owner_id = acl.get("Owner", {}).get("ID")
     others = [g for g in grants if g.get("Grantee", {}).get("ID") != owner_id]
     if others:
         who = sorted({str(g["Grantee"].get("URI") or g["Grantee"].get("ID") or "?") for g in others})
@@ -105,25 +105,24 @@ def check_bucket(s3: Any, role: str, name: str, in_cutover: bool) -> Finding:  #
     if public_objects:
         finding.changes.append(
             f"{public_objects} of the sampled objects are public by object ACL: those direct URLs stop working"
-            + (" unless mediaPublicReadUntil keeps the bucket readable" if role in ("cdn", "assets") else "")
+            + (" unless mediaPublicReadUntil keeps the bucket readable" if role in CDN_ROLES else "")
         )
     try:
         statements = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"]).get("Statement", [])
         finding.changes.append(f"its bucket policy ({len(statements)} statement(s)) is replaced by the declared one")
-    except Exception:  # no policy yet
-        statements = []
-    public_policy = False
+    except Exception:  # noqa: S110 (no policy yet: nothing is replaced)
+        pass
     try:
         public_policy = bool(s3.get_bucket_policy_status(Bucket=name)["PolicyStatus"]["IsPublic"])
     except Exception:  # no policy: not public by policy
         public_policy = False
     if public_policy or any(g.get("Grantee", {}).get("URI") in PUBLIC_GRANTEES for g in grants):
-        if role in ("cdn", "assets") and not in_cutover:
+        if role in CDN_ROLES and not in_cutover:
             finding.blockers.append(
                 "anyone can read it today (direct S3 URLs): set mediaPublicReadUntil for it until the app serves "
                 "CloudFront URLs, or those URLs break at the first up"
             )
-        elif role in ("cdn", "assets"):
+        elif role in CDN_ROLES:
             finding.changes.append("public reads stay, through the cut-over's dated policy statement")
         else:
             finding.blockers.append(
@@ -332,35 +331,29 @@ def check_migrations(database_url: str) -> Finding:
 
 
 def stack_facts(stack: str) -> StackFacts:
-    """What the stack declares: its file, and the variables its program declares (run offline)."""
-    from tools.mock_engine import run_program, stack_file_config  # noqa: PLC0415 (the program: slow to import)
+    """What the stack declares: its validated config, and the variables its program declares
+    (run offline)."""
+    from tools.mock_engine import offline_config, run_program  # noqa: PLC0415 (the program: slow to import)
 
-    raw, _ = stack_file_config(stack)
-
-    def value(key: str) -> Any:
-        text = raw.get(f"{PROJECT}:{key}", "null")
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-
+    config_env, secret_keys = offline_config(stack)
+    raw, secrets = project_config_values(config_env, secret_keys.__contains__)
+    config = parse_stack_config(stack, raw, secrets)
     with contextlib.redirect_stderr(io.StringIO()):  # the program's own placeholder warning: known here
         plan = run_program(stack, collect=False)
     variables: dict[str, set[str]] = {}
     for registration in plan.of_type(ENV_VARIABLE):
         variables.setdefault(registration.props["key"], set()).update(registration.props["targets"])
-    vercel = value("vercel") or {}
-    adopt = value("adopt") or {}
+    vercel = config.hosting.vercel
     return StackFacts(
         stack=stack,
-        buckets=value("buckets") or {},
-        team_slug=vercel.get("team", ""),
-        team_id=vercel.get("teamId", ""),
-        project_name=vercel.get("project", ""),
-        domain=vercel.get("domain", ""),
+        buckets=config.storage.bucket_names,
+        team_slug=vercel.team_slug,
+        team_id=vercel.team_id,
+        project_name=vercel.project_name,
+        domain=vercel.domain,
         variables=variables,
-        adopted_cache_id=(adopt.get("redisCache") or {}).get("id"),
-        cutover_roles=set(value("mediaPublicReadUntil") or {}),
+        adopted_cache_id=config.cache.adopt_cache_id,
+        cutover_roles=set(config.storage.public_read_until),
     )
 
 

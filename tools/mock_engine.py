@@ -25,10 +25,9 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from components.config import SECRET_KEYS, ConfigError
+from components.config import PROJECT, SECRET_KEYS, ConfigError, supabase_project_ref
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "newcool-infra"
 MOCK_ACCOUNT_ID = "123456789012"
 # Placeholder for a secret the stack file does not hold (set per stack with --secret or ESC).
 SECRET_PLACEHOLDER = "offline-placeholder-secret"  # noqa: S105 (not a credential)
@@ -44,7 +43,7 @@ def secret_placeholder(key: str, config: Mapping[str, str]) -> str:
     """
     if key == "databaseUrl":
         url = config.get(f"{PROJECT}:supabaseUrl", "https://offlineplaceholder0.supabase.co")
-        ref = url.removeprefix("https://").split(".", 1)[0]
+        ref = supabase_project_ref(url)
         return f"postgresql://postgres.{ref}:{SECRET_PLACEHOLDER}@aws-0-us-east-1.pooler.supabase.com:5432/postgres"
     if key == "supabaseAccessToken":
         return OFFLINE_TOKEN

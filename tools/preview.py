@@ -171,6 +171,7 @@ def render_verdict(plan: Plan, verdict: Verdict, console: Console) -> None:
 
 def report(plan: Plan, verdict: Verdict) -> dict[str, Any]:
     """The machine-readable form of the plan and its verdict (secrets masked)."""
+    fixed, caps = costs.fixed_charges(plan), costs.budget_caps(plan)
     return {
         "stack": plan.stack,
         "policyPack": {"name": verdict.pack, "version": verdict.version, "policies": verdict.policies},
@@ -201,12 +202,9 @@ def report(plan: Plan, verdict: Verdict) -> dict[str, Any]:
         "outputs": masked(plan.outputs),
         "monthlyCost": {
             "pricesChecked": costs.PRICES_CHECKED,
-            "fixedUsd": costs.total(costs.fixed_charges(plan)),
-            "budgetCapsUsd": costs.total(costs.budget_caps(plan)),
-            "charges": [
-                {"resource": c.resource, "what": c.what, "usd": c.monthly_usd}
-                for c in [*costs.fixed_charges(plan), *costs.budget_caps(plan)]
-            ],
+            "fixedUsd": costs.total(fixed),
+            "budgetCapsUsd": costs.total(caps),
+            "charges": [{"resource": c.resource, "what": c.what, "usd": c.monthly_usd} for c in [*fixed, *caps]],
             "usageBased": list(costs.USAGE_BASED),
         },
     }

@@ -256,7 +256,9 @@ def test_every_provider_key_the_stacks_set_and_the_credentials_are_known_to_thei
     assert {"region", "defaultTags", "allowedAccountIds"} <= provider_config_keys("aws")
     assert provider_config_keys("vercel") == {"apiToken", "team"}
     assert provider_config_keys("upstash") == {"email", "apiKey"}
-    check_config_namespaces("prod", ["aws:region", "vercel:apiToken", "upstash:apiKey", "pulumi:tags"])
+    check_config_namespaces(
+        "prod", ["aws:region", "vercel:apiToken", "upstash:apiKey", "pulumi:tags"], is_secret=lambda _key: True
+    )
 
 
 def test_provider_credentials_pass_as_secrets_and_no_message_shows_a_plain_one() -> None:
