@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     import httpx
@@ -74,7 +74,7 @@ class JsonApi:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> JsonApi:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:

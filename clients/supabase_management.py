@@ -9,8 +9,6 @@ from __future__ import annotations
 from clients.http import ApiError, JsonApi
 
 API_URL = "https://api.supabase.com"
-# The name the providers and messages use for a refusal of this API.
-ManagementApiError = ApiError
 
 
 class ManagementApi(JsonApi):
@@ -20,6 +18,3 @@ class ManagementApi(JsonApi):
         if not token:
             raise ApiError("no Supabase access token: set it with `pulumi config set --secret supabaseAccessToken`")
         super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
-
-    def __enter__(self) -> ManagementApi:
-        return self

@@ -18,9 +18,6 @@ class UpstashApi(JsonApi):
         # HTTP basic auth with the account's email and API key.
         super().__init__(base_url, auth=(email, api_key))
 
-    def __enter__(self) -> UpstashApi:
-        return self
-
     def databases(self) -> list[dict[str, Any]]:
         """listDatabases: every Redis database of the account (credentials are not asked for)."""
         return list(self.request("GET", "/redis/databases") or [])

@@ -18,11 +18,8 @@ class VercelApi(JsonApi):
         super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
         self._team = {"teamId": team_id}
 
-    def __enter__(self) -> VercelApi:
-        return self
-
     def project(self, id_or_name: str) -> dict[str, Any]:
-        """getProject; a 404 is None-worthy, so it is the caller's to interpret."""
+        """getProject. An absent project is an ApiError with status 404: the caller decides what that means."""
         return dict(self.request("GET", f"/v9/projects/{id_or_name}", params=self._team))
 
     def domains(self, project_id: str) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ CLIENT_CHECK_INTERVAL = "2s"
 # The CLI's history DDL, in its order, then the runner's own record (no foreign key: the CLI's
 # `migration repair` truncates and deletes history rows).
 HISTORY_DDL = (
-    "set local lock_timeout = '4s'",
+    f"set local lock_timeout = '{DEFAULT_LOCK_TIMEOUT}'",
     "create schema if not exists supabase_migrations",
     "create table if not exists supabase_migrations.schema_migrations (version text not null primary key)",
     "alter table supabase_migrations.schema_migrations add column if not exists statements text[]",
@@ -76,6 +76,14 @@ class _Applied:
     statements: list[str] | None
     checksum: str | None
     baselined: bool
+
+    @classmethod
+    def from_row(cls, statements: object, checksum: object = None, baselined: object = False) -> _Applied:
+        return cls(
+            statements=None if statements is None else [str(s) for s in statements],  # type: ignore[attr-defined]
+            checksum=None if checksum is None else str(checksum),
+            baselined=bool(baselined),
+        )
 
 
 def _lost(database_url: str, error: psycopg.Error, doing: str) -> MigrationError:
@@ -165,11 +173,7 @@ class Runner:
                  left join supabase_migrations.newcool_checksums c using (version)"""
         ).fetchall()
         return {
-            str(version): _Applied(
-                statements=None if statements is None else [str(s) for s in statements],  # type: ignore[attr-defined]
-                checksum=None if checksum is None else str(checksum),
-                baselined=bool(baselined),
-            )
+            str(version): _Applied.from_row(statements, checksum, baselined)
             for version, statements, checksum, baselined in rows
         }
 
@@ -246,14 +250,7 @@ class Runner:
                 rows = connection.execute(query.encode()).fetchall()
         except psycopg.Error as error:
             raise MigrationError(f"{describe(self._database_url)}: {scrub(str(error), self._database_url)}") from None
-        history = {
-            str(version): _Applied(
-                statements=None if stored is None else [str(s) for s in stored],  # type: ignore[attr-defined]
-                checksum=None,
-                baselined=False,
-            )
-            for version, stored in rows
-        }
+        history = {str(version): _Applied.from_row(stored) for version, stored in rows}
         return self._statuses(migrations, history)
 
     def status(self) -> list[MigrationStatus]:

@@ -15,7 +15,8 @@ from typing import Any, Literal
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
-from clients.supabase_management import API_URL, ManagementApi, ManagementApiError
+from clients.http import ApiError
+from clients.supabase_management import API_URL, ManagementApi
 from providers.supabase_settings import TokenProvider
 
 KeyType = Literal["publishable", "secret"]
@@ -27,7 +28,7 @@ class ApiKeyProvider(TokenProvider):
         try:
             with self.api() as api:
                 return action(api)
-        except ManagementApiError as error:
+        except ApiError as error:
             raise RuntimeError(f"supabase {props.get('type')} key {props.get('name')}: {error}") from None
 
     @staticmethod

@@ -31,7 +31,8 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from clients.supabase_management import API_URL, ManagementApi, ManagementApiError
+from clients.http import ApiError
+from clients.supabase_management import API_URL, ManagementApi
 
 # Where the token is read from (names, not values).
 TOKEN_CONFIG_KEY = "newcool-infra:supabaseAccessToken"  # noqa: S105
@@ -143,7 +144,7 @@ def _write_ssl(api: ManagementApi, ref: str, settings: Settings) -> None:
     # Changing it restarts the database (README "Supabase").
     answer = api.request("PUT", f"/v1/projects/{ref}/ssl-enforcement", json=settings, what="requestedConfig.database")
     if not answer.get("appliedSuccessfully"):
-        raise ManagementApiError(f"Supabase stored but did not apply SSL enforcement on {ref}; run `pulumi up` again")
+        raise ApiError(f"Supabase stored but did not apply SSL enforcement on {ref}; run `pulumi up` again")
 
 
 def _read_legacy_keys(api: ManagementApi, ref: str) -> Settings:
@@ -178,7 +179,7 @@ class SettingsProvider(TokenProvider):
         try:
             with self.api() as api:
                 return action(api)
-        except ManagementApiError as error:
+        except ApiError as error:
             raise RuntimeError(f"supabase {self.endpoint.kind}: {error}") from None
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -264,7 +265,7 @@ class BackupsProvider(TokenProvider):
         try:
             with self.api() as api:
                 answer = api.request("GET", f"/v1/projects/{ref}/database/backups")
-        except ManagementApiError as error:
+        except ApiError as error:
             raise RuntimeError(f"supabase backups: {error}") from None
         completed = [b for b in answer.get("backups") or [] if b.get("status") == "COMPLETED"]
         return {

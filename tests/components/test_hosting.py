@@ -307,7 +307,9 @@ def test_node_env_is_development_only_where_vercel_env_pull_brings_it_to_a_lapto
 def test_variables_are_replaced_delete_first_since_vercel_refuses_a_duplicate_key(plan: Plan) -> None:
     # Without it a replacement (a sensitive flag flipped) would create the new variable first
     # and fail with ENV_ALREADY_EXISTS.
-    assert all(r.delete_before_replace for r in plan.of_type(ENV_VAR))
+    variables = plan.of_type(ENV_VAR)
+    assert {r.props["key"] for r in variables} >= SEED_VARIABLES
+    assert all(r.delete_before_replace for r in variables)
 
 
 def test_prod_adopts_the_live_project_domain_and_variables_and_protects_them(prod_plan: Plan) -> None:

@@ -16,6 +16,7 @@ from moto import mock_aws
 from pytest_httpserver import HTTPServer
 
 from operations import adopt_plan
+from operations.verify import PUBLIC_ACCESS_FLAGS
 from tests.standins.openapi import upstash_spec, vercel_spec
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn
 from tools.mock_engine import run_program
@@ -32,23 +33,20 @@ def facts() -> adopt_plan.StackFacts:
     return adopt_plan.stack_facts("prod")
 
 
+def open_bucket(s3: Any, name: str, ownership: str) -> None:
+    """A bucket as the seed left it: in us-east-2, ACLs honoured, no public access blocked."""
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]})
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=dict.fromkeys(PUBLIC_ACCESS_FLAGS, False))
+
+
 @pytest.fixture
 def aws() -> Iterator[tuple[Any, Any]]:
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-2")
         iam = boto3.client("iam", region_name="us-east-1")
-        location = {"LocationConstraint": "us-east-2"}
         # cdn: the app's direct URLs work through a public-read policy and object ACLs.
-        s3.create_bucket(Bucket="newcool-streaming-platform-cdn", CreateBucketConfiguration=location)
-        s3.put_bucket_ownership_controls(
-            Bucket="newcool-streaming-platform-cdn", OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
-        )
-        s3.put_public_access_block(
-            Bucket="newcool-streaming-platform-cdn",
-            PublicAccessBlockConfiguration=dict.fromkeys(
-                ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), False
-            ),
-        )
+        open_bucket(s3, "newcool-streaming-platform-cdn", "ObjectWriter")
         public_read = {
             "Version": "2012-10-17",
             "Statement": [
@@ -63,18 +61,9 @@ def aws() -> Iterator[tuple[Any, Any]]:
         s3.put_bucket_policy(Bucket="newcool-streaming-platform-cdn", Policy=json.dumps(public_read))
         s3.put_object(Bucket="newcool-streaming-platform-cdn", Key="music/track.mp3", Body=b"id3", ACL="public-read")
         # assets: its bucket ACL grants everyone read, which BucketOwnerEnforced refuses.
-        s3.create_bucket(Bucket="newcool-assets", CreateBucketConfiguration=location)
-        s3.put_bucket_ownership_controls(
-            Bucket="newcool-assets", OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}
-        )
-        s3.put_public_access_block(
-            Bucket="newcool-assets",
-            PublicAccessBlockConfiguration=dict.fromkeys(
-                ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), False
-            ),
-        )
+        open_bucket(s3, "newcool-assets", "BucketOwnerPreferred")
         s3.put_bucket_acl(Bucket="newcool-assets", ACL="public-read")
-        s3.create_bucket(Bucket="newcool-uploads", CreateBucketConfiguration=location)
+        s3.create_bucket(Bucket="newcool-uploads", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
         iam.create_open_id_connect_provider(
             Url="https://oidc.vercel.com/newcool",
             ClientIDList=["https://vercel.com/newcool"],
