@@ -381,7 +381,8 @@ def test_a_connection_killed_while_waiting_for_the_lock_is_one_line(
 
         thread = threading.Thread(target=run)
         thread.start()
-        assert wait_for(lambda: bool(runner_backends(cluster, dbname_of(unmigrated_db))))
+        # Until it polls for the lock, a kill would interrupt its session set-up instead.
+        assert wait_for(lambda: bool(runner_backends(cluster, dbname_of(unmigrated_db), "%pg_try_advisory_lock%")))
         holder.execute(
             "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'newcool-migrations'"
         )
