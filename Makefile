@@ -60,7 +60,7 @@ test: lint typecheck squawk workflows unit
 # The stack's plan on Pulumi's mock runtime, judged by the policy pack over gRPC; JSON=report.json
 # also writes a machine-readable report. Exits 1 on a mandatory policy violation.
 preview: setup
-	$(BIN)/python -m tools.preview --stack $(STACK) $(if $(JSON),--json $(JSON))
+	$(BIN)/python -m preview --stack $(STACK) $(if $(JSON),--json $(JSON))
 
 # Regenerates docs/policies.md, docs/access-matrix.md and policies/config.*.json (tests fail when stale).
 docs: setup pgtap
@@ -68,7 +68,7 @@ docs: setup pgtap
 
 # Whole-process time of `make preview` per stack, median of 5.
 bench-preview: setup
-	$(BIN)/python -m tools.bench_preview
+	$(BIN)/python -m preview.bench
 
 # DATABASE_URL=postgresql://... make migrate  (read from the environment, never echoed);
 # INCLUDE_ALL=1 also applies pending files older than the newest applied one.
@@ -84,7 +84,7 @@ migrate-baseline: setup
 
 # 100k users, 1M user_modules, 1M sessions on a throwaway cluster: RLS vs service_role.
 bench-rls: setup
-	$(BIN)/python -m tools.bench_rls
+	$(BIN)/python -m localdb.bench_rls
 
 # Read-only preflight of the live accounts before the first `up`: what exists, its import id, what
 # the first `up` changes or breaks, and the adopt: block to paste. Credentials from the environment:

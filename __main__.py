@@ -3,13 +3,13 @@
 import pulumi
 
 from components.cache import CACHE_KEYS, CacheArgs, RedisCache
-from components.config import ConfigError, load_stack_config
-from components.database import DatabaseArgs, SupabaseSchema
 from components.firewall import CdnFirewall, FirewallArgs
 from components.hosting import HostingArgs, VercelHosting
 from components.monitoring import Monitoring, MonitoringArgs
 from components.storage import MediaStorage, StorageArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
+from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
+from stack_config import ConfigError, load_stack_config
 
 config = load_stack_config()
 if config.placeholders:
@@ -46,7 +46,7 @@ supabase = SupabaseProject(
 # Migrations run once the database admits where they run from, over TLS.
 schema = SupabaseSchema(
     "supabase",
-    DatabaseArgs(database_url=config.supabase.database_url),
+    SupabaseSchemaArgs(database_url=config.supabase.database_url),
     pulumi.ResourceOptions(depends_on=supabase.database_access),
 )
 redis = RedisCache("redis", CacheArgs(config=config.cache, environment=config.environment))

@@ -15,7 +15,7 @@ from typing import Literal
 import pulumi
 import upstash_pulumi as upstash
 
-from components.config import CacheConfig
+from stack_config import CacheConfig
 
 Database = Literal["cache", "ratelimit"]
 

@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
-from components.config import Environment, FirewallConfig
+from stack_config import Environment, FirewallConfig
 
 WAF_REGION = "us-east-1"
 # The rate-based rule's window: a client's requests are counted over this many seconds.

@@ -16,27 +16,13 @@ import pulumiverse_vercel as vercel
 
 from components import policy_documents as docs
 from components.cache import RedisCache
-from components.config import PROJECT, STORAGE_REGION, BucketRole, ConfigError, Environment, HostingConfig
+from stack_config import PROJECT, STORAGE_REGION, BucketRole, ConfigError, Environment, HostingConfig
+from stack_config.vocabulary import AwsAccessMode
 
 ALL_TARGETS = ("production", "preview", "development")
 # Vercel deploys functions next to Upstash's us-east-1 primary.
 FUNCTION_REGION = "iad1"
 OIDC_ISSUER_HOST = "oidc.vercel.com"
-
-
-@dataclass(frozen=True)
-class AppVariable:
-    key: str
-    value: pulumi.Input[str]
-    sensitive: bool
-    targets: tuple[str, ...]
-    source: str
-
-    @property
-    def name(self) -> str:
-        """The resource name: the key, and the target when a key has one variable per target."""
-        suffix = "-development" if self.targets == ("development",) else ""
-        return self.key.lower().replace("_", "-") + suffix
 
 
 @dataclass(frozen=True)
@@ -106,10 +92,71 @@ def oidc_trust_statement(provider_arn: str, team: str, subjects: list[str]) -> d
     }
 
 
+@dataclass(frozen=True)
+class VariableDeclaration:
+    """One environment variable of the app: where it is present, how it is stored, and which
+    resource produces its value (``value_from``, a key of the component's values)."""
+
+    key: str
+    value_from: str
+    sensitive: bool
+    targets: tuple[str, ...]
+    source: str
+
+    @property
+    def name(self) -> str:
+        """The resource name: the key, and the target when a key has one variable per target."""
+        suffix = "-development" if self.targets == ("development",) else ""
+        return self.key.lower().replace("_", "-") + suffix
+
+
+def declared_variables(environment: Environment, aws_access: AwsAccessMode) -> list[VariableDeclaration]:
+    """Every variable the app gets, in this order; values are wired by the component from the
+    resources that produce them. Pure data, so the preflight reads it without running the program."""
+    public, secret = targets_for(environment, secret=False), targets_for(environment, secret=True)
+    declare = VariableDeclaration
+    if aws_access == "oidc":
+        # Not a secret, but only the environments the trust admits get it.
+        aws = [declare("AWS_ROLE_ARN", "aws_role_arn", False, secret, "IAM role assumed through Vercel OIDC")]
+    else:
+        aws = [
+            declare("AWS_ACCESS_KEY_ID", "aws_access_key_id", True, secret, "IAM access key id"),
+            declare("AWS_SECRET_ACCESS_KEY", "aws_secret_access_key", True, secret, "IAM access key secret"),
+        ]
+    # Deployments build for production; `vercel env pull` on a laptop gets development, so
+    # `next dev` behaves as it should.
+    deployed = tuple(target for target in public if target != "development")
+    node_env = [declare("NODE_ENV", "production", False, deployed, "fixed: Vercel builds are production builds")]
+    if "development" in public:
+        node_env.append(declare("NODE_ENV", "development", False, ("development",), "fixed: `next dev` on a laptop"))
+    return [
+        declare("NEXT_PUBLIC_SUPABASE_URL", "supabase_url", False, public, "config supabaseUrl"),
+        # The variable names stay: supabase-js v2 takes the new keys where it took the JWTs.
+        declare(
+            "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+            "supabase_publishable_key",
+            False,
+            public,
+            "Supabase publishable key (public by design: RLS guards the data)",
+        ),
+        declare("SUPABASE_SERVICE_KEY", "supabase_secret_key", True, secret, "Supabase secret key (server only)"),
+        declare("UPSTASH_REDIS_REST_URL", "cache_rest_url", True, secret, "Upstash cache database"),
+        declare("UPSTASH_REDIS_REST_TOKEN", "cache_rest_token", True, secret, "Upstash cache database"),
+        declare("UPSTASH_RATELIMIT_REST_URL", "ratelimit_rest_url", True, secret, "Upstash rate-limit database"),
+        declare("UPSTASH_RATELIMIT_REST_TOKEN", "ratelimit_rest_token", True, secret, "Upstash rate-limit database"),
+        *aws,
+        declare("AWS_REGION", "storage_region", False, public, "the buckets' region"),
+        declare("S3_BUCKET_CDN", "bucket_cdn", False, public, "S3 bucket cdn"),
+        declare("S3_BUCKET_ASSETS", "bucket_assets", False, public, "S3 bucket assets"),
+        declare("S3_BUCKET_UPLOADS", "bucket_uploads", False, public, "S3 bucket uploads"),
+        *node_env,
+    ]
+
+
 class VercelHosting(pulumi.ComponentResource):
     project: vercel.Project
     domain: vercel.ProjectDomain
-    variables: list[AppVariable]
+    variables: list[VariableDeclaration]
     role_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: HostingArgs, opts: pulumi.ResourceOptions | None = None):
@@ -159,10 +206,11 @@ class VercelHosting(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=self._child,
         )
-        aws_variables = (
+        aws_values = (
             self._oidc_access(access_policy) if config.aws_access == "oidc" else self._access_key(access_policy)
         )
-        self.variables = self._variables(aws_variables)
+        self.variables = declared_variables(args.environment, config.aws_access)
+        values = self._values(aws_values)
         declared = {variable.key for variable in self.variables}
         for key in config.adopt_variables:
             if key not in declared:
@@ -182,7 +230,7 @@ class VercelHosting(pulumi.ComponentResource):
                 project_id=self.project.id,
                 team_id=team_id,
                 key=variable.key,
-                value=variable.value,
+                value=values[variable.value_from],
                 sensitive=variable.sensitive,
                 targets=list(variable.targets),
                 comment=f"managed by newcool-infra: {variable.source}",
@@ -192,7 +240,7 @@ class VercelHosting(pulumi.ComponentResource):
             )
         self.register_outputs({"projectId": self.project.id, "domain": config.vercel.domain})
 
-    def _oidc_access(self, access_policy: aws.iam.Policy) -> list[AppVariable]:
+    def _oidc_access(self, access_policy: aws.iam.Policy) -> dict[str, pulumi.Input[str]]:
         """Vercel OIDC federation: short-lived credentials, no long-lived key anywhere."""
         args = self._args
         team = args.config.vercel.team_slug
@@ -221,18 +269,9 @@ class VercelHosting(pulumi.ComponentResource):
             "app-role-s3-access", role=role.name, policy_arn=access_policy.arn, opts=self._child
         )
         self.role_arn = role.arn
-        # Not a secret, but only the environments the trust admits get it.
-        return [
-            AppVariable(
-                "AWS_ROLE_ARN",
-                role.arn,
-                False,
-                targets_for(args.environment, secret=True),
-                "IAM role assumed through Vercel OIDC",
-            )
-        ]
+        return {"aws_role_arn": role.arn}
 
-    def _access_key(self, access_policy: aws.iam.Policy) -> list[AppVariable]:
+    def _access_key(self, access_policy: aws.iam.Policy) -> dict[str, pulumi.Input[str]]:
         """What the seed's app code uses today: an IAM user's access key, kept a Pulumi secret."""
         args = self._args
         user = aws.iam.User(
@@ -243,58 +282,27 @@ class VercelHosting(pulumi.ComponentResource):
         )
         key = aws.iam.AccessKey("app-user-key", user=user.name, opts=self._child)
         self.role_arn = None
-        targets = targets_for(args.environment, secret=True)
-        return [
-            AppVariable("AWS_ACCESS_KEY_ID", pulumi.Output.secret(key.id), True, targets, "IAM access key id"),
-            AppVariable(
-                "AWS_SECRET_ACCESS_KEY", pulumi.Output.secret(key.secret), True, targets, "IAM access key secret"
-            ),
-        ]
+        return {
+            "aws_access_key_id": pulumi.Output.secret(key.id),
+            "aws_secret_access_key": pulumi.Output.secret(key.secret),
+        }
 
-    def _variables(self, aws_variables: list[AppVariable]) -> list[AppVariable]:
+    def _values(self, aws_values: Mapping[str, pulumi.Input[str]]) -> dict[str, pulumi.Input[str]]:
+        """Each variable's value, from the resource that produces it."""
         args = self._args
-        env = args.environment
-        public, secret = targets_for(env, secret=False), targets_for(env, secret=True)
-        buckets = args.buckets
-        redis = args.redis
-        return [
-            AppVariable("NEXT_PUBLIC_SUPABASE_URL", args.supabase_url, False, public, "config supabaseUrl"),
-            # The variable names stay: supabase-js v2 takes the new keys where it took the JWTs.
-            AppVariable(
-                "NEXT_PUBLIC_SUPABASE_ANON_KEY",
-                args.supabase_publishable_key,
-                False,
-                public,
-                "Supabase publishable key (public by design: RLS guards the data)",
-            ),
-            AppVariable(
-                "SUPABASE_SERVICE_KEY", args.supabase_secret_key, True, secret, "Supabase secret key (server only)"
-            ),
-            AppVariable("UPSTASH_REDIS_REST_URL", redis.cache.rest_url, True, secret, "Upstash cache database"),
-            AppVariable("UPSTASH_REDIS_REST_TOKEN", redis.cache.rest_token, True, secret, "Upstash cache database"),
-            AppVariable(
-                "UPSTASH_RATELIMIT_REST_URL", redis.ratelimit.rest_url, True, secret, "Upstash rate-limit database"
-            ),
-            AppVariable(
-                "UPSTASH_RATELIMIT_REST_TOKEN", redis.ratelimit.rest_token, True, secret, "Upstash rate-limit database"
-            ),
-            *aws_variables,
-            AppVariable("AWS_REGION", STORAGE_REGION, False, public, "the buckets' region"),
-            AppVariable("S3_BUCKET_CDN", buckets["cdn"].bucket, False, public, "S3 bucket cdn"),
-            AppVariable("S3_BUCKET_ASSETS", buckets["assets"].bucket, False, public, "S3 bucket assets"),
-            AppVariable("S3_BUCKET_UPLOADS", buckets["uploads"].bucket, False, public, "S3 bucket uploads"),
-            *self._node_env(public),
-        ]
-
-    def _node_env(self, public: tuple[str, ...]) -> list[AppVariable]:
-        """Deployments build for production; `vercel env pull` on a laptop gets development, so
-        `next dev` behaves as it should."""
-        deployed = tuple(target for target in public if target != "development")
-        variables = [
-            AppVariable("NODE_ENV", "production", False, deployed, "fixed: Vercel builds are production builds")
-        ]
-        if "development" in public:
-            variables.append(
-                AppVariable("NODE_ENV", "development", False, ("development",), "fixed: `next dev` on a laptop")
-            )
-        return variables
+        return {
+            "supabase_url": args.supabase_url,
+            "supabase_publishable_key": args.supabase_publishable_key,
+            "supabase_secret_key": args.supabase_secret_key,
+            "cache_rest_url": args.redis.cache.rest_url,
+            "cache_rest_token": args.redis.cache.rest_token,
+            "ratelimit_rest_url": args.redis.ratelimit.rest_url,
+            "ratelimit_rest_token": args.redis.ratelimit.rest_token,
+            **aws_values,
+            "storage_region": STORAGE_REGION,
+            "bucket_cdn": args.buckets["cdn"].bucket,
+            "bucket_assets": args.buckets["assets"].bucket,
+            "bucket_uploads": args.buckets["uploads"].bucket,
+            "production": "production",
+            "development": "development",
+        }

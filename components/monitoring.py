@@ -25,7 +25,7 @@ import pulumi_aws as aws
 import pulumiverse_vercel as vercel
 
 from components import policy_documents as docs
-from components.config import BucketRole, Environment, MonitoringConfig
+from stack_config import BucketRole, Environment, MonitoringConfig
 
 METRICS_REGION = "us-east-1"
 HEALTH_PATH = "/api/health"

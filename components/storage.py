@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
-from components.config import CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION, BucketRole, StorageConfig
+from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION, BucketRole, StorageConfig
 
 # AWS managed policy (a stable id, the same in every account; CloudFront Developer Guide,
 # "Use managed origin request policies"). Managed-CORS-S3Origin forwards Origin,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pulumi
 
 from clients.supabase_management import API_URL
-from components.config import Environment, SupabaseConfig
 from providers.supabase_keys import ApiKey
 from providers.supabase_settings import (
     AuthConfig,
@@ -24,6 +23,7 @@ from providers.supabase_settings import (
     NetworkRestrictions,
     SslEnforcement,
 )
+from stack_config import Environment, SupabaseConfig
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from db_migrations.errors import MigrationError
 from db_migrations.files import MIGRATIONS_DIR
-from db_migrations.runner import DEFAULT_LOCK_TIMEOUT, Runner
+from db_migrations.history import DEFAULT_LOCK_TIMEOUT
+from db_migrations.runner import Runner
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,7 @@
 """The migration runner: applies ``supabase/migrations`` with psycopg, interchangeably with the CLI.
 
-One history for both tools: ``supabase_migrations.schema_migrations``, created and upgraded as
-``supabase db push`` does, each row holding the file's statements split as the CLI splits them.
-So a file either tool applied counts as applied by the other, and a file edited after it was
-applied no longer matches its row (drift, refused by name). The runner's own record (checksum,
-who, when, baselined) sits beside it with no foreign key, so the CLI's ``migration repair``
-(which deletes or truncates history rows) keeps working.
+One history for both tools (``history.py``): a file either tool applied counts as applied by the
+other, and a file edited after it was applied no longer matches its row (drift, refused by name).
 
 Faults: each file runs in one transaction with its history row, after ``RESET ALL`` (no setting
 leaks from the previous file) and with a default ``lock_timeout``; concurrent runs serialize on
@@ -25,39 +21,19 @@ import pglast
 import psycopg
 from pglast import ast
 
+from db_migrations import history
 from db_migrations.connection import Connection, connect, describe, scrub
 from db_migrations.errors import MigrationError
 from db_migrations.files import MIGRATIONS_DIR, Migration, discover
+from db_migrations.history import DEFAULT_LOCK_TIMEOUT
 
 # Session advisory lock key shared by every runner of this project ("newcool" in ASCII).
 ADVISORY_LOCK_KEY = 0x6E6577636F6F6C
-# What `supabase db push` waits for a lock before giving up (it sets the same for its history).
-DEFAULT_LOCK_TIMEOUT = "4s"
 # How long a run waits for another run's advisory lock.
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
 # The server checks this often whether the runner is still there, so a killed run's statement
 # does not go on holding locks.
 CLIENT_CHECK_INTERVAL = "2s"
-
-# The CLI's history DDL, in its order, then the runner's own record (no foreign key: the CLI's
-# `migration repair` truncates and deletes history rows).
-HISTORY_DDL = (
-    f"set local lock_timeout = '{DEFAULT_LOCK_TIMEOUT}'",
-    "create schema if not exists supabase_migrations",
-    "create table if not exists supabase_migrations.schema_migrations (version text not null primary key)",
-    "alter table supabase_migrations.schema_migrations add column if not exists statements text[]",
-    "alter table supabase_migrations.schema_migrations add column if not exists name text",
-    """create table if not exists supabase_migrations.newcool_checksums (
-         version text primary key,
-         checksum text not null,
-         baselined boolean not null default false,
-         applied_at timestamptz not null default now(),
-         applied_by text not null default current_user
-       )""",
-    # Databases migrated before the runner shared its history with the CLI had a foreign key
-    # here, which made `supabase migration repair` fail.
-    "alter table supabase_migrations.newcool_checksums drop constraint if exists newcool_checksums_version_fkey",
-)
 
 State = Literal["applied", "baselined", "pending", "out-of-order", "changed", "missing-file"]
 
@@ -67,23 +43,6 @@ class MigrationStatus:
     version: str
     name: str
     state: State
-
-
-@dataclass(frozen=True)
-class _Applied:
-    """One history row with the runner's record of it, when the runner wrote it."""
-
-    statements: list[str] | None
-    checksum: str | None
-    baselined: bool
-
-    @classmethod
-    def from_row(cls, statements: object, checksum: object = None, baselined: object = False) -> _Applied:
-        return cls(
-            statements=None if statements is None else [str(s) for s in statements],  # type: ignore[attr-defined]
-            checksum=None if checksum is None else str(checksum),
-            baselined=bool(baselined),
-        )
 
 
 def _lost(database_url: str, error: psycopg.Error, doing: str) -> MigrationError:
@@ -159,28 +118,10 @@ class Runner:
         except psycopg.OperationalError as error:
             raise _lost(self._database_url, error, "waiting for the migration lock; nothing was applied") from None
 
-    @staticmethod
-    def _ensure_history(connection: Connection) -> None:
-        with connection.transaction():
-            for ddl in HISTORY_DDL:
-                connection.execute(ddl.encode())
-
-    @staticmethod
-    def _history(connection: Connection) -> dict[str, _Applied]:
-        rows = connection.execute(
-            """select m.version, m.statements, c.checksum, coalesce(c.baselined, false)
-                 from supabase_migrations.schema_migrations m
-                 left join supabase_migrations.newcool_checksums c using (version)"""
-        ).fetchall()
-        return {
-            str(version): _Applied.from_row(statements, checksum, baselined)
-            for version, statements, checksum, baselined in rows
-        }
-
     # --- status --------------------------------------------------------------------------
 
     @staticmethod
-    def _state_of(migration: Migration, applied: _Applied) -> State:
+    def _state_of(migration: Migration, applied: history.Applied) -> State:
         if applied.statements is None:
             # The CLI's older one-column history: applied, with nothing to compare against.
             return "applied"
@@ -191,18 +132,18 @@ class Runner:
             return "changed"
         return "baselined" if applied.baselined else "applied"
 
-    def _statuses(self, migrations: Sequence[Migration], history: dict[str, _Applied]) -> list[MigrationStatus]:
+    def _statuses(self, migrations: Sequence[Migration], applied: dict[str, history.Applied]) -> list[MigrationStatus]:
         # Versions compare as strings, as `supabase db push` compares them.
-        newest_applied = max(history, default="")
+        newest_applied = max(applied, default="")
         statuses: list[MigrationStatus] = []
         for migration in migrations:
-            if migration.version in history:
-                state = self._state_of(migration, history[migration.version])
+            if migration.version in applied:
+                state = self._state_of(migration, applied[migration.version])
             else:
                 state = "out-of-order" if migration.version < newest_applied else "pending"
             statuses.append(MigrationStatus(migration.version, migration.name, state))
         on_disk = {m.version for m in migrations}
-        statuses += [MigrationStatus(v, "", "missing-file") for v in sorted(set(history) - on_disk)]
+        statuses += [MigrationStatus(v, "", "missing-file") for v in sorted(set(applied) - on_disk)]
         return statuses
 
     def _refuse_drift(self, statuses: Sequence[MigrationStatus], migrations: Sequence[Migration]) -> None:
@@ -232,32 +173,16 @@ class Runner:
         connection = connect(self._database_url)
         try:
             with connection:
-                columns = {
-                    str(row[0])
-                    for row in connection.execute(
-                        "select column_name from information_schema.columns "
-                        "where table_schema = 'supabase_migrations' and table_name = 'schema_migrations'"
-                    ).fetchall()
-                }
-                if not columns:
-                    return self._statuses(migrations, {})
-                # The CLI's older one-column history has no statements to compare.
-                query = (
-                    "select version, statements from supabase_migrations.schema_migrations"
-                    if "statements" in columns
-                    else "select version, null::text[] from supabase_migrations.schema_migrations"
-                )
-                rows = connection.execute(query.encode()).fetchall()
+                applied = history.read_without_changing(connection)
         except psycopg.Error as error:
             raise MigrationError(f"{describe(self._database_url)}: {scrub(str(error), self._database_url)}") from None
-        history = {str(version): _Applied.from_row(stored) for version, stored in rows}
-        return self._statuses(migrations, history)
+        return self._statuses(migrations, applied)
 
     def status(self) -> list[MigrationStatus]:
         migrations = self._migrations()
         with self._locked_connection() as connection:
-            self._ensure_history(connection)
-            return self._statuses(migrations, self._history(connection))
+            history.ensure(connection)
+            return self._statuses(migrations, history.read(connection))
 
     # --- migrate -------------------------------------------------------------------------
 
@@ -265,8 +190,8 @@ class Runner:
         """Applies every pending migration in order; returns the versions it applied."""
         migrations = self._migrations()
         with self._locked_connection() as connection:
-            self._ensure_history(connection)
-            statuses = self._statuses(migrations, self._history(connection))
+            history.ensure(connection)
+            statuses = self._statuses(migrations, history.read(connection))
             self._refuse_drift(statuses, migrations)
             pending = {s.version for s in statuses if s.state in ("pending", "out-of-order")}
             applied: list[str] = []
@@ -275,21 +200,6 @@ class Runner:
                     self._apply(connection, migration)
                     applied.append(migration.version)
             return applied
-
-    @staticmethod
-    def _record(connection: Connection, migration: Migration, baselined: bool) -> None:
-        connection.execute(
-            "insert into supabase_migrations.schema_migrations (version, name, statements) values (%s, %s, %s)",
-            (migration.version, migration.name, migration.history_statements),
-        )
-        connection.execute(
-            """insert into supabase_migrations.newcool_checksums (version, checksum, baselined)
-               values (%s, %s, %s)
-               on conflict (version) do update
-                 set checksum = excluded.checksum, baselined = excluded.baselined,
-                     applied_at = now(), applied_by = current_user""",
-            (migration.version, migration.checksum, baselined),
-        )
 
     def _apply(self, connection: Connection, migration: Migration) -> None:
         self._reset_session(connection)
@@ -311,7 +221,7 @@ class Runner:
                         raise self._failed(migration, statement.line, statement.sql, error) from None
                     except psycopg.Error as error:
                         raise self._failed(migration, statement.line, statement.sql, error) from None
-                self._record(connection, migration, baselined=False)
+                history.record(connection, migration, baselined=False)
         except psycopg.OperationalError as error:
             # The statements ran; the commit's outcome is unknown.
             raise _lost(
@@ -341,8 +251,8 @@ class Runner:
         if up_to is not None and not any(m.version == up_to for m in migrations):
             raise MigrationError(f"no migration file has version {up_to}")
         with self._locked_connection() as connection:
-            self._ensure_history(connection)
-            statuses = self._statuses(migrations, self._history(connection))
+            history.ensure(connection)
+            statuses = self._statuses(migrations, history.read(connection))
             self._refuse_drift(statuses, migrations)
             pending = [m for m, s in zip(migrations, statuses, strict=False) if s.state in ("pending", "out-of-order")]
             missing = [
@@ -354,7 +264,7 @@ class Runner:
                 raise MigrationError("cannot baseline, objects are missing from the database: " + "; ".join(missing))
             with connection.transaction():
                 for migration in pending:
-                    self._record(connection, migration, baselined=True)
+                    history.record(connection, migration, baselined=True)
             return [m.version for m in pending]
 
 

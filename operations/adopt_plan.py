@@ -14,8 +14,6 @@ Exit codes: 0 nothing blocks the first `up`; 1 something must be done first (lis
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import sys
@@ -30,7 +28,9 @@ from clients.upstash import API_URL as UPSTASH_URL
 from clients.upstash import UpstashApi
 from clients.vercel import API_URL as VERCEL_URL
 from clients.vercel import VercelApi
-from components.config import CDN_ROLES, PROJECT, STORAGE_REGION, BucketRole, parse_stack_config, project_config_values
+from components.hosting import declared_variables
+from stack_config import CDN_ROLES, PROJECT, STORAGE_REGION, BucketRole, parse_stack_config, project_config_values
+from stack_config.stack_file import offline_config
 
 ENV_VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 PUBLIC_GRANTEES = (
@@ -331,18 +331,13 @@ def check_migrations(database_url: str) -> Finding:
 
 
 def stack_facts(stack: str) -> StackFacts:
-    """What the stack declares: its validated config, and the variables its program declares
-    (run offline)."""
-    from tools.mock_engine import offline_config, run_program  # noqa: PLC0415 (the program: slow to import)
-
+    """What the stack declares: its validated config, and the app's variables (key -> targets)."""
     config_env, secret_keys = offline_config(stack)
     raw, secrets = project_config_values(config_env, secret_keys.__contains__)
     config = parse_stack_config(stack, raw, secrets)
-    with contextlib.redirect_stderr(io.StringIO()):  # the program's own placeholder warning: known here
-        plan = run_program(stack, collect=False)
     variables: dict[str, set[str]] = {}
-    for registration in plan.of_type(ENV_VARIABLE):
-        variables.setdefault(registration.props["key"], set()).update(registration.props["targets"])
+    for variable in declared_variables(config.environment, config.hosting.aws_access):
+        variables.setdefault(variable.key, set()).update(variable.targets)
     vercel = config.hosting.vercel
     return StackFacts(
         stack=stack,

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.mock_engine import Plan, run_program  # noqa: E402
-from tools.pg_cluster import TEMPLATE_DB, PostgresCluster, running_cluster  # noqa: E402
+from localdb.cluster import TEMPLATE_DB, PostgresCluster, running_cluster  # noqa: E402
+from preview.engine import run_program  # noqa: E402
+from preview.plan import Plan  # noqa: E402
 
 
 @pytest.fixture(scope="session")

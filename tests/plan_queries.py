@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.mock_engine import Plan, Registration
+from preview.plan import Plan, Registration
 
 BUCKET = "aws:s3/bucket:Bucket"
 

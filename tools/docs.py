@@ -13,11 +13,11 @@ import json
 import sys
 from pathlib import Path
 
+from localdb import pgtap
+from localdb.cluster import PostgresCluster, running_cluster
 from policies.guardrails.common import RATIONALE, STACKS
 from policies.guardrails.pack import POLICIES, enforcement_table, stack_config
-from tools import pgtap
-from tools.mock_engine import ROOT
-from tools.pg_cluster import PostgresCluster, running_cluster
+from stack_config.stack_file import ROOT
 
 POLICIES_DOC = ROOT / "docs" / "policies.md"
 ACCESS_MATRIX_DOC = ROOT / "docs" / "access-matrix.md"

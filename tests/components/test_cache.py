@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from components.cache import CACHE_KEYS, cache_key_table
-from components.config import ConfigError
+from preview.engine import run_program
+from preview.plan import Plan, Secret
+from stack_config import ConfigError
 from tests.conftest import ROOT
-from tools.mock_engine import Plan, Secret, run_program
 
 REDIS = "upstash:index/redisDatabase:RedisDatabase"
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError
+from preview.engine import run_program
+from preview.plan import Plan, Registration, Secret
+from stack_config import ConfigError
 from tests.plan_queries import as_list, bucket, statements
-from tools.mock_engine import Plan, Registration, Secret, run_program
 
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 REDIS = "upstash:index/redisDatabase:RedisDatabase"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import ConfigError
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
+from preview.engine import run_program
+from preview.plan import Plan
+from stack_config import ConfigError
 from tests.plan_queries import statements
-from tools.mock_engine import Plan, run_program
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 

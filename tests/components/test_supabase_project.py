@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.config import ALL_PASSWORD_CHARACTERS, ConfigError
-from tools.mock_engine import Plan, Secret, run_program
+from preview.engine import run_program
+from preview.plan import Plan, Secret
+from stack_config import ALL_PASSWORD_CHARACTERS, ConfigError
 
 PREFIX = "pulumi-python:dynamic/supabase:"
 REFS = {"dev": "devnewcoolproject0a1", "prod": "prodnewcoolproject0b"}

@@ -17,9 +17,9 @@ from pytest_httpserver import HTTPServer
 
 from operations import adopt_plan
 from operations.verify import PUBLIC_ACCESS_FLAGS
+from preview.engine import run_program
 from tests.standins.openapi import upstash_spec, vercel_spec
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn
-from tools.mock_engine import run_program
 
 VERCEL_TOKEN = "vercel-token-not-to-print"
 UPSTASH_KEY = "upstash-key-not-to-print"

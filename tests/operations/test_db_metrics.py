@@ -8,8 +8,8 @@ import pytest
 from moto import mock_aws
 
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
+from localdb.cluster import PostgresCluster
 from operations import db_metrics
-from tools.pg_cluster import PostgresCluster
 
 
 @pytest.mark.sql

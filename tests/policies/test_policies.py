@@ -17,8 +17,8 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from db_migrations import discover
 from policies.guardrails.common import enforcement_for
 from policies.guardrails.pack import POLICIES, stack_config
-from tools.mock_engine import Plan, Registration
-from tools.policy_check import Verdict, analyze, analyzer, stack_policy_config
+from preview.analyzer import Verdict, analyze, analyzer, stack_policy_config
+from preview.plan import Plan, Registration
 
 POLICY_NAMES = sorted(policy.name for policy in POLICIES)
 

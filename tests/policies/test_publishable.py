@@ -14,9 +14,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from policies.guardrails.common import PACK_NAME
+from preview.analyzer import POLICIES_DIR, analyze, launched_pack
+from preview.plan import Plan
 from tests.conftest import ROOT
-from tools.mock_engine import Plan
-from tools.policy_check import POLICIES_DIR, analyze, launched_pack
 
 
 def install_directory(tmp_path: Path) -> Path:

@@ -14,11 +14,11 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pytest_httpserver import HTTPServer
 
+from preview.plan import Plan
 from providers.supabase_keys import ApiKeyProvider
 from providers.supabase_settings import TOKEN_CONFIG_KEY, BackupsProvider, SettingsProvider, TokenProvider
 from tests.standins.openapi import supabase_management_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn
-from tools.mock_engine import Plan
 
 P = TypeVar("P", bound=TokenProvider)
 REF = "abcdefghijklmnopqrst"

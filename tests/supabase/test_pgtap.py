@@ -14,8 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tools import pgtap
-from tools.pg_cluster import PostgresCluster
+from localdb import pgtap
+from localdb.cluster import PostgresCluster
 
 pytestmark = pytest.mark.sql
 TABLES = ("profiles", "modules", "user_modules", "sessions")

@@ -9,17 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import (
-    KNOWN_KEYS,
-    SECRET_KEYS,
-    ConfigError,
-    check_config_namespaces,
-    parse_stack_config,
-    provider_config_keys,
-)
+from preview import engine as mock_engine
+from preview.engine import run_program
+from preview.plan import Secret
+from stack_config import SECRET_KEYS, ConfigError, keys, parse_stack_config
+from stack_config.keys import KNOWN_KEYS
+from stack_config.namespaces import check_config_namespaces, provider_config_keys
+from stack_config.stack_file import check_project_schema
 from tests.conftest import ROOT
-from tools import mock_engine
-from tools.mock_engine import Secret, check_project_schema, run_program
 
 PROD_BUCKETS = {
     "cdn": "newcool-streaming-platform-cdn",
@@ -276,6 +273,8 @@ def project_schema() -> dict[str, Any]:
 
 def test_pulumi_yaml_declares_the_keys_every_stack_sets_and_which_are_secret() -> None:
     declared = project_schema()
+    # One declaration per key: Pulumi.yaml's block is the key table's, word for word.
+    assert declared == keys.project_schema()
     assert set(declared) <= KNOWN_KEYS
     assert {key for key, d in declared.items() if d.get("secret")} == SECRET_KEYS
     # Declared without a default means required: every stack file sets each one (secrets come
@@ -284,7 +283,7 @@ def test_pulumi_yaml_declares_the_keys_every_stack_sets_and_which_are_secret() -
         values = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
         assert {key for key in declared if f"newcool-infra:{key}" in values} == set(declared) - SECRET_KEYS
     assert all(d["type"] in ("string", "integer", "boolean", "array") and d["description"] for d in declared.values())
-    assert not any("default" in d for d in declared.values()), "defaults live in components/config.py only"
+    assert not any("default" in d for d in declared.values()), "defaults live in stack_config/keys.py only"
 
 
 def stack_with(tmp_path: Path, stack: str, change: dict[str, Any]) -> Path:

@@ -22,8 +22,8 @@ import pytest
 
 from db_migrations import MIGRATIONS_DIR, MigrationError, Runner, discover
 from db_migrations.runner import ADVISORY_LOCK_KEY
+from localdb.cluster import PostgresCluster
 from tests.conftest import ROOT
-from tools.pg_cluster import PostgresCluster
 
 pytestmark = pytest.mark.sql
 REAL = discover()

@@ -13,14 +13,17 @@ import pytest
 import yaml
 
 from policies.guardrails.pack import POLICIES
+from preview import __main__ as preview_command
+from preview import costs
+from preview.engine import run_program
+from preview.plan import Plan, Secret
+from stack_config.stack_file import SECRET_PLACEHOLDER
 from tests.conftest import ROOT
-from tools import costs, preview
-from tools.mock_engine import SECRET_PLACEHOLDER, Plan, Secret, run_program
 
 
 def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tools.preview", "--stack", "prod"],
+        [sys.executable, "-m", "preview", "--stack", "prod"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -66,7 +69,7 @@ def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> No
 
 def test_json_report_lists_resources_and_verdict(tmp_path: Path) -> None:
     report_path = tmp_path / "report.json"
-    assert preview.main(["--stack", "dev", "--json", str(report_path)]) == 0
+    assert preview_command.main(["--stack", "dev", "--json", str(report_path)]) == 0
     report = json.loads(report_path.read_text())
     assert report["stack"] == "dev"
     assert report["passed"] is True and report["violations"] == []
@@ -101,9 +104,9 @@ def test_a_mandatory_violation_fails_the_preview(
                 registration.inputs["blockPublicAcls"] = registration.outputs["blockPublicAcls"] = False
         return plan
 
-    monkeypatch.setattr(preview, "run_program", open_uploads_public_access_block)
+    monkeypatch.setattr(preview_command, "run_program", open_uploads_public_access_block)
     report_path = tmp_path / "report.json"
-    assert preview.main(["--stack", "prod", "--json", str(report_path)]) == 1
+    assert preview_command.main(["--stack", "prod", "--json", str(report_path)]) == 1
     out = capsys.readouterr().out
     assert "s3-public-access-block-complete" in out and "1 mandatory" in out
     report: dict[str, Any] = json.loads(report_path.read_text())
@@ -122,8 +125,8 @@ def test_an_advisory_violation_does_not_fail_the_preview(
                 registration.outputs["versioningConfiguration"] = {"status": "Suspended"}
         return plan
 
-    monkeypatch.setattr(preview, "run_program", suspended_versioning)
-    assert preview.main(["--stack", "dev"]) == 0
+    monkeypatch.setattr(preview_command, "run_program", suspended_versioning)
+    assert preview_command.main(["--stack", "dev"]) == 0
     assert "0 mandatory, 1 advisory" in capsys.readouterr().out
 
 
@@ -131,9 +134,11 @@ def test_bad_config_exits_2_with_the_message(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(
-        preview, "run_program", lambda stack, **options: run_program(stack, {"databaseUrl": Secret("nope")}, **options)
+        preview_command,
+        "run_program",
+        lambda stack, **options: run_program(stack, {"databaseUrl": Secret("nope")}, **options),
     )
-    assert preview.main(["--stack", "dev"]) == 2
+    assert preview_command.main(["--stack", "dev"]) == 2
     assert (
         "Pulumi.dev.yaml: newcool-infra:databaseUrl must be a postgresql:// connection string"
         in capsys.readouterr().out
@@ -169,8 +174,8 @@ def _without_edge_protection(what: str) -> Any:
 def test_prod_preview_fails_without_the_web_acl_or_the_encrypted_topic(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], removed: str, policy: str
 ) -> None:
-    monkeypatch.setattr(preview, "run_program", _without_edge_protection(removed))
-    assert preview.main(["--stack", "prod"]) == 1
+    monkeypatch.setattr(preview_command, "run_program", _without_edge_protection(removed))
+    assert preview_command.main(["--stack", "prod"]) == 1
     out = capsys.readouterr().out
     assert policy in out and "mandatory" in out
 
@@ -198,8 +203,10 @@ def test_a_yaml_error_in_a_stack_file_is_one_line_naming_file_and_line(
     # A tab-indented line, as an editor slips one in.
     stack_file.insert(4, "\tnewcool-infra:wafMode: count")
     (tmp_path / "Pulumi.dev.yaml").write_text("\n".join(stack_file) + "\n")
-    monkeypatch.setattr(preview, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options))
-    assert preview.main(["--stack", "dev"]) == 2
+    monkeypatch.setattr(
+        preview_command, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options)
+    )
+    assert preview_command.main(["--stack", "dev"]) == 2
     out = capsys.readouterr().out
     assert "config error: Pulumi.dev.yaml:5: found character '\\t' that cannot start any token" in out
     assert "Traceback" not in out
@@ -219,8 +226,10 @@ def test_preview_runs_with_ciphertext_in_the_stack_file_as_pulumi_config_set_sec
     for key in ("newcool-infra:databaseUrl", "newcool-infra:supabaseAccessToken", "vercel:apiToken", "upstash:apiKey"):
         document["config"][key] = {"secure": CIPHERTEXT}
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(document))
-    monkeypatch.setattr(preview, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options))
-    assert preview.main(["--stack", "prod"]) == 0
+    monkeypatch.setattr(
+        preview_command, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options)
+    )
+    assert preview_command.main(["--stack", "prod"]) == 0
     out = capsys.readouterr().out
     assert "Secrets from 4 ciphertext value(s) in Pulumi.prod.yaml, not opened offline" in out
     assert "placeholders stand in for apiToken" not in out  # provider keys keep their namespace
@@ -243,7 +252,9 @@ def test_a_malformed_esc_import_is_one_line(
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     text = (ROOT / "Pulumi.dev.yaml").read_text().replace("  - newcool-infra/dev", "  - dev environment")
     (tmp_path / "Pulumi.dev.yaml").write_text(text)
-    monkeypatch.setattr(preview, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options))
-    assert preview.main(["--stack", "dev"]) == 2
+    monkeypatch.setattr(
+        preview_command, "run_program", lambda stack, **options: run_program(stack, root=tmp_path, **options)
+    )
+    assert preview_command.main(["--stack", "dev"]) == 2
     out = capsys.readouterr().out
     assert "config error: Pulumi.dev.yaml: environment must list ESC environments as <project>/<name>" in out

@@ -16,10 +16,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.mock_engine import ROOT
-from tools.pg_cluster import MIGRATION_USER, PostgresCluster
+from localdb.cluster import MIGRATION_USER, PostgresCluster
 
-TESTS_DIR = ROOT / "supabase" / "tests"
+TESTS_DIR = Path(__file__).resolve().parent.parent / "supabase" / "tests"
 ACTORS = ("anon", "user A", "user B", "service_role")
 _TAP_LINE = re.compile(r"^(?P<ok>ok|not ok) (?P<number>\d+) - (?P<description>.*)$")
 

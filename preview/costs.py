@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tools.mock_engine import Plan, Registration
+from preview.plan import Plan, Registration
 
 PRICES_CHECKED = "2026-11"
 SOURCES = (

@@ -5,7 +5,7 @@ PostgreSQL refuses to run as root, and these machines run as root: the server th
 pytest-postgresql's executor starts the server as the current user, so it cannot be used here.
 
 As on Supabase, the cluster's superuser is ``supabase_admin`` and ``postgres`` is not a
-superuser (``tests/sql/supabase_compat.sql`` makes the rest); migrations run as ``postgres``.
+superuser (``localdb/supabase_compat.sql`` makes the rest); migrations run as ``postgres``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import psycopg
 from db_migrations import Runner
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-COMPAT_SQL = Path(__file__).resolve().parent.parent / "tests" / "sql" / "supabase_compat.sql"
+COMPAT_SQL = Path(__file__).resolve().parent / "supabase_compat.sql"
 TEMPLATE_DB = "newcool_template"
 SUPERUSER = "supabase_admin"
 # Who migrations and the Supabase CLI connect as (Supabase's `postgres`, not a superuser).

@@ -12,7 +12,7 @@ from providers.schema_migrations import SchemaMigrations
 
 
 @dataclass(frozen=True)
-class DatabaseArgs:
+class SupabaseSchemaArgs:
     database_url: pulumi.Output[str]
     migrations_dir: Path = MIGRATIONS_DIR
 
@@ -20,7 +20,8 @@ class DatabaseArgs:
 class SupabaseSchema(pulumi.ComponentResource):
     migrations: SchemaMigrations
 
-    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: SupabaseSchemaArgs, opts: pulumi.ResourceOptions | None = None):
+        # The type token is part of every child URN in deployed state: it keeps its first name.
         super().__init__("newcool:database:SupabaseSchema", name, None, opts)
         # Parsed now: a misnamed file or a syntax error stops the program before any change.
         try:

@@ -9,11 +9,12 @@ import dill
 import psycopg
 import pytest
 
-from components.config import ConfigError
 from db_migrations import MIGRATIONS_DIR, discover
+from localdb.cluster import PostgresCluster
+from preview.engine import run_program
+from preview.plan import Plan, Secret
 from providers.schema_migrations import SchemaMigrationsProvider
-from tools.mock_engine import Plan, Secret, run_program
-from tools.pg_cluster import PostgresCluster
+from stack_config import ConfigError
 
 DYNAMIC = "pulumi-python:dynamic/supabase:SchemaMigrations"
 

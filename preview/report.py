@@ -1,22 +1,9 @@
-"""`make preview STACK=dev|prod`: the stack's plan, computed offline and checked by the policy pack.
-
-No Pulumi CLI, no credentials and no network are used: the program runs with the stack's real
-config file on Pulumi's mock runtime, against stand-in providers; every resource it would
-create is printed with its inputs (secrets masked) and the options that protect it; then the
-policy pack judges the plan over gRPC exactly as the engine calls it. Exit codes: 0 clean (or
-advisory findings only), 1 a mandatory violation, 2 bad stack config.
-"""
+"""How the offline plan reads: the summary, the verdict, the costs and the tree (secrets masked,
+what providers compute shown as ``(known after apply)``), and the machine-readable report."""
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
 import json
-import os
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -24,10 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from components.config import ConfigError
-from tools import costs
-from tools.mock_engine import Plan, Registration, Secret, Unknown, run_program
-from tools.policy_check import SEVERITY_ORDER, Verdict, analyze, launched_pack
+from preview import costs
+from preview.analyzer import SEVERITY_ORDER, Verdict
+from preview.plan import Plan, Registration, Secret, Unknown
 
 MASK = "[secret]"
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -208,47 +194,3 @@ def report(plan: Plan, verdict: Verdict) -> dict[str, Any]:
             "usageBased": list(costs.USAGE_BASED),
         },
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--stack", choices=["dev", "prod"], required=True)
-    parser.add_argument("--json", type=Path, help="also write a machine-readable report to this file")
-    args = parser.parse_args(argv)
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    console.print("[dim]Offline: no Pulumi CLI, no credentials, no network; providers are stand-ins.[/]")
-    # The pack starts while the program runs: the two imports of the SDKs overlap.
-    with launched_pack() as pack:
-        try:
-            # What a real preview knows (computed values unknown), for display; and the plan
-            # completed with stand-in values, which the pack judges so that no rule is skipped
-            # as "unknown during preview".
-            program_output = io.StringIO()
-            with contextlib.redirect_stderr(program_output), ThreadPoolExecutor(max_workers=1) as judge:
-                plan = run_program(args.stack, collect=False)
-                # The pack judges (its own process; this thread only waits on gRPC) while the
-                # program runs again for display.
-                judged = judge.submit(analyze, plan, None, pack.stub())
-                shown = run_program(args.stack, invent=False, collect=False)
-                verdict = judged.result()
-        except ConfigError as error:
-            console.print(f"[bold red]config error:[/] {error}")
-            return 2
-    warnings = sorted({line.strip() for line in program_output.getvalue().splitlines() if line.strip()})
-    render_summary(shown, verdict, warnings, console)
-    render_verdict(shown, verdict, console)
-    render_costs(plan, console)
-    render_plan(shown, console)
-    if args.json:
-        args.json.write_text(json.dumps(report(shown, verdict), indent=2, sort_keys=True) + "\n")
-        console.print(f"\nReport written to {args.json}")
-    return 1 if verdict.mandatory else 0
-
-
-if __name__ == "__main__":
-    exit_code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Everything is written; skip the interpreter's teardown, which joins the mock runtime's idle
-    # worker threads and frees the providers' large modules (0.6 s, a third of the preview).
-    os._exit(exit_code)

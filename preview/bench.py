@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from tools.mock_engine import ROOT
+from stack_config.stack_file import ROOT
 
 RUNS = 5
 TARGET_SECONDS = 2.0

@@ -19,8 +19,8 @@ import psycopg
 import pytest
 
 from db_migrations import MIGRATIONS_DIR, Runner, discover
+from localdb.cluster import PostgresCluster
 from tests.conftest import ROOT
-from tools.pg_cluster import PostgresCluster
 
 pytestmark = pytest.mark.sql
 # The npm package `supabase` installs this platform package and runs its binary.

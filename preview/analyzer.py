@@ -24,8 +24,9 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from components.config import PROJECT
-from tools.mock_engine import ROOT, Plan, Registration, to_wire
+from preview.plan import Plan, Registration, to_wire
+from stack_config import PROJECT
+from stack_config.stack_file import ROOT
 
 POLICIES_DIR = ROOT / "policies"
 # The analyzer host passes the engine's address first; a Python pack never dials it.

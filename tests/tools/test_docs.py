@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import SECRET_KEYS
+from localdb.cluster import PostgresCluster
 from policies.guardrails.pack import POLICIES
+from stack_config import SECRET_KEYS
+from stack_config.stack_file import ROOT
 from tools.docs import expected_files
-from tools.mock_engine import ROOT
-from tools.pg_cluster import PostgresCluster
 
 
 @pytest.mark.sql

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from tools.pg_cluster import running_cluster
+from localdb.cluster import running_cluster
 
 MY_MODULES = """
 select m.id, m.slug, m.title, um.expires_at

@@ -1,0 +1,220 @@
+"""Runs the real Pulumi program of a stack on Pulumi's mock runtime and records every registration.
+
+This is the only stand-in in the project: it replaces the Pulumi engine and the cloud providers
+(which are unreachable here) and nothing else. The program itself, ``__main__.py``, runs
+unchanged with the stack's real config file. The tests and the offline preview share it.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import runpy
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from preview.plan import Plan, Registration, Secret, from_wire
+from stack_config import PROJECT
+from stack_config.stack_file import ROOT, SECRET_PLACEHOLDER, describe_secret_sources, offline_config
+
+MOCK_ACCOUNT_ID = "123456789012"
+CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
+
+
+def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
+    service = resource_type.split(":")[1].split("/", maxsplit=1)[0]
+    if service == "iam":  # global service: no region in the ARN
+        kind = resource_type.rsplit(":", 1)[1]
+        kind = kind[0].lower() + kind[1:]
+        return f"arn:aws:iam::{MOCK_ACCOUNT_ID}:{kind}/{inputs.get('name', name)}"
+    region = inputs.get("region", "us-east-2")
+    return f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{name}"
+
+
+class ProviderStandIns(Mocks):
+    """Plausible provider outputs, so the program's applies run with realistic values.
+
+    With ``invent=False`` they compute nothing, as a real preview knows nothing providers have
+    not computed yet: ids, ARNs, endpoints and tokens stay unknown (an import keeps its id).
+    """
+
+    def __init__(self, invent: bool = True) -> None:
+        super().__init__()
+        self.invent = invent
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if not self.invent:
+            return args.resource_id or "", dict(args.inputs)
+        inputs = dict(args.inputs)
+        name, resource_type = args.name, args.typ
+        short = hashlib.sha256(f"{resource_type}:{name}".encode()).hexdigest()[:12]
+        state: dict[str, Any] = dict(inputs)
+        resource_id = f"{name}-{short}"
+        if resource_type.startswith("aws:"):
+            state.setdefault("arn", _arn(resource_type, name, inputs))
+        if resource_type == "aws:s3/bucket:Bucket":
+            resource_id = inputs["bucket"]
+            state["arn"] = f"arn:aws:s3:::{inputs['bucket']}"
+            state["bucketRegionalDomainName"] = f"{inputs['bucket']}.s3.{inputs['region']}.amazonaws.com"
+        elif resource_type == "aws:cloudfront/distribution:Distribution":
+            resource_id = f"E{short.upper()}"
+            state["arn"] = f"arn:aws:cloudfront::{MOCK_ACCOUNT_ID}:distribution/{resource_id}"
+            state["domainName"] = f"d{short}.cloudfront.net"
+            state["hostedZoneId"] = "Z2FDTNDATAQYW2"
+        elif resource_type == "aws:acm/certificate:Certificate":
+            domain = inputs["domainName"]
+            state["domainValidationOptions"] = [
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_{short}.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{short}.acm-validations.aws.",
+                }
+            ]
+        elif resource_type == "aws:route53/record:Record":
+            state["fqdn"] = inputs["name"]
+        elif resource_type == "aws:iam/accessKey:AccessKey":
+            state["secret"] = SECRET_PLACEHOLDER
+        elif resource_type == "upstash:index/redisDatabase:RedisDatabase":
+            state.update(
+                endpoint=f"{name}-{short}.upstash.io",
+                port=6379,
+                password=SECRET_PLACEHOLDER,
+                restToken=SECRET_PLACEHOLDER,
+                readOnlyRestToken=SECRET_PLACEHOLDER,
+                databaseId=short,
+            )
+        elif resource_type == "pulumi-python:dynamic/supabase:ApiKey":
+            state.update(key_id=f"key-{short}", api_key=f"sb_{inputs['type']}_{short}", prefix=f"sb_{inputs['type']}_")
+        elif resource_type.startswith("vercel:"):
+            resource_id = f"prj_{short}" if resource_type.endswith(":Project") else resource_id
+        return resource_id, state
+
+    # The monitor iterates a returned tuple's failures, so a plain dict is the working form.
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == CALLER_IDENTITY_INVOKE:
+            return {
+                "accountId": MOCK_ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/offline",
+                "userId": "OFFLINE",
+                "id": MOCK_ACCOUNT_ID,
+            }
+        raise NotImplementedError(f"no offline stand-in for the invoke {args.token}")
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, keeping each registration with its options (parent, protect, ...)."""
+
+    def __init__(self, mocks: Mocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        raw = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        state = self.resources[response.urn].state if response.urn in self.resources else {}
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                id=response.id,
+                parent=request.parent,
+                custom=request.custom,
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                import_id=request.importId,
+                dependencies=list(request.dependencies),
+                property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
+                inputs=from_wire(raw),
+                outputs=from_wire(dict(state)),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+            )
+        )
+        return response
+
+
+def _resolve_output(value: Any) -> Any:
+    """A stack output's final value, wrapped in ``Secret`` when the engine would store it encrypted."""
+    output = pulumi.Output.from_input(value)
+    resolved = _sync_await(output.future())
+    return Secret(resolved) if _sync_await(output.is_secret()) else resolved
+
+
+def with_overrides(
+    config: Mapping[str, str], secret_keys: set[str], overrides: Mapping[str, Any]
+) -> tuple[dict[str, str], set[str]]:
+    """``overrides`` maps keys (without the project prefix) to values; None deletes a key, and a
+    ``Secret`` value is set as a secret."""
+    config, secret_keys = dict(config), set(secret_keys)
+    for key, value in overrides.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        secret_keys.discard(full)
+        if value is None:
+            config.pop(full, None)
+            continue
+        plain = value
+        if isinstance(value, Secret):
+            secret_keys.add(full)
+            plain = value.value
+        config[full] = plain if isinstance(plain, str) else json.dumps(plain)
+    return config, secret_keys
+
+
+def run_program(
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    root: Path = ROOT,
+    preview: bool = True,
+    invent: bool = True,
+    collect: bool = True,
+) -> Plan:
+    """Runs ``__main__.py`` for ``stack`` to completion on the mock runtime.
+
+    As ``pulumi preview`` runs it (``preview=True``), but with the stand-ins' values for what
+    providers compute, so assertions on them are never vacuous; ``preview=False`` runs it as
+    ``pulumi up`` would (where, for one, prod refuses placeholder values). ``invent=False``
+    leaves what providers compute unknown, as a real preview shows it.
+    """
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    config, secret_keys = with_overrides(*offline_config(stack, root), overrides or {})
+    secret_sources = describe_secret_sources(stack, root)
+    mocks = ProviderStandIns(invent)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config(config, sorted(secret_keys))
+    settings = pulumi.runtime.settings.SETTINGS
+    settings.rpc_manager.clear()
+    settings.outputs.clear()
+
+    def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program))
+    root_stack = pulumi.runtime.settings.get_root_resource()
+    exported: dict[str, Any] = getattr(root_stack, "outputs", {})
+    outputs = {name: _resolve_output(value) for name, value in exported.items()}
+    # The mock monitor makes event loops on worker threads; collect them now, while they can
+    # still close cleanly, rather than at interpreter exit (where they print a traceback). A
+    # caller that exits without teardown (the preview) skips it.
+    if collect:
+        gc.collect()
+    return Plan(
+        stack=stack,
+        registrations=monitor.registrations,
+        outputs=outputs,
+        secret_sources=secret_sources,
+    )

@@ -1,0 +1,340 @@
+"""Every config key this project reads, declared once.
+
+The table drives the reader (defaults, bounds, choices, which keys must be secret), the set of
+known keys (anything else under ``newcool-infra:`` is refused as a typo), the generated
+``docs/configuration.md``, and ``Pulumi.yaml``'s ``config:`` block, which a test keeps equal to
+the keys declared here with ``in_project_schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from stack_config.vocabulary import (
+    AWS_ACCESS_MODES,
+    PRICE_CLASSES,
+    UPSTASH_REGIONS,
+    WAF_MODES,
+    WAF_RATE_LIMIT_RANGE,
+)
+
+Section = Literal["stack", "storage", "firewall", "cache", "hosting", "supabase", "monitoring"]
+SECTIONS: tuple[Section, ...] = ("stack", "storage", "firewall", "cache", "hosting", "supabase", "monitoring")
+KeyType = Literal["string", "integer", "boolean", "list", "object"]
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    name: str
+    section: Section
+    type: KeyType
+    description: str
+    # None: no default (the key is required unless ``optional``).
+    default: Any = None
+    optional: bool = False
+    bounds: tuple[int, int] | None = None
+    choices: tuple[str, ...] | None = None
+    # Must be set with `pulumi config set --secret` or from the stack's ESC environment.
+    secret: bool = False
+    # Declared in Pulumi.yaml, so the Pulumi CLI checks its type (and secrecy) before the program
+    # runs. Only scalars and lists of strings can be declared there, and a declared key without a
+    # default is required: these are the keys every stack sets.
+    in_project_schema: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and not self.optional
+
+
+KEYS: tuple[ConfigKey, ...] = (
+    ConfigKey(
+        "placeholders",
+        "stack",
+        "list",
+        "Config keys whose values still stand in for real ones; a real `pulumi up -s prod` refuses to run "
+        "while any is listed, previews warn.",
+        default=[],
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "adopt",
+        "stack",
+        "object",
+        "The live resources the first `up` imports, by each provider's import id: {buckets, vercelProject, "
+        "vercelDomains, vercelVariables, redisCache} (docs/runbooks/adopting.md).",
+        optional=True,
+    ),
+    ConfigKey(
+        "buckets",
+        "storage",
+        "object",
+        "Bucket names {cdn, assets, uploads, logs}: prod must use the seed's names, dev may never use a prod name.",
+    ),
+    ConfigKey(
+        "appOrigins",
+        "storage",
+        "list",
+        "Origins the app is served from: the only ones browsers may use cross-origin (uploads, media, fonts) "
+        "and Supabase auth redirects; https only in prod.",
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "cdnPriceClass",
+        "storage",
+        "string",
+        "CloudFront price class of both distributions.",
+        default="PriceClass_100",
+        choices=PRICE_CLASSES,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "cdnDomains",
+        "storage",
+        "object",
+        "Optional custom CDN domains {cdn, assets} (ACM in us-east-1, DNS-validated in dnsZoneId).",
+        optional=True,
+    ),
+    ConfigKey(
+        "dnsZoneId",
+        "storage",
+        "string",
+        "Route 53 hosted zone id of the cdnDomains (required with them).",
+        optional=True,
+    ),
+    ConfigKey(
+        "noncurrentVersionDays",
+        "storage",
+        "integer",
+        "Days a data bucket keeps noncurrent (overwritten or deleted) object versions.",
+        default=30,
+        bounds=(1, 3650),
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "logRetentionDays",
+        "storage",
+        "integer",
+        "Days access logs are kept (log bucket, WAF log group).",
+        default=90,
+        bounds=(1, 3650),
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "abortIncompleteUploadDays",
+        "storage",
+        "integer",
+        "Days after which incomplete multipart uploads are aborted.",
+        default=7,
+        bounds=(1, 365),
+    ),
+    ConfigKey(
+        "mediaPublicReadUntil",
+        "storage",
+        "object",
+        "The media cut-over: {cdn, assets} -> a date until which those buckets stay readable by anyone "
+        "(a bucket policy, never ACLs); at most 120 days ahead.",
+        optional=True,
+    ),
+    ConfigKey(
+        "wafRateLimit",
+        "firewall",
+        "integer",
+        "Requests one client IP may make per 5 minutes before the WAF blocks it.",
+        default=2000,
+        bounds=WAF_RATE_LIMIT_RANGE,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "wafMode",
+        "firewall",
+        "string",
+        "block, or count (rules only record) for a first rollout.",
+        default="block",
+        choices=WAF_MODES,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "redisPrimaryRegion",
+        "cache",
+        "string",
+        "Primary region of both Upstash databases (fixed once created); us-east-1 is next to Vercel's iad1.",
+        default="us-east-1",
+        choices=UPSTASH_REGIONS,
+        in_project_schema=True,
+    ),
+    ConfigKey("redisReadRegions", "cache", "list", "Upstash read-replica regions (never the primary).", default=[]),
+    ConfigKey(
+        "redisBudget",
+        "cache",
+        "integer",
+        "Monthly budget cap of each Upstash database, in USD (unset: the account default).",
+        optional=True,
+        bounds=(1, 100_000),
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "vercel",
+        "hosting",
+        "object",
+        "The Vercel project {team, teamId, project, gitRepository, productionBranch, domain}; prod's domain "
+        "must be api.newcool.io.",
+    ),
+    ConfigKey(
+        "awsAccess",
+        "hosting",
+        "string",
+        "How the app reaches AWS: oidc (Vercel's OIDC federation) or access-key.",
+        default="oidc",
+        choices=AWS_ACCESS_MODES,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "appUploadPrefixes",
+        "hosting",
+        "list",
+        "Key prefixes of the uploads bucket the app may write to, like avatars/.",
+        default=["avatars/"],
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "awsOidcProviderArn",
+        "hosting",
+        "string",
+        "An existing Vercel IAM OIDC provider to reuse (one exists per account and team).",
+        optional=True,
+    ),
+    ConfigKey(
+        "supabaseUrl",
+        "supabase",
+        "string",
+        "https://<project ref>.supabase.co of this stack's Supabase project.",
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "supabaseAccessToken",
+        "supabase",
+        "string",
+        "Supabase Management API token (sbp_…) of the account owning the project; read by the providers "
+        "when they run, never stored in the state.",
+        secret=True,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "databaseUrl",
+        "supabase",
+        "string",
+        "Session-pooler URL of this stack's Supabase Postgres, for the migrations (port 6543 and another "
+        "project's ref are refused; TLS unless it says sslmode=).",
+        secret=True,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "supabaseAuth",
+        "supabase",
+        "object",
+        "Auth settings under the Management API's names, overriding the secure defaults field by field.",
+        optional=True,
+    ),
+    ConfigKey(
+        "supabaseDataApi",
+        "supabase",
+        "object",
+        "Data API settings {db_schema, max_rows, db_extra_search_path}, overriding the defaults.",
+        optional=True,
+    ),
+    ConfigKey(
+        "supabaseNetworkRestrictions",
+        "supabase",
+        "object",
+        "Who may reach Postgres and the pooler {dbAllowedCidrs, dbAllowedCidrsV6}: required in prod, never "
+        "open there; dev is open when unset.",
+        optional=True,
+    ),
+    ConfigKey(
+        "migrationSourceCidrs",
+        "supabase",
+        "list",
+        "Where `pulumi up` runs migrations from; added to the network restrictions.",
+        default=[],
+    ),
+    ConfigKey(
+        "supabaseSslEnforced",
+        "supabase",
+        "boolean",
+        "Whether Postgres refuses connections without TLS (changing it restarts the database once).",
+        default=True,
+    ),
+    ConfigKey(
+        "supabaseLegacyKeysEnabled",
+        "supabase",
+        "boolean",
+        "Whether Supabase's legacy anon and service_role JWT keys still work.",
+        default=True,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "supabaseKeyGeneration",
+        "supabase",
+        "integer",
+        "Part of the managed API keys' names: raise it to rotate both keys.",
+        default=1,
+        bounds=(1, 999),
+    ),
+    ConfigKey("onCallEmail", "monitoring", "string", "Address subscribed to the alerts topic.", in_project_schema=True),
+    ConfigKey(
+        "githubRepository",
+        "monitoring",
+        "string",
+        "owner/name of this repository; the db-metrics role trusts its main branch.",
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "apiHealthCheck",
+        "monitoring",
+        "boolean",
+        "The Route 53 health check and its alarms on the API domain; must be true in prod.",
+        default=True,
+    ),
+    ConfigKey(
+        "vercelErrorRateAlert",
+        "monitoring",
+        "boolean",
+        "Whether to create the Vercel error-rate alert rule (needs Observability Plus).",
+        default=False,
+        in_project_schema=True,
+    ),
+)
+
+KEYS_BY_NAME: Mapping[str, ConfigKey] = {key.name: key for key in KEYS}
+# Keys this project reads; anything else under the project's namespace is a typo.
+KNOWN_KEYS: frozenset[str] = frozenset(KEYS_BY_NAME)
+# Set per stack with `pulumi config set --secret` (or ESC); never in the committed stack files.
+SECRET_KEYS: frozenset[str] = frozenset(key.name for key in KEYS if key.secret)
+# Keys this project used to read, with what replaced them.
+RENAMED_KEYS: Mapping[str, str] = {"uploadAllowedOrigins": "appOrigins"}
+# Keys this project no longer reads, with why.
+RETIRED_KEYS: Mapping[str, str] = {
+    "importBuckets": "adopt.buckets replaces it (the adopt: map names every live resource to import)",
+    "supabaseAnonKey": "the publishable key is now created and wired by the stack (SupabaseProject)",
+    "supabaseServiceKey": "the secret key is now created and wired by the stack (SupabaseProject)",
+}
+
+_SCHEMA_TYPES: Mapping[KeyType, str] = {"string": "string", "integer": "integer", "boolean": "boolean", "list": "array"}
+
+
+def project_schema() -> dict[str, dict[str, Any]]:
+    """The `config:` block of Pulumi.yaml these keys call for (the CLI's own schema format)."""
+    schema: dict[str, dict[str, Any]] = {}
+    for key in KEYS:
+        if not key.in_project_schema:
+            continue
+        declared: dict[str, Any] = {"type": _SCHEMA_TYPES[key.type]}
+        if key.type == "list":
+            declared["items"] = {"type": "string"}
+        if key.secret:
+            declared["secret"] = True
+        declared["description"] = key.description
+        schema[key.name] = declared
+    return schema

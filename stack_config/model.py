@@ -1,0 +1,148 @@
+"""The validated stack configuration: one frozen dataclass per system, as components read it."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from stack_config.vocabulary import AwsAccessMode, BucketRole, Environment, WafMode
+
+
+@dataclass(frozen=True)
+class CdnDomains:
+    """Custom domain names for the two CloudFront distributions, in one Route 53 zone."""
+
+    cdn: str
+    assets: str
+    zone_id: str
+
+    def for_role(self, role: BucketRole) -> str:
+        return self.cdn if role == "cdn" else self.assets
+
+
+@dataclass(frozen=True)
+class FirewallConfig:
+    # Requests one client IP may make to a distribution in 5 minutes before WAF blocks it.
+    rate_limit: int
+    # "count" only records what the rules would block: for the first rollout, then "block".
+    mode: WafMode
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    bucket_names: Mapping[BucketRole, str]
+    # The app's web origins: the only ones browsers may use cross-origin (uploads, media, fonts).
+    app_origins: tuple[str, ...]
+    price_class: str
+    noncurrent_version_days: int
+    log_retention_days: int
+    abort_incomplete_upload_days: int
+    cdn_domains: CdnDomains | None = None
+    # role -> existing bucket name to adopt with `import` instead of creating it.
+    import_buckets: Mapping[BucketRole, str] = field(default_factory=dict)
+    # role -> last day anonymous GETs still work (the cut-over from direct S3 URLs to the CDN).
+    public_read_until: Mapping[BucketRole, datetime.date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    primary_region: str
+    read_regions: tuple[str, ...]
+    # Monthly spend cap in USD (Upstash pay-as-you-go); None leaves the account default.
+    budget: int | None
+    # The live database the app uses today, adopted as the cache: its Upstash id and name (a
+    # name change would replace the database, so the adopted one keeps its own).
+    adopt_cache_id: str | None = None
+    adopt_cache_name: str | None = None
+
+
+@dataclass(frozen=True)
+class VercelConfig:
+    team_slug: str
+    team_id: str
+    project_name: str
+    git_repository: str
+    production_branch: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class SupabaseConfig:
+    url: str
+    project_ref: str
+    # Read by the Management API providers when they run; kept a secret end to end.
+    access_token: pulumi.Output[str]
+    # The Postgres connection string the migrations run with (the Supavisor session pooler).
+    database_url: pulumi.Output[str]
+    # Each settings resource's declared fields, under the Management API's own names and shapes.
+    auth: Mapping[str, Any]
+    data_api: Mapping[str, Any]
+    network: Mapping[str, list[str]]
+    ssl_enforced: bool
+    # Off once the app runs on the publishable and secret keys (README "Supabase keys").
+    legacy_keys_enabled: bool
+    # Part of the managed keys' names: raise it to rotate both keys (a replacement).
+    key_generation: int
+
+
+@dataclass(frozen=True)
+class HostingConfig:
+    vercel: VercelConfig
+    aws_access: AwsAccessMode
+    # Object key prefixes of the uploads bucket the app may write, e.g. avatars/.
+    upload_prefixes: tuple[str, ...]
+    # An existing IAM OIDC provider for Vercel (one per account and issuer); None creates it.
+    oidc_provider_arn: str | None
+    # Import ids of the live Vercel project, its domains and variables (by key).
+    adopt_project: str | None = None
+    adopt_domains: Mapping[str, str] = field(default_factory=dict)
+    adopt_variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    on_call_email: str
+    # Vercel custom alert rules need Observability Plus on the project.
+    vercel_error_rate_alert: bool
+    # owner/repo whose scheduled workflow reports Supabase connection usage to CloudWatch.
+    github_repository: str
+    # A health check (and its alarms) on the API's domain: only once that domain resolves.
+    api_health_check: bool = True
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    environment: Environment
+    stack_file: str
+    storage: StorageConfig
+    firewall: FirewallConfig
+    cache: CacheConfig
+    hosting: HostingConfig
+    supabase: SupabaseConfig
+    monitoring: MonitoringConfig
+    # Config keys whose values are stand-ins until someone fills in the real ones.
+    placeholders: tuple[str, ...] = ()
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"project": "newcool", "environment": self.environment, "managed-by": "pulumi"}
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """The live resources a stack imports instead of creating (``adopt:``), by import id."""
+
+    buckets: Mapping[BucketRole, str]
+    vercel_project: str | None
+    vercel_domains: Mapping[str, str]
+    vercel_variables: Mapping[str, str]
+    # {id, databaseName} of the live Upstash database that becomes the cache.
+    redis_cache: Mapping[str, str]

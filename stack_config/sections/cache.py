@@ -1,0 +1,30 @@
+"""The Upstash databases: regions, budget, and the live database adopted as the cache."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from stack_config.model import CacheConfig
+from stack_config.reader import Reader
+from stack_config.vocabulary import UPSTASH_REGIONS
+
+
+def cache(reader: Reader, adopt_cache: Mapping[str, str]) -> CacheConfig:
+    primary = reader.string("redisPrimaryRegion")
+    if primary not in UPSTASH_REGIONS:
+        raise reader.fail(
+            "redisPrimaryRegion",
+            f"must be an Upstash region ({', '.join(UPSTASH_REGIONS)}), got {primary!r}; "
+            "us-east-1 is the one next to Vercel's iad1",
+        )
+    read_regions = reader.string_list("redisReadRegions")
+    for region in read_regions:
+        if region not in UPSTASH_REGIONS or region == primary:
+            raise reader.fail("redisReadRegions", f"must be Upstash regions other than the primary, got {region!r}")
+    return CacheConfig(
+        primary_region=primary,
+        read_regions=tuple(read_regions),
+        budget=reader.integer("redisBudget") if reader.has("redisBudget") else None,
+        adopt_cache_id=adopt_cache.get("id"),
+        adopt_cache_name=adopt_cache.get("databaseName"),
+    )

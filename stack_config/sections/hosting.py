@@ -1,0 +1,65 @@
+"""The Vercel project and the app's AWS access."""
+
+from __future__ import annotations
+
+import re
+
+from stack_config.model import Adoption, HostingConfig, VercelConfig
+from stack_config.reader import Reader
+from stack_config.sections.storage import HOSTNAME
+from stack_config.vocabulary import PROD_API_DOMAIN, VERCEL_KEYS, Environment
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_TEAM_ID = re.compile(r"^team_[A-Za-z0-9]{8,}$")
+GIT_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_IAM_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::[0-9]{12}:oidc-provider/oidc\.vercel\.com/[a-z0-9-]+$")
+_UPLOAD_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*/$")
+
+
+def vercel(reader: Reader, environment: Environment) -> VercelConfig:
+    raw = reader.mapping("vercel", VERCEL_KEYS)
+    checks = {
+        "team": (_SLUG, "a Vercel team slug"),
+        "teamId": (_TEAM_ID, "a Vercel team id (team_...)"),
+        "project": (_SLUG, "a Vercel project name"),
+        "gitRepository": (GIT_REPOSITORY, "owner/repository"),
+        "productionBranch": (re.compile(r"^[A-Za-z0-9._/-]+$"), "a branch name"),
+        "domain": (HOSTNAME, "a domain name"),
+    }
+    for key, (pattern, what) in checks.items():
+        if not pattern.match(raw[key]):
+            raise reader.fail(f"vercel.{key}", f"must be {what}, got {raw[key]!r}")
+    if environment == "prod" and raw["domain"] != PROD_API_DOMAIN:
+        raise reader.fail("vercel.domain", f"must be {PROD_API_DOMAIN!r} in prod, got {raw['domain']!r}")
+    if environment != "prod" and raw["domain"] == PROD_API_DOMAIN:
+        raise reader.fail("vercel.domain", f"is the prod API domain; {environment} needs its own")
+    return VercelConfig(
+        team_slug=raw["team"],
+        team_id=raw["teamId"],
+        project_name=raw["project"],
+        git_repository=raw["gitRepository"],
+        production_branch=raw["productionBranch"],
+        domain=raw["domain"],
+    )
+
+
+def hosting(reader: Reader, vercel_config: VercelConfig, adoption: Adoption) -> HostingConfig:
+    access = reader.choice("awsAccess")
+    prefixes = reader.string_list("appUploadPrefixes")
+    if not prefixes:
+        raise reader.fail("appUploadPrefixes", "must not be an empty list")
+    for prefix in prefixes:
+        if not _UPLOAD_PREFIX.match(prefix):
+            raise reader.fail("appUploadPrefixes", f"entries must look like 'avatars/' (no wildcard), got {prefix!r}")
+    provider_arn = reader.string("awsOidcProviderArn") if reader.has("awsOidcProviderArn") else None
+    if provider_arn is not None and not _IAM_OIDC_PROVIDER_ARN.match(provider_arn):
+        raise reader.fail("awsOidcProviderArn", f"must be a Vercel IAM OIDC provider ARN, got {provider_arn!r}")
+    return HostingConfig(
+        vercel=vercel_config,
+        aws_access="oidc" if access == "oidc" else "access-key",
+        upload_prefixes=tuple(prefixes),
+        oidc_provider_arn=provider_arn,
+        adopt_project=adoption.vercel_project,
+        adopt_domains=adoption.vercel_domains,
+        adopt_variables=adoption.vercel_variables,
+    )

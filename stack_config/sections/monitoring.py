@@ -1,0 +1,30 @@
+"""Who is paged, and what is watched."""
+
+from __future__ import annotations
+
+import re
+
+from stack_config.model import MonitoringConfig
+from stack_config.reader import Reader
+from stack_config.sections.hosting import GIT_REPOSITORY
+from stack_config.vocabulary import Environment
+
+_EMAIL = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$")
+
+
+def monitoring(reader: Reader, environment: Environment) -> MonitoringConfig:
+    email = reader.string("onCallEmail")
+    if not _EMAIL.match(email):
+        raise reader.fail("onCallEmail", f"must be an email address, got {email!r}")
+    repository = reader.string("githubRepository")
+    if not GIT_REPOSITORY.match(repository):
+        raise reader.fail("githubRepository", f"must be owner/repository, got {repository!r}")
+    health_check = reader.boolean("apiHealthCheck")
+    if environment == "prod" and not health_check:
+        raise reader.fail("apiHealthCheck", "must be true in prod: api.newcool.io is watched from day one")
+    return MonitoringConfig(
+        on_call_email=email,
+        vercel_error_rate_alert=reader.boolean("vercelErrorRateAlert"),
+        github_repository=repository,
+        api_health_check=health_check,
+    )
