@@ -35,6 +35,8 @@ def plan(request: pytest.FixtureRequest, dev_plan: Plan, prod_plan: Plan) -> Pla
     return dev_plan if request.param == "dev" else prod_plan
 
 
+pytest_plugins = ["tests.skip_policy", "pytester"]
+
 _names = itertools.count()
 
 

@@ -1,4 +1,5 @@
-"""The vendors' own OpenAPI documents (``../shared/specs``), as the stand-ins' judges.
+"""The vendors' own OpenAPI documents (``specs/``, copied unchanged with their provenance), as the
+stand-ins' judges.
 
 Every request a stand-in receives is validated against the document (openapi-core: path,
 method, parameters, body types, enums, bounds, security) and its body checked for field names the
@@ -15,23 +16,14 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from tests.conftest import ROOT
 
-SPECS_DIR = ROOT.parent / "shared" / "specs"
-
-
-def require_specs() -> Path:
-    """The specs folder, or a skip saying where it is expected."""
-    if not (SPECS_DIR / "PROVENANCE.md").exists():
-        pytest.skip(f"the vendors' OpenAPI documents are expected in {SPECS_DIR} (shared/specs beside the repository)")
-    return SPECS_DIR
+SPECS_DIR = ROOT / "specs"
 
 
 def _patched_supabase(document: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +118,7 @@ def _reason(error: Exception) -> str:
 
 @cache
 def supabase_management_spec() -> ApiSpec:
-    document = json.loads((require_specs() / "supabase-management-api.json").read_text())
+    document = json.loads((SPECS_DIR / "supabase-management-api.json").read_text())
     patched = _patched_supabase(document)
     return ApiSpec(document=patched, openapi=OpenAPI.from_dict(patched))
 
@@ -209,7 +201,7 @@ def subset(document: dict[str, Any], operations: dict[str, list[str]]) -> dict[s
 
 @cache
 def vercel_spec() -> ApiSpec:
-    document = json.loads((require_specs() / "vercel-rest-api.json").read_text())
+    document = json.loads((SPECS_DIR / "vercel-rest-api.json").read_text())
     cut = subset(
         document,
         {
@@ -226,7 +218,7 @@ def vercel_spec() -> ApiSpec:
 def upstash_spec() -> ApiSpec:
     import yaml  # noqa: PLC0415
 
-    document = yaml.safe_load((require_specs() / "upstash-developer-api.yml").read_text())
+    document = yaml.safe_load((SPECS_DIR / "upstash-developer-api.yml").read_text())
     return ApiSpec(
         document=document, openapi=OpenAPI.from_dict(document), host_url="https://api.upstash.com", base_path="/v2"
     )
