@@ -62,7 +62,8 @@ test: lint typecheck squawk workflows unit
 preview: setup
 	$(BIN)/python -m preview --stack $(STACK) $(if $(JSON),--json $(JSON))
 
-# Regenerates docs/policies.md, docs/access-matrix.md and policies/config.*.json (tests fail when stale).
+# Regenerates docs/configuration.md, docs/policies.md, docs/access-matrix.md and policies/config.*.json
+# (tests fail when stale).
 docs: setup pgtap
 	$(BIN)/python -m tools.docs
 

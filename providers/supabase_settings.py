@@ -141,7 +141,7 @@ def _read_ssl(api: ManagementApi, ref: str) -> Settings:
 
 
 def _write_ssl(api: ManagementApi, ref: str, settings: Settings) -> None:
-    # Changing it restarts the database (README "Supabase").
+    # Changing it restarts the database (docs/database.md).
     answer = api.request("PUT", f"/v1/projects/{ref}/ssl-enforcement", json=settings, what="requestedConfig.database")
     if not answer.get("appliedSuccessfully"):
         raise ApiError(f"Supabase stored but did not apply SSL enforcement on {ref}; run `pulumi up` again")

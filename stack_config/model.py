@@ -83,7 +83,7 @@ class SupabaseConfig:
     data_api: Mapping[str, Any]
     network: Mapping[str, list[str]]
     ssl_enforced: bool
-    # Off once the app runs on the publishable and secret keys (README "Supabase keys").
+    # Off once the app runs on the publishable and secret keys (docs/database.md, "Supabase project as code").
     legacy_keys_enabled: bool
     # Part of the managed keys' names: raise it to rotate both keys (a replacement).
     key_generation: int

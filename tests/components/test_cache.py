@@ -76,8 +76,8 @@ def test_cache_key_contract_is_a_stack_output(plan: Plan) -> None:
 
 
 def test_readme_cache_key_table_is_generated_from_the_contract() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert cache_key_table() in readme, "README's cache-key table is stale: paste components.cache.cache_key_table()"
+    readme = (ROOT / "docs" / "architecture.md").read_text()
+    assert cache_key_table() in readme, "stale cache-key table: paste components.cache.cache_key_table()"
 
 
 @pytest.mark.parametrize(
