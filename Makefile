@@ -46,7 +46,7 @@ squawk: setup
 	$(BIN)/squawk --assume-in-transaction --pg-version 15.0 supabase/migrations/*.sql
 
 unit: setup node_modules/.installed pgtap
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 # Parses the workflows with actionlint and audits them with zizmor (its strictest persona;
 # the findings left on purpose are explained in .github/zizmor.yml); tests/test_workflows.py

@@ -169,13 +169,25 @@ def _violations(diagnostics: Any) -> list[Violation]:
     ]
 
 
+# Resource analysis answers, by stack config and request: the pack judges one resource from its
+# request and the config alone, so a request it has answered gets the same answer again.
+AnswerMemo = dict[bytes, list[Violation]]
+
+
 def analyze(
-    plan: Plan, policy_config: Mapping[str, Any] | None = None, stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+    plan: Plan,
+    policy_config: Mapping[str, Any] | None = None,
+    stub: analyzer_pb2_grpc.AnalyzerStub | None = None,
+    memo: AnswerMemo | None = None,
 ) -> Verdict:
-    """The pack's verdict on a plan; starts the pack unless a running one's ``stub`` is given."""
+    """The pack's verdict on a plan; starts the pack unless a running one's ``stub`` is given.
+
+    ``memo`` keeps the answers to resource analyses across calls, for callers that judge many
+    plans differing in a resource or two (the policy tests); stack analysis always runs.
+    """
     if stub is None:
         with analyzer() as started:
-            return analyze(plan, policy_config, started)
+            return analyze(plan, policy_config, started, memo)
     config = stack_policy_config(plan.stack) if policy_config is None else policy_config
     resources = [r for r in plan if r.type != "pulumi:pulumi:Stack"]
     info = stub.GetAnalyzerInfo(empty_pb2.Empty())
@@ -186,21 +198,27 @@ def analyze(
     verdict = Verdict(
         pack=info.name, version=version, policies=[p.name for p in info.policies], analyzed=len(resources)
     )
+    config_key = json.dumps(config, sort_keys=True).encode() + plan.stack.encode()
     for registration in resources:
         # Resource analysis sees the inputs the program declared, as in a preview.
-        response = stub.Analyze(
-            analyzer_pb2.AnalyzeRequest(
-                type=registration.type,
-                properties=_struct(registration.inputs),
-                urn=registration.urn,
-                name=registration.name,
-                options=_options(registration),
-            )
+        request = analyzer_pb2.AnalyzeRequest(
+            type=registration.type,
+            properties=_struct(registration.inputs),
+            urn=registration.urn,
+            name=registration.name,
+            options=_options(registration),
         )
-        verdict.violations += [
-            v if v.urn else Violation(v.policy, v.severity, v.enforcement, v.message, registration.urn)
-            for v in _violations(response.diagnostics)
-        ]
+        key = config_key + request.SerializeToString(deterministic=True)
+        if memo is None or key not in memo:
+            answer = [
+                v if v.urn else Violation(v.policy, v.severity, v.enforcement, v.message, registration.urn)
+                for v in _violations(stub.Analyze(request).diagnostics)
+            ]
+            if memo is None:
+                verdict.violations += answer
+                continue
+            memo[key] = answer
+        verdict.violations += memo[key]
     # Stack analysis sees every resource's state, with parents and property dependencies.
     stack = stub.AnalyzeStack(
         analyzer_pb2.AnalyzeStackRequest(

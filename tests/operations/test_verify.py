@@ -66,7 +66,8 @@ class StandIn(BaseHTTPRequestHandler):
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, bool]]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
     httpd.broken = request.param  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # A short poll, so shutdown() returns at once instead of after the default half second.
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", request.param

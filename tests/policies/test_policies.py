@@ -15,7 +15,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from policies.guardrails import cloudfront, iam, kms, s3, sns, supabase, supabase_settings, upstash, vercel
 from policies.guardrails.common import enforcement_for
 from policies.guardrails.pack import POLICIES, stack_config
-from preview.analyzer import Verdict, analyze, analyzer, stack_policy_config
+from preview.analyzer import AnswerMemo, Verdict, analyze, analyzer, stack_policy_config
 from preview.plan import Plan
 from tests.policies.breaking import (
     AUTH,
@@ -40,6 +40,9 @@ GUARDRAIL_MODULES = {
 }
 # Reported while prod's legacy keys are on, and during the media cut-over (advisory): expected
 # in the real prod plan.
+# The pack's answers to resource analyses, shared by the cases: each case changes a resource or
+# two of the real plan, and only those are sent to the pack again (stack analysis always runs).
+ANSWERS: AnswerMemo = {}
 EXPECTED_ADVISORIES = {"dev": set(), "prod": {"supabase-legacy-keys-disabled", "s3-public-read-cutover-open"}}
 
 
@@ -51,7 +54,7 @@ def stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
 
 @pytest.fixture(scope="module")
 def verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, dev_plan: Plan, prod_plan: Plan) -> dict[str, Verdict]:
-    return {"dev": analyze(dev_plan, stub=stub), "prod": analyze(prod_plan, stub=stub)}
+    return {"dev": analyze(dev_plan, stub=stub, memo=ANSWERS), "prod": analyze(prod_plan, stub=stub, memo=ANSWERS)}
 
 
 # --- ways to break a plan ---------------------------------------------------------------------
@@ -64,7 +67,7 @@ def test_policy_fires_on_a_plan_that_breaks_it(
     stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan, policy: str, breaks: Callable[[Plan], Plan], message: str
 ) -> None:
     broken = breaks(prod_plan if policy != "supabase-legacy-keys-disabled" else legacy_keys_off(prod_plan))
-    verdict = analyze(broken, stub=stub)
+    verdict = analyze(broken, stub=stub, memo=ANSWERS)
     fired = [v for v in verdict.violations if v.policy == policy]
     assert fired, f"{policy} did not fire; got {[v.policy for v in verdict.violations]}"
     assert any(message in v.message for v in fired), [v.message for v in fired]
@@ -200,3 +203,14 @@ def test_the_cutover_is_advisory_until_its_date_and_mandatory_after_it_in_prod(
     after = analyze(prod_plan, config, stub=stub)
     assert sorted(v.policy for v in after.mandatory) == ["s3-public-read-cutover-expired"] * 2
     assert not any(v.policy == "s3-public-read-cutover-open" for v in after.violations)
+
+
+def test_remembered_answers_give_the_verdict_the_pack_gives_afresh(
+    stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan
+) -> None:
+    memo: AnswerMemo = {}
+    analyze(prod_plan, stub=stub, memo=memo)
+    broken = edited(prod_plan, ENV_VAR, "supabase-service-key", setter("sensitive", False))
+    remembered, afresh = analyze(broken, stub=stub, memo=memo), analyze(broken, stub=stub)
+    assert "vercel-secrets-sensitive" in {v.policy for v in remembered.violations}
+    assert sorted(map(repr, remembered.violations)) == sorted(map(repr, afresh.violations))
