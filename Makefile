@@ -67,7 +67,8 @@ preview: setup
 docs: setup pgtap
 	$(BIN)/python -m tools.docs
 
-# Whole-process time of `make preview` per stack, median of 5.
+# Whole-process time of the preview per stack beside a bare import of the SDK modules it uses,
+# measured pair by pair (median of 7 rounds).
 bench-preview: setup
 	$(BIN)/python -m preview.bench
 
