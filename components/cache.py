@@ -15,6 +15,7 @@ from typing import Literal
 import pulumi
 import upstash_pulumi as upstash
 
+from components.adoption import CACHE_CHANGES, adopting
 from stack_config import CacheConfig
 
 Database = Literal["cache", "ratelimit"]
@@ -90,7 +91,8 @@ class RedisCache(pulumi.ComponentResource):
         # always on for these; it is still declared so a reader sees it.
         adopted = config.adopt_cache_id if purpose == "cache" else None
         # The live database keeps its name: Upstash replaces a database whose name changes.
-        name = config.adopt_cache_name if adopted else None
+        name = config.cache_name if purpose == "cache" else None
+        prod = self._args.environment == "prod"
         database = upstash.RedisDatabase(
             purpose,
             database_name=name or f"newcool-{self._args.environment}-{purpose}",
@@ -101,11 +103,11 @@ class RedisCache(pulumi.ComponentResource):
             tls=True,
             budget=config.budget,
             # The database the app uses today: imported, and in prod never replaced or deleted.
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                import_=adopted,
-                protect=bool(adopted) and self._args.environment == "prod",
-                retain_on_delete=bool(adopted) and self._args.environment == "prod",
+            opts=pulumi.ResourceOptions.merge(
+                # In prod never replaced or deleted, adopted or not (a replacement is a new
+                # endpoint and token, so the app fails until it is redeployed).
+                pulumi.ResourceOptions(parent=self, protect=prod, retain_on_delete=prod),
+                adopting(adopted, CACHE_CHANGES),
             ),
         )
         return RedisEndpoint(

@@ -15,6 +15,12 @@ import pulumi_aws as aws
 import pulumiverse_vercel as vercel
 
 from components import policy_documents as docs
+from components.adoption import (
+    VERCEL_DOMAIN_CHANGES,
+    VERCEL_PROJECT_CHANGES,
+    VERCEL_VARIABLE_CHANGES,
+    adopting,
+)
 from components.cache import RedisCache
 from stack_config import PROJECT, STORAGE_REGION, BucketRole, ConfigError, Environment, HostingConfig
 from stack_config.vocabulary import AwsAccessMode
@@ -178,12 +184,15 @@ class VercelHosting(pulumi.ComponentResource):
                 "repo": config.vercel.git_repository,
                 "production_branch": config.vercel.production_branch,
             },
-            serverless_function_region=FUNCTION_REGION,
+            # serverless_function_region is deprecated for this (pulumiverse-vercel 5.x).
+            resource_config={"function_default_regions": [FUNCTION_REGION]},
             # Team-scoped issuer https://oidc.vercel.com/<team>, which the IAM trust names.
             oidc_token_config={"issuer_mode": "team"},
             vercel_authentication={"deployment_type": "standard_protection_new"},
-            automatically_expose_system_environment_variables=False,
-            opts=pulumi.ResourceOptions.merge(live, pulumi.ResourceOptions(import_=config.adopt_project)),
+            # The app may read VERCEL_ENV, VERCEL_URL and VERCEL_GIT_* (the live project exposes
+            # them, and nothing shows the app does without): hiding them could break it silently.
+            automatically_expose_system_environment_variables=True,
+            opts=pulumi.ResourceOptions.merge(live, adopting(config.adopt_project, VERCEL_PROJECT_CHANGES)),
         )
         self.domain = vercel.ProjectDomain(
             "domain",
@@ -191,7 +200,7 @@ class VercelHosting(pulumi.ComponentResource):
             domain=config.vercel.domain,
             team_id=team_id,
             opts=pulumi.ResourceOptions.merge(
-                live, pulumi.ResourceOptions(import_=config.adopt_domains.get(config.vercel.domain))
+                live, adopting(config.adopt_domains.get(config.vercel.domain), VERCEL_DOMAIN_CHANGES)
             ),
         )
         access_policy = aws.iam.Policy(
@@ -236,7 +245,10 @@ class VercelHosting(pulumi.ComponentResource):
                 comment=f"managed by newcool-infra: {variable.source}",
                 # Vercel refuses a second variable with the same key and target
                 # (ENV_ALREADY_EXISTS): a replacement must delete the old one first.
-                opts=pulumi.ResourceOptions(parent=self, import_=import_id, delete_before_replace=True),
+                opts=pulumi.ResourceOptions.merge(
+                    pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+                    adopting(import_id, VERCEL_VARIABLE_CHANGES),
+                ),
             )
         self.register_outputs({"projectId": self.project.id, "domain": config.vercel.domain})
 

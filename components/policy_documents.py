@@ -59,6 +59,26 @@ def allow_cloudfront_read(bucket_arn: str, distribution_arn: str) -> Statement:
     }
 
 
+def allow_cloudfront_read_from_account(bucket_arn: str, account_id: str) -> Statement:
+    """Origin Access Control during a media cut-over: this account's distributions may read.
+
+    While the bucket is readable by anyone, naming the one distribution protects nothing more,
+    and not naming it lets the policy land before the distribution exists: the public-read
+    statement is in place before ACLs stop counting, with nothing slow in between.
+    """
+    return {
+        "Sid": "AllowCloudFrontOriginAccessControlRead",
+        "Effect": "Allow",
+        "Principal": {"Service": CLOUDFRONT_SERVICE},
+        "Action": "s3:GetObject",
+        "Resource": f"{bucket_arn}/*",
+        "Condition": {
+            "StringEquals": {"AWS:SourceAccount": account_id},
+            "ArnLike": {"AWS:SourceArn": f"arn:aws:cloudfront::{account_id}:distribution/*"},
+        },
+    }
+
+
 def allow_s3_server_access_logs(
     logs_bucket_arn: str, prefix: str, source_bucket_arns: list[str], account_id: str
 ) -> Statement:

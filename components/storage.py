@@ -11,7 +11,9 @@ survives as a noncurrent version for the whole retention period.
 The one exception, time-boxed: while the app still hands out direct S3 URLs, ``cdn``/``assets``
 may stay readable by anyone until a date (``mediaPublicReadUntil``): by a bucket policy
 statement (never ACLs), with only the two policy-related public access flags lowered. The
-bucket is tagged with the date, so the policy pack can hold the stack to it.
+bucket is tagged with the date, so the policy pack can hold the stack to it. That policy lands
+right after the bucket, before the ownership and public access settings that stop ACLs from
+counting, so no URL that works today ever answers 403, wherever an `up` stops.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
+from components.adoption import BUCKET_CHANGES, adopting
 from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION, BucketRole, StorageConfig
 
 # AWS managed policy (a stable id, the same in every account; CloudFront Developer Guide,
@@ -72,7 +75,7 @@ class MediaStorage(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
-        secured = {role: self._secure_bucket(role) for role in (*DATA_BUCKET_ROLES, "logs")}
+        secured = {role: self._secure_bucket(role, account_id) for role in (*DATA_BUCKET_ROLES, "logs")}
         self.buckets = {role: item.bucket for role, item in secured.items()}
         for role in (*DATA_BUCKET_ROLES, "logs"):
             secured[role].last_setting = self._versioning(role, secured[role])
@@ -121,7 +124,7 @@ class MediaStorage(pulumi.ComponentResource):
     def _after(self, resource: pulumi.Resource) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=[resource])
 
-    def _secure_bucket(self, role: BucketRole) -> _SecureBucket:
+    def _secure_bucket(self, role: BucketRole, account_id: pulumi.Output[str]) -> _SecureBucket:
         config = self._args.config
         name = config.bucket_names[role]
         public_until = config.public_read_until.get(role)
@@ -132,13 +135,19 @@ class MediaStorage(pulumi.ComponentResource):
             region=STORAGE_REGION,
             force_destroy=False,
             tags={**self._args.tags, "newcool:bucket-role": role, **transition_tags},
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                protect=self._args.protect_data,
-                retain_on_delete=self._args.protect_data,
-                import_=config.import_buckets.get(role),
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(
+                    parent=self, protect=self._args.protect_data, retain_on_delete=self._args.protect_data
+                ),
+                adopting(config.import_buckets.get(role), BUCKET_CHANGES),
             ),
         )
+        # In a cut-over, objects public today through their ACLs stay readable only if the
+        # public-read statement is in place before BucketOwnerEnforced and ignore_public_acls
+        # land (both take effect at once): the policy comes first, and the rest waits for it.
+        first: pulumi.Resource = bucket
+        if public_until is not None:
+            first = self._cutover_policy(role, bucket, account_id, public_until.isoformat())
         public_access_block = aws.s3.BucketPublicAccessBlock(
             f"{role}-public-access-block",
             bucket=bucket.id,
@@ -148,7 +157,7 @@ class MediaStorage(pulumi.ComponentResource):
             block_public_policy=public_until is None,
             ignore_public_acls=True,
             restrict_public_buckets=public_until is None,
-            opts=self._after(bucket),
+            opts=self._after(first),
         )
         ownership = aws.s3.BucketOwnershipControls(
             f"{role}-ownership",
@@ -427,16 +436,33 @@ class MediaStorage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._logs_policy]),
         )
 
+    def _cutover_policy(
+        self, role: BucketRole, bucket: aws.s3.Bucket, account_id: pulumi.Output[str], until: str
+    ) -> aws.s3.BucketPolicy:
+        """The media bucket's policy during the cut-over: TLS only, this account's CloudFront, and
+        anyone's GET until the date. It waits for nothing but the bucket."""
+        statements = pulumi.Output.all(bucket.arn, account_id).apply(
+            lambda values: [
+                docs.deny_insecure_transport(values[0]),
+                docs.allow_cloudfront_read_from_account(values[0], values[1]),
+                docs.allow_public_read_until(values[0], until),
+            ]
+        )
+        return aws.s3.BucketPolicy(
+            f"{role}-policy",
+            bucket=bucket.id,
+            region=STORAGE_REGION,
+            policy=docs.render(statements),
+            opts=self._after(bucket),
+        )
+
     def _data_bucket_policy(self, role: BucketRole, secured: _SecureBucket) -> None:
         bucket_arn = secured.bucket.arn
+        if role in self._args.config.public_read_until:
+            return  # declared first, by _cutover_policy
         if role in CDN_ROLES:
-            until = self._args.config.public_read_until.get(role)
             statements = pulumi.Output.all(bucket_arn, self.distributions[role].arn).apply(
-                lambda arns: [
-                    docs.deny_insecure_transport(arns[0]),
-                    docs.allow_cloudfront_read(arns[0], arns[1]),
-                    *([docs.allow_public_read_until(arns[0], until.isoformat())] if until else []),
-                ]
+                lambda arns: [docs.deny_insecure_transport(arns[0]), docs.allow_cloudfront_read(arns[0], arns[1])]
             )
         else:
             statements = bucket_arn.apply(lambda arn: [docs.deny_insecure_transport(arn)])

@@ -63,6 +63,7 @@ class StackFacts:
     # key -> targets of every variable the program declares
     variables: Mapping[str, set[str]]
     adopted_cache_id: str | None
+    cache_name: str
     cutover_roles: set[BucketRole]
 
 
@@ -287,7 +288,11 @@ def check_upstash(api: UpstashApi, facts: StackFacts) -> tuple[list[Finding], di
                 "delete it"
             )
         else:
-            adopt = {"id": str(database["database_id"]), "databaseName": name}
+            adopt = {"id": str(database["database_id"])}
+            if name != facts.cache_name:
+                finding.blockers.append(
+                    f"its name is {name!r}; set newcool-infra:redisCacheName: {name} (a new name replaces the database)"
+                )
             if not database.get("eviction"):
                 finding.changes.append("eviction off -> on (a cache must drop keys when full)")
         findings.append(finding)
@@ -348,6 +353,7 @@ def stack_facts(stack: str) -> StackFacts:
         domain=vercel.domain,
         variables=variables,
         adopted_cache_id=config.cache.adopt_cache_id,
+        cache_name=config.cache.cache_name or f"newcool-{stack}-cache",
         cutover_roles=set(config.storage.public_read_until),
     )
 

@@ -3,8 +3,10 @@
 No Pulumi CLI, no credentials and no network are used: the program runs with the stack's real
 config file on Pulumi's mock runtime, against stand-in providers; every resource it would
 create is printed with its inputs (secrets masked) and the options that protect it; then the
-policy pack judges the plan over gRPC exactly as the engine calls it. Exit codes: 0 clean (or
-advisory findings only), 1 a mandatory violation, 2 bad stack config.
+policy pack judges the plan over gRPC exactly as the engine calls it. With the recorded live state
+(``live_state/<stack>.json``, written by ``make adopt-plan``) it also predicts what the engine does
+with the imports and what the second `up` changes. Exit codes: 0 clean (or advisory findings
+only), 1 a mandatory violation or an import the engine would refuse, 2 bad stack config.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+import live_state
+from preview.adoption import predict
 from preview.analyzer import analyze, launched_pack
 from preview.engine import run_program
-from preview.report import render_costs, render_plan, render_summary, render_verdict, report
+from preview.report import render_costs, render_plan, render_prediction, render_summary, render_verdict, report
 from stack_config import ConfigError
 
 
@@ -30,7 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--stack", choices=["dev", "prod"], required=True)
     parser.add_argument("--json", type=Path, help="also write a machine-readable report to this file")
+    parser.add_argument(
+        "--live-state",
+        type=Path,
+        help="the recorded live state to predict the engine from (default: live_state/<stack>.json when present)",
+    )
     args = parser.parse_args(argv)
+    default_live = live_state.path_for(args.stack)
+    live_path: Path | None = args.live_state or (default_live if default_live.exists() else None)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     console.print("[dim]Offline: no Pulumi CLI, no credentials, no network; providers are stand-ins.[/]")
     # The pack starts while the program runs: the two imports of the SDKs overlap.
@@ -47,18 +58,25 @@ def main(argv: list[str] | None = None) -> int:
                 judged = judge.submit(analyze, plan, None, pack.stub())
                 shown = run_program(args.stack, invent=False, collect=False)
                 verdict = judged.result()
-        except ConfigError as error:
+            with contextlib.redirect_stderr(io.StringIO()):  # the second `up`'s warnings repeat the first's
+                prediction = predict(plan, live_state.load(live_path)) if live_path else None
+        except (ConfigError, live_state.LiveStateError) as error:
             console.print(f"[bold red]config error:[/] {error}")
             return 2
     warnings = sorted({line.strip() for line in program_output.getvalue().splitlines() if line.strip()})
     render_summary(shown, verdict, warnings, console)
+    if prediction is not None:
+        render_prediction(prediction, console)
     render_verdict(shown, verdict, console)
     render_costs(plan, console)
     render_plan(shown, console)
     if args.json:
-        args.json.write_text(json.dumps(report(shown, verdict), indent=2, sort_keys=True) + "\n")
+        document = report(shown, verdict)
+        if prediction is not None:
+            document["engine"] = prediction.as_report()
+        args.json.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         console.print(f"\nReport written to {args.json}")
-    return 1 if verdict.mandatory else 0
+    return 1 if verdict.mandatory or (prediction is not None and prediction.import_failures) else 0
 
 
 if __name__ == "__main__":

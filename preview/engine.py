@@ -47,9 +47,11 @@ class ProviderStandIns(Mocks):
     not computed yet: ids, ARNs, endpoints and tokens stay unknown (an import keeps its id).
     """
 
-    def __init__(self, invent: bool = True) -> None:
+    def __init__(self, invent: bool = True, existing: Mapping[tuple[str, str], str] | None = None) -> None:
         super().__init__()
         self.invent = invent
+        # (type, name) -> id of resources already in the stack's state (a later `up` keeps them).
+        self.existing = dict(existing or {})
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if not self.invent:
@@ -97,6 +99,14 @@ class ProviderStandIns(Mocks):
             state.update(key_id=f"key-{short}", api_key=f"sb_{inputs['type']}_{short}", prefix=f"sb_{inputs['type']}_")
         elif resource_type.startswith("vercel:"):
             resource_id = f"prj_{short}" if resource_type.endswith(":Project") else resource_id
+        if (resource_type, name) in self.existing:
+            resource_id = self.existing[(resource_type, name)]
+        elif args.resource_id:
+            # An import keeps the live resource's id: what the provider stores for the import id
+            # (Vercel's team_…/prj_…[/…] import ids name the project or variable last).
+            resource_id = (
+                args.resource_id.rsplit("/", 1)[-1] if resource_type.startswith("vercel:") else args.resource_id
+            )
         return resource_id, state
 
     # The monitor iterates a returned tuple's failures, so a plain dict is the working form.
@@ -140,6 +150,7 @@ class RecordingMonitor(MockMonitor):
                 inputs=from_wire(raw),
                 outputs=from_wire(dict(state)),
                 delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response
@@ -179,19 +190,21 @@ def run_program(
     preview: bool = True,
     invent: bool = True,
     collect: bool = True,
+    existing: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan:
     """Runs ``__main__.py`` for ``stack`` to completion on the mock runtime.
 
     As ``pulumi preview`` runs it (``preview=True``), but with the stand-ins' values for what
     providers compute, so assertions on them are never vacuous; ``preview=False`` runs it as
     ``pulumi up`` would (where, for one, prod refuses placeholder values). ``invent=False``
-    leaves what providers compute unknown, as a real preview shows it.
+    leaves what providers compute unknown, as a real preview shows it. ``existing`` gives the ids
+    of resources a previous `up` left in the state, by (type, name).
     """
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     config, secret_keys = with_overrides(*offline_config(stack, root), overrides or {})
     secret_sources = describe_secret_sources(stack, root)
-    mocks = ProviderStandIns(invent)
+    mocks = ProviderStandIns(invent, existing)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)

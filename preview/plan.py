@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -96,6 +96,8 @@ class Registration:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     delete_before_replace: bool = False
+    # Input properties (the engine's camelCase names) whose live values an update keeps.
+    ignore_changes: list[str] = field(default_factory=list)
 
     @property
     def props(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from preview import costs
+from preview.adoption import Prediction, shown
 from preview.analyzer import SEVERITY_ORDER, Verdict
 from preview.plan import Plan, Registration, Secret, Unknown
 
@@ -111,6 +112,41 @@ def render_summary(plan: Plan, verdict: Verdict, warnings: list[str], console: C
         for registration in sorted(imports, key=lambda r: (r.type, r.name)):
             console.print(f"  [yellow]=[/] {registration.type} {registration.name}: {escape(registration.import_id)}")
     console.print("[dim]Values a provider computes show as (known after apply), as in `pulumi preview`.[/]\n")
+
+
+def render_prediction(prediction: Prediction, console: Console) -> None:
+    """What the engine will do with the imports, and what the second `up` changes."""
+    console.print(
+        f"[bold]Engine prediction[/] from the recorded live state ({escape(prediction.recorded_at)}, "
+        f"{escape(prediction.recorded_by)}):"
+    )
+    failures = prediction.import_failures
+    ok = len(prediction.imports) - len(failures) - len(prediction.unrecorded)
+    colour = "red" if failures else "green"
+    console.print(f"  first up: [{colour}]{len(failures)} import(s) the engine would refuse[/], {ok} accepted")
+    for check in failures:
+        props = ", ".join(
+            f"{d.property} (declared {escape(shown(d.declared))}, live {escape(shown(d.live))})"
+            for d in check.differences
+        )
+        console.print(
+            f"  [red]error:[/] {check.registration.type} {check.registration.name}: inputs to import do not "
+            f"match the existing resource: {props}"
+        )
+    for check in prediction.unrecorded:
+        console.print(f"  [yellow]not recorded:[/] {check.registration.type} {check.registration.name}")
+    console.print(f"  second up (adopt: removed): {len(prediction.second_up)} adopted resource(s) change")
+    for change in prediction.second_up:
+        what = ", ".join(d.property for d in change.differences)
+        line = f"    {change.kind} {change.registration.type} {change.registration.name}: {what}"
+        if change.forcing:
+            line += f" (replacement forced by {', '.join(change.forcing)})"
+        if change.delete_first:
+            line += "; deleted before it is re-created: builds started in between miss it"
+        if change.blocked_by_protect:
+            line += "; [red]refused: the resource is protected[/]"
+        console.print(escape(line) if not change.blocked_by_protect else line, highlight=False)
+    console.print()
 
 
 def render_costs(plan: Plan, console: Console) -> None:

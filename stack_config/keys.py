@@ -164,6 +164,14 @@ KEYS: tuple[ConfigKey, ...] = (
         choices=UPSTASH_REGIONS,
         in_project_schema=True,
     ),
+    ConfigKey(
+        "redisCacheName",
+        "cache",
+        "string",
+        "Name of the cache database; prod keeps the live database's (Upstash replaces a database whose name "
+        "changes, so it must outlive adopt:). Default newcool-<stack>-cache.",
+        optional=True,
+    ),
     ConfigKey("redisReadRegions", "cache", "list", "Upstash read-replica regions (never the primary).", default=[]),
     ConfigKey(
         "redisBudget",

@@ -54,10 +54,11 @@ class CacheConfig:
     read_regions: tuple[str, ...]
     # Monthly spend cap in USD (Upstash pay-as-you-go); None leaves the account default.
     budget: int | None
-    # The live database the app uses today, adopted as the cache: its Upstash id and name (a
-    # name change would replace the database, so the adopted one keeps its own).
+    # The cache database's name; None: newcool-<stack>-cache. Upstash replaces a database whose
+    # name changes, so the adopted live database keeps its own, for good.
+    cache_name: str | None = None
+    # The live database the app uses today, adopted as the cache (its Upstash id).
     adopt_cache_id: str | None = None
-    adopt_cache_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,5 +145,5 @@ class Adoption:
     vercel_project: str | None
     vercel_domains: Mapping[str, str]
     vercel_variables: Mapping[str, str]
-    # {id, databaseName} of the live Upstash database that becomes the cache.
+    # {id} of the live Upstash database that becomes the cache.
     redis_cache: Mapping[str, str]

@@ -140,7 +140,7 @@ def describe_secret_sources(stack: str, root: Path = ROOT) -> str:
         sources.append(f"{len(encrypted)} ciphertext value(s) in Pulumi.{stack}.yaml")
     unset = sorted(key for key in SECRET_KEYS if f"{PROJECT}:{key}" not in config)
     stand_ins = sorted({key.removeprefix(f"{PROJECT}:") for key in encrypted} | set(unset))
-    where = " and ".join(sources) if sources else 'nowhere yet (docs/secrets.md)'
+    where = " and ".join(sources) if sources else "nowhere yet (docs/secrets.md)"
     return f"Secrets from {where}, not opened offline: placeholders stand in for {', '.join(stand_ins)}."
 
 

@@ -30,12 +30,16 @@ def recorded_hashes() -> dict[str, str]:
 def test_every_vendored_document_has_provenance_with_a_source_commit_and_a_matching_hash() -> None:
     recorded = recorded_hashes()
     on_disk = {path.name for path in SPECS.iterdir() if path.suffix in (".json", ".yml", ".yaml")}
-    assert set(recorded) == on_disk == {
-        "supabase-management-api.json",
-        "vercel-rest-api.json",
-        "upstash-developer-api.yml",
-        "sarif-schema-2.1.0.json",
-    }
+    assert (
+        set(recorded)
+        == on_disk
+        == {
+            "supabase-management-api.json",
+            "vercel-rest-api.json",
+            "upstash-developer-api.yml",
+            "sarif-schema-2.1.0.json",
+        }
+    )
     for name, expected in recorded.items():
         assert hashlib.sha256((SPECS / name).read_bytes()).hexdigest() == expected, f"{name} differs from its source"
     # Each source is named with the 40-hex commit it was taken from.

@@ -67,8 +67,13 @@ def _adopted_vercel(
 
 def _adopted_cache(reader: Reader, raw: Any) -> dict[str, str]:
     cache = _string_map(reader, "adopt.redisCache", raw)
-    if cache and set(cache) != {"id", "databaseName"}:
-        raise reader.fail("adopt.redisCache", "must be {id: <Upstash database id>, databaseName: <its name>}")
+    if "databaseName" in cache:
+        raise reader.fail(
+            "adopt.redisCache.databaseName",
+            "moved to newcool-infra:redisCacheName: the live name must outlive adopt: (a new name replaces it)",
+        )
+    if cache and set(cache) != {"id"}:
+        raise reader.fail("adopt.redisCache", "must be {id: <Upstash database id>}")
     if cache and not _UPSTASH_DATABASE_ID.match(cache["id"]):
         raise reader.fail("adopt.redisCache.id", "must be the live database's Upstash id (a UUID)")
     return cache

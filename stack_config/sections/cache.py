@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from stack_config.model import CacheConfig
 from stack_config.reader import Reader
 from stack_config.vocabulary import UPSTASH_REGIONS
+
+_DATABASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+
+
+def _cache_name(reader: Reader) -> str | None:
+    if not reader.has("redisCacheName"):
+        return None
+    name = reader.string("redisCacheName")
+    if not _DATABASE_NAME.match(name):
+        raise reader.fail(
+            "redisCacheName", f"must be an Upstash database name (letters, digits, - and _), got {name!r}"
+        )
+    return name
 
 
 def cache(reader: Reader, adopt_cache: Mapping[str, str]) -> CacheConfig:
@@ -25,6 +39,6 @@ def cache(reader: Reader, adopt_cache: Mapping[str, str]) -> CacheConfig:
         primary_region=primary,
         read_regions=tuple(read_regions),
         budget=reader.integer("redisBudget") if reader.has("redisBudget") else None,
+        cache_name=_cache_name(reader),
         adopt_cache_id=adopt_cache.get("id"),
-        adopt_cache_name=adopt_cache.get("databaseName"),
     )

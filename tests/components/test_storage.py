@@ -112,7 +112,8 @@ def test_uploads_and_logs_grant_cloudfront_nothing(plan: Plan) -> None:
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_bucket_settings_are_ordered_bucket_then_public_access_block_then_policy(plan: Plan, role: str) -> None:
+def test_bucket_settings_are_ordered_bucket_then_public_access_block_then_policy(private_plan: Plan, role: str) -> None:
+    plan = private_plan
     the_bucket = bucket(plan, role)
     block = setting_of(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", role)
     policy = setting_of(plan, "aws:s3/bucketPolicy:BucketPolicy", role)
@@ -270,6 +271,37 @@ def test_during_the_cutover_media_stay_readable_by_a_policy_statement_until_the_
     )
     ownership = setting_of(prod_plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", role).props
     assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_in_the_cutover_the_public_read_policy_lands_before_acls_stop_counting(prod_plan: Plan, role: str) -> None:
+    """BucketOwnerEnforced and ignore_public_acls take effect at once: an object public today
+    through its ACL answers 403 from then on unless the public-read statement is already there."""
+    the_bucket = bucket(prod_plan, role)
+    policy = setting_of(prod_plan, "aws:s3/bucketPolicy:BucketPolicy", role)
+    assert any(str(s.get("Sid", "")).startswith("PublicReadUntil") for s in statements(policy.json_input("policy")))
+    for setting in (
+        "bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "bucketOwnershipControls:BucketOwnershipControls",
+    ):
+        assert policy.urn in ancestors(prod_plan, setting_of(prod_plan, f"aws:s3/{setting}", role)), setting
+    # Nothing slow opens a gap: the policy waits for the bucket alone (no distribution, no
+    # certificate validation), so an `up` that stops anywhere leaves today's URLs working.
+    assert ancestors(prod_plan, policy) == {the_bucket.urn}
+    assert all(deps == [the_bucket.urn] or not deps for deps in policy.property_dependencies.values())
+
+
+@pytest.mark.parametrize("role", CDN_ROLES)
+def test_in_the_cutover_cloudfront_reads_as_this_accounts_distributions(prod_plan: Plan, role: str) -> None:
+    grant = next(
+        s
+        for s in statements(bucket_policy(prod_plan, role))
+        if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+    )
+    assert grant["Condition"] == {
+        "StringEquals": {"AWS:SourceAccount": "123456789012"},
+        "ArnLike": {"AWS:SourceArn": "arn:aws:cloudfront::123456789012:distribution/*"},
+    }
 
 
 def test_uploads_and_logs_are_never_in_a_cutover(prod_plan: Plan) -> None:

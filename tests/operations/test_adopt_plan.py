@@ -179,7 +179,7 @@ def test_the_printed_adopt_block_is_what_the_stack_accepts(
         "S3_BUCKET_CDN": f"{project}/envCdn1",
         "SUPABASE_SERVICE_KEY": f"{project}/envSupaSvc1",
     }
-    assert adopt["redisCache"] == {"id": CACHE_ID, "databaseName": "newcool"}
+    assert adopt["redisCache"] == {"id": CACHE_ID}
     # Pasted into the stack file, the program imports exactly those.
     plan = run_program("prod", {"adopt": adopt, "placeholders": ["vercel.teamId", "dnsZoneId", "supabaseUrl"]})
     imported = {r.import_id for r in plan if r.import_id}

@@ -104,7 +104,7 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     (
         "prod",
         {
-            "adopt": {"vercelProject": "prj_abc", "redisCache": {"id": "not-a-uuid", "databaseName": "x"}},
+            "adopt": {"vercelProject": "prj_abc", "redisCache": {"id": "not-a-uuid"}},
             "placeholders": [],
         },
         "Pulumi.prod.yaml: newcool-infra:adopt.redisCache.id must be the live database's Upstash id",
