@@ -15,6 +15,7 @@ from typing import Any, Literal
 from stack_config.vocabulary import (
     AWS_ACCESS_MODES,
     PRICE_CLASSES,
+    SUPABASE_PLANS,
     UPSTASH_REGIONS,
     WAF_MODES,
     WAF_RATE_LIMIT_RANGE,
@@ -239,6 +240,15 @@ KEYS: tuple[ConfigKey, ...] = (
         in_project_schema=True,
     ),
     ConfigKey(
+        "supabasePlan",
+        "supabase",
+        "string",
+        "The Supabase organization's plan; leaked-password protection (password_hibp_enabled) needs pro or "
+        "above, and is on by default there. make adopt-plan reads the real plan.",
+        default="free",
+        choices=SUPABASE_PLANS,
+    ),
+    ConfigKey(
         "supabaseAuth",
         "supabase",
         "object",
@@ -304,6 +314,14 @@ KEYS: tuple[ConfigKey, ...] = (
         "boolean",
         "The Route 53 health check and its alarms on the API domain; must be true in prod.",
         default=True,
+    ),
+    ConfigKey(
+        "vercelObservabilityPlus",
+        "monitoring",
+        "boolean",
+        "Whether the Vercel team has Observability Plus, which custom alert rules need (Vercel's API does not "
+        "expose it: confirm it under the team's billing).",
+        default=False,
     ),
     ConfigKey(
         "vercelErrorRateAlert",

@@ -30,7 +30,7 @@ def secret_placeholder(key: str, config: Mapping[str, str]) -> str:
     one must.
     """
     if key == "databaseUrl":
-        url = config.get(f"{PROJECT}:supabaseUrl", "https://offlineplaceholder0.supabase.co")
+        url = config.get(f"{PROJECT}:supabaseUrl", "https://offlineplaceholderaa.supabase.co")
         ref = supabase_project_ref(url)
         return f"postgresql://postgres.{ref}:{SECRET_PLACEHOLDER}@aws-0-us-east-1.pooler.supabase.com:5432/postgres"
     if key == "supabaseAccessToken":

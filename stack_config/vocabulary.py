@@ -75,6 +75,10 @@ AUTH_FIELDS: Mapping[str, type] = {
     "mailer_secure_email_change_enabled": bool,
     "security_update_password_require_reauthentication": bool,
 }
+# Supabase's organization plans (the Management API's enum). The Free plan has no leaked-password
+# protection (password_hibp_enabled).
+SUPABASE_PLANS = ("free", "pro", "team", "enterprise")
+PLANS_WITH_BREACH_CHECK = ("pro", "team", "enterprise")
 # The Data API (PostgREST) settings, under the API's names (V1UpdatePostgrestConfigBody).
 DATA_API_FIELDS: Mapping[str, type] = {"db_schema": str, "max_rows": int, "db_extra_search_path": str}
 NETWORK_FIELDS = ("dbAllowedCidrs", "dbAllowedCidrsV6")

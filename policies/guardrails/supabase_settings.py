@@ -68,7 +68,8 @@ def _password_policy(args: ResourceValidationArgs, report: Report) -> None:
     characters = str(settings.get("password_required_characters") or "")
     if not characters.startswith(ALL_CHARACTER_CLASSES):
         report(f"{args.name}: password_required_characters must require lower, upper, digits and symbols.")
-    if settings.get("password_hibp_enabled") is not True:
+    breach_check_available = not args.get_config().get("planWithoutBreachCheck", False)
+    if settings.get("password_hibp_enabled") is not True and breach_check_available:
         report(f"{args.name}: password_hibp_enabled must be true (refuse passwords known from breaches).")
 
 
@@ -185,7 +186,9 @@ POLICIES = [
         Severity.MEDIUM,
         "Set password_min_length >= 12, password_required_characters to all classes, password_hibp_enabled: true.",
         _password_policy,
-        config_schema=PolicyConfigSchema(properties={"minLength": {"type": "integer"}}),
+        config_schema=PolicyConfigSchema(
+            properties={"minLength": {"type": "integer"}, "planWithoutBreachCheck": {"type": "boolean"}}
+        ),
     ),
     resource_policy(
         "supabase-auth-token-expiry",

@@ -22,9 +22,15 @@ def monitoring(reader: Reader, environment: Environment) -> MonitoringConfig:
     health_check = reader.boolean("apiHealthCheck")
     if environment == "prod" and not health_check:
         raise reader.fail("apiHealthCheck", "must be true in prod: api.newcool.io is watched from day one")
+    error_rate_alert = reader.boolean("vercelErrorRateAlert")
+    if error_rate_alert and not reader.boolean("vercelObservabilityPlus"):
+        raise reader.fail(
+            "vercelErrorRateAlert",
+            "needs Observability Plus on the Vercel team: confirm it, then set vercelObservabilityPlus: true",
+        )
     return MonitoringConfig(
         on_call_email=email,
-        vercel_error_rate_alert=reader.boolean("vercelErrorRateAlert"),
+        vercel_error_rate_alert=error_rate_alert,
         github_repository=repository,
         api_health_check=health_check,
     )

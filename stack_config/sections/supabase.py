@@ -20,12 +20,15 @@ from stack_config.vocabulary import (
     DATA_API_FIELDS,
     NETWORK_FIELDS,
     OPEN_NETWORKS,
+    PLANS_WITH_BREACH_CHECK,
     TRANSACTION_POOLER_PORT,
     Environment,
     supabase_project_ref,
 )
 
-_SUPABASE_URL = re.compile(r"^https://[a-z0-9]{20}\.supabase\.co$")
+# The Management API takes a project ref matching ^[a-z]+$ (20 letters): a ref with a digit could
+# never be called.
+_SUPABASE_URL = re.compile(r"^https://[a-z]{20}\.supabase\.co$")
 _POSTGRES_URL = re.compile(r"^postgres(ql)?://\S+$")
 
 
@@ -109,8 +112,13 @@ def _database_url(reader: Reader, project_ref: str) -> pulumi.Output[str]:
 def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, ...]) -> SupabaseConfig:
     url = reader.string("supabaseUrl")
     if not _SUPABASE_URL.match(url):
-        raise reader.fail("supabaseUrl", f"must be a project URL like https://<20-char ref>.supabase.co, got {url!r}")
+        raise reader.fail(
+            "supabaseUrl",
+            f"must be https://<ref>.supabase.co with a ref of 20 lowercase letters (the Management API's "
+            f"^[a-z]+$), got {url!r}",
+        )
     project_ref = supabase_project_ref(url)
+    plan = reader.choice("supabasePlan")
     # Supabase's production checklist, as defaults; the stack file may override field by field.
     auth: dict[str, Any] = {
         "site_url": app_origins[0],
@@ -118,13 +126,18 @@ def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, .
         "mailer_autoconfirm": False,
         "password_min_length": 12,
         "password_required_characters": ALL_PASSWORD_CHARACTERS,
-        "password_hibp_enabled": True,
+        "password_hibp_enabled": plan in PLANS_WITH_BREACH_CHECK,
         "mailer_otp_exp": 3600,
         "jwt_exp": 3600,
         "refresh_token_rotation_enabled": True,
         "security_refresh_token_reuse_interval": 10,
         **_typed_settings(reader, "supabaseAuth", AUTH_FIELDS),
     }
+    if auth["password_hibp_enabled"] and plan not in PLANS_WITH_BREACH_CHECK:
+        raise reader.fail(
+            "supabaseAuth.password_hibp_enabled",
+            f"needs the Pro plan or above; supabasePlan is {plan!r} (the API refuses it, after the other settings)",
+        )
     data_api = {
         "db_schema": "public,graphql_public",
         "max_rows": 1000,

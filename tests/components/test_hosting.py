@@ -90,8 +90,8 @@ def test_values_come_from_the_resources_that_produce_them(plan: Plan) -> None:
     assert found["AWS_REGION"] == "us-east-2"
     assert found["NODE_ENV"] == "production"
     supabase_url = {
-        "dev": "https://devnewcoolproject0a1.supabase.co",
-        "prod": "https://prodnewcoolproject0b.supabase.co",
+        "dev": "https://devnewcoolprojectaaa.supabase.co",
+        "prod": "https://prodnewcoolprojectbb.supabase.co",
     }
     assert found["NEXT_PUBLIC_SUPABASE_URL"] == supabase_url[plan.stack]
     # The managed keys, not hand-set config: the secret key for the server, the publishable one for the browser.
@@ -273,7 +273,7 @@ def test_access_key_mode_sends_the_key_as_sensitive_secrets(access_key_plan: Pla
         (
             "dev",
             {"supabaseUrl": "http://localhost:54321"},
-            "Pulumi.dev.yaml: newcool-infra:supabaseUrl must be a project URL",
+            "Pulumi.dev.yaml: newcool-infra:supabaseUrl must be https://<ref>.supabase.co with a ref of 20 lowercase",
         ),
         (
             "prod",

@@ -136,6 +136,10 @@ def test_stack_outputs_name_the_monitoring_resources(prod_plan: Plan) -> None:
         ({"onCallEmail": None}, "newcool-infra:onCallEmail is required but not set"),
         ({"onCallEmail": "on-call"}, "newcool-infra:onCallEmail must be an email address"),
         ({"vercelErrorRateAlert": "yes"}, "newcool-infra:vercelErrorRateAlert must be true or false"),
+        (
+            {"vercelErrorRateAlert": True, "vercelObservabilityPlus": False},
+            "newcool-infra:vercelErrorRateAlert needs Observability Plus on the Vercel team",
+        ),
         ({"githubRepository": "newcool"}, "newcool-infra:githubRepository must be owner/repository"),
     ],
 )

@@ -12,7 +12,7 @@ from preview.plan import Plan, Secret
 from stack_config import ALL_PASSWORD_CHARACTERS, ConfigError
 
 PREFIX = "pulumi-python:dynamic/supabase:"
-REFS = {"dev": "devnewcoolproject0a1", "prod": "prodnewcoolproject0b"}
+REFS = {"dev": "devnewcoolprojectaaa", "prod": "prodnewcoolprojectbb"}
 
 
 def settings(plan: Plan, kind: str, name: str) -> dict[str, Any]:
@@ -35,7 +35,8 @@ def test_auth_follows_the_production_checklist(plan: Plan) -> None:
     assert auth["mailer_autoconfirm"] is False
     assert auth["password_min_length"] >= 12
     assert auth["password_required_characters"] == ALL_PASSWORD_CHARACTERS
-    assert auth["password_hibp_enabled"] is True
+    # Leaked-password protection where the plan has it: prod's Pro, not dev's Free.
+    assert auth["password_hibp_enabled"] is (plan.stack == "prod")
     assert auth["mailer_otp_exp"] <= 3600 and auth["jwt_exp"] <= 3600
     assert auth["refresh_token_rotation_enabled"] is True
     site = {"dev": "https://dev.newcool.io", "prod": "https://newcool.io"}[plan.stack]
@@ -116,20 +117,29 @@ POOLER = "aws-0-us-east-1.pooler.supabase.com"
         ({"supabaseNetworkRestrictions": None}, "supabaseNetworkRestrictions is required in prod"),
         ({"migrationSourceCidrs": ["::/0"]}, "migrationSourceCidrs opens the database to the whole internet"),
         (
-            {"databaseUrl": Secret(f"postgresql://postgres.prodnewcoolproject0b:pw@{POOLER}:6543/postgres")},
+            {"databaseUrl": Secret(f"postgresql://postgres.prodnewcoolprojectbb:pw@{POOLER}:6543/postgres")},
             "uses the transaction pooler (port 6543)",
         ),
         (
-            {"databaseUrl": Secret(f"postgresql://postgres.devnewcoolproject0a1:pw@{POOLER}:5432/postgres")},
-            "must log in to the pooler as postgres.prodnewcoolproject0b",
+            {"databaseUrl": Secret(f"postgresql://postgres.devnewcoolprojectaaa:pw@{POOLER}:5432/postgres")},
+            "must log in to the pooler as postgres.prodnewcoolprojectbb",
         ),
         (
-            {"databaseUrl": Secret("postgresql://postgres:pw@db.devnewcoolproject0a1.supabase.co:5432/postgres")},
-            "points at another project than prodnewcoolproject0b",
+            {"databaseUrl": Secret("postgresql://postgres:pw@db.devnewcoolprojectaaa.supabase.co:5432/postgres")},
+            "points at another project than prodnewcoolprojectbb",
         ),
         ({"supabaseAccessToken": Secret("eyJnot-a-token")}, "supabaseAccessToken must be a personal access token"),
         ({"supabaseAccessToken": "sbp_0123456789abcdef0123456789"}, "supabaseAccessToken holds a secret in plain text"),
         ({"supabaseAnonKey": Secret("eyJ")}, "supabaseAnonKey is no longer read: the publishable key is now created"),
+        (
+            {"supabaseUrl": "https://prodnewcoolproject0b.supabase.co"},
+            "supabaseUrl must be https://<ref>.supabase.co with a ref of 20 lowercase letters",
+        ),
+        (
+            {"supabasePlan": "free", "supabaseAuth": {"password_hibp_enabled": True}},
+            "supabaseAuth.password_hibp_enabled needs the Pro plan or above; supabasePlan is 'free'",
+        ),
+        ({"supabasePlan": "hobby"}, "supabasePlan must be one of free, pro, team, enterprise"),
     ],
 )
 def test_bad_supabase_config_is_one_line_naming_the_key(overrides: dict[str, Any], message: str) -> None:

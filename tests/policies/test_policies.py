@@ -123,6 +123,11 @@ def test_the_legacy_keys_rule_passes_once_they_are_off(stub: analyzer_pb2_grpc.A
             "supabase-network-restricted",
             lambda p: edited(p, NETWORK, "network", setter("settings.dbAllowedCidrs", ["0.0.0.0/0"])),
         ),
+        (
+            # Dev's Free plan has no leaked-password protection; prod's plan must use it.
+            "supabase-auth-password-policy",
+            lambda p: edited(p, AUTH, "auth", setter("settings.password_hibp_enabled", False)),
+        ),
     ],
 )
 def test_dev_may_use_localhost_redirects_and_an_open_network_and_prod_may_not(
