@@ -46,6 +46,20 @@ S3_LOG_PREFIX = "s3/"
 CLOUDFRONT_LOG_PREFIX = "cloudfront/"
 
 
+# How long a deleted or overwritten log stays recoverable (as a noncurrent version), at most.
+LOG_RECOVERY_WINDOW_DAYS = 30
+
+
+def log_lifecycle_days(retention_days: int) -> tuple[int, int]:
+    """(days a log stays current, days it then stays recoverable): together the retention.
+
+    The recoverable part is also how long a log someone deletes or overwrites can be restored:
+    up to 30 days, and half the retention when that is shorter.
+    """
+    recoverable = max(1, min(LOG_RECOVERY_WINDOW_DAYS, retention_days // 2))
+    return retention_days - recoverable, recoverable
+
+
 @dataclass(frozen=True)
 class StorageArgs:
     config: StorageConfig
@@ -205,15 +219,23 @@ class MediaStorage(pulumi.ComponentResource):
                 },
             ]
             secured[role].last_setting = self._lifecycle(role, secured[role], rules)
+        current_days, recoverable_days = log_lifecycle_days(config.log_retention_days)
         log_rules: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
             abort_uploads,
             {
                 "id": "expire-logs",
                 "status": "Enabled",
                 "filter": {"prefix": ""},
-                "expiration": {"days": config.log_retention_days},
-                # A deleted or overwritten log stays readable for the whole retention period.
-                "noncurrent_version_expiration": {"noncurrent_days": config.log_retention_days},
+                # In a versioned bucket an expiration only adds a delete marker; the log then lives
+                # on as a noncurrent version. Current + noncurrent days = the retention, exactly.
+                "expiration": {"days": current_days},
+                "noncurrent_version_expiration": {"noncurrent_days": recoverable_days},
+            },
+            {
+                "id": "remove-expired-delete-markers",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "expiration": {"expired_object_delete_marker": True},
             },
         ]
         secured["logs"].last_setting = self._lifecycle("logs", secured["logs"], log_rules)

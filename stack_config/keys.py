@@ -117,9 +117,10 @@ KEYS: tuple[ConfigKey, ...] = (
         "logRetentionDays",
         "storage",
         "integer",
-        "Days access logs are kept (log bucket, WAF log group).",
+        "Days access logs are kept, in all (log bucket: current, then recoverable as a noncurrent version "
+        "for up to 30 days; WAF log group).",
         default=90,
-        bounds=(1, 3650),
+        bounds=(2, 3650),
         in_project_schema=True,
     ),
     ConfigKey(

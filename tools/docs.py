@@ -1,7 +1,8 @@
 """`make docs`: the auditors' documents, generated from the sources they describe.
 
 - ``docs/policies.md`` and ``policies/config.<stack>.json`` from the policy pack itself;
-- ``docs/configuration.md`` from the key table (``stack_config/keys.py``);
+- ``docs/configuration.md`` and ``Pulumi.yaml``'s ``config:`` block from the key table
+  (``stack_config/keys.py``);
 - ``docs/access-matrix.md`` from the pgTAP access tests (``supabase/tests``), run with
   ``pg_prove`` on a real PostgreSQL 15 with the migrations applied.
 
@@ -19,11 +20,12 @@ from localdb.cluster import PostgresCluster, running_cluster
 from policies.guardrails.common import RATIONALE, STACKS
 from policies.guardrails.pack import POLICIES, enforcement_table, stack_config
 from stack_config.stack_file import ROOT
-from tools.configuration_doc import GENERATED, configuration_markdown
+from tools.configuration_doc import GENERATED, configuration_markdown, project_file
 
 POLICIES_DOC = ROOT / "docs" / "policies.md"
 ACCESS_MATRIX_DOC = ROOT / "docs" / "access-matrix.md"
 CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
+PROJECT_FILE = ROOT / "Pulumi.yaml"
 
 
 def _service(policy_name: str) -> str:
@@ -88,7 +90,11 @@ def access_matrix_markdown(cluster: PostgresCluster) -> str:
 
 def database_free_files() -> dict[Path, str]:
     """The generated files that need no database (checked by the fast tests)."""
-    files = {POLICIES_DOC: policies_markdown(), CONFIGURATION_DOC: configuration_markdown()}
+    files = {
+        POLICIES_DOC: policies_markdown(),
+        CONFIGURATION_DOC: configuration_markdown(),
+        PROJECT_FILE: project_file(PROJECT_FILE.read_text()),
+    }
     for stack in STACKS:
         files[ROOT / "policies" / f"config.{stack}.json"] = (
             json.dumps(stack_config(stack), indent=2, sort_keys=True) + "\n"

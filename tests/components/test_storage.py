@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID, PUBLIC_READ_UNTIL_TAG
+from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID, PUBLIC_READ_UNTIL_TAG, log_lifecycle_days
 from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, PROD_BUCKET_NAMES
@@ -139,11 +139,27 @@ def test_every_bucket_is_versioned_and_expires_noncurrent_versions(plan: Plan, r
     versioning = setting_of(plan, "aws:s3/bucketVersioning:BucketVersioning", role).props
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
     rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", role).props["rules"]
-    # Logs: a deleted or overwritten log stays as a noncurrent version for the whole retention.
-    expected_days = {"dev": 30, "prod": 365} if role == "logs" else {"dev": 7, "prod": 90}
+    # Logs: a deleted or overwritten log stays recoverable for 30 days (half a short retention).
+    expected_days = {"dev": 15, "prod": 30} if role == "logs" else {"dev": 7, "prod": 90}
     noncurrent = [r for r in rules if "noncurrentVersionExpiration" in r]
     assert [r["noncurrentVersionExpiration"]["noncurrentDays"] for r in noncurrent] == [expected_days[plan.stack]]
     assert all(r["status"] == "Enabled" for r in rules)
+
+
+def test_logs_are_kept_for_the_retention_in_all_not_twice_it(plan: Plan) -> None:
+    """In a versioned bucket an expiration adds a delete marker and the log lives on as a
+    noncurrent version: the current and noncurrent days together must be the retention."""
+    retention = {"dev": 30, "prod": 365}[plan.stack]
+    rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "logs").props["rules"]
+    expire = next(r for r in rules if r["id"] == "expire-logs")
+    assert expire["expiration"]["days"] + expire["noncurrentVersionExpiration"]["noncurrentDays"] == retention
+    markers = next(r for r in rules if r["id"] == "remove-expired-delete-markers")
+    assert markers["expiration"] == {"expiredObjectDeleteMarker": True}
+
+
+@pytest.mark.parametrize(("retention", "expected"), [(2, (1, 1)), (30, (15, 15)), (90, (60, 30)), (3650, (3620, 30))])
+def test_the_log_split_always_adds_up_and_keeps_a_recovery_window(retention: int, expected: tuple[int, int]) -> None:
+    assert log_lifecycle_days(retention) == expected
 
 
 def test_the_log_bucket_has_no_object_lock_since_server_access_logs_cannot_target_one(plan: Plan) -> None:
@@ -156,12 +172,6 @@ def test_uploads_abort_incomplete_multipart_uploads(plan: Plan) -> None:
     aborts = [r for r in rules["rules"] if "abortIncompleteMultipartUpload" in r]
     assert [r["abortIncompleteMultipartUpload"]["daysAfterInitiation"] for r in aborts] == [7]
     assert aborts[0]["filter"] == {"prefix": ""}
-
-
-def test_logs_expire_after_the_configured_retention(plan: Plan) -> None:
-    rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "logs").props
-    expiring = [r["expiration"]["days"] for r in rules["rules"] if "expiration" in r]
-    assert expiring == [{"dev": 30, "prod": 365}[plan.stack]]
 
 
 def cors_rule(plan: Plan, role: str) -> dict[str, Any]:

@@ -73,7 +73,7 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     (
         "dev",
         {"logRetentionDays": 0},
-        "Pulumi.dev.yaml: newcool-infra:logRetentionDays must be between 1 and 3650, got 0",
+        "Pulumi.dev.yaml: newcool-infra:logRetentionDays must be between 2 and 3650, got 0",
     ),
     (
         "prod",
