@@ -72,12 +72,16 @@ class ApiKeyProvider(TokenProvider):
         return UpdateResult(outs={**olds, **news, "key_id": olds.get("key_id"), "api_key": olds.get("api_key")})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        key = self._call(
-            props,
-            lambda api: api.request(
-                "GET", f"/v1/projects/{props['project_ref']}/api-keys/{id_}", params={"reveal": "true"}
-            ),
-        )
+        path = f"/v1/projects/{props['project_ref']}/api-keys/{id_}"
+        try:
+            with self.api() as api:
+                key = api.request("GET", path, params={"reveal": "true"})
+        except ApiError as error:
+            if error.status == 404:
+                # Revoked in the dashboard: gone, so `pulumi refresh` drops it and the next `up`
+                # creates a new key (and wires it to Vercel) instead of failing on the old id.
+                return ReadResult(id_="", outs={})
+            raise RuntimeError(f"supabase {props.get('type')} key {props.get('name')}: {error}") from None
         return ReadResult(id_=id_, outs=self._outs(props, dict(key)))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

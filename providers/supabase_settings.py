@@ -24,6 +24,7 @@ holds the provider as it was pickled, before it had a token.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -41,6 +42,10 @@ TOKEN_ENVIRONMENT = "SUPABASE_ACCESS_TOKEN"  # noqa: S105
 HASHED_SUFFIXES = ("_secret", "_secrets", "_pass", "_password", "_api_key", "_auth_token", "_access_key")
 
 Settings = dict[str, Any]
+# How long a write that Supabase applies later (network restrictions) or that restarts the
+# database (SSL enforcement) is waited for, and how often it is checked.
+APPLY_TIMEOUT_SECONDS = 600.0
+POLL_SECONDS = 5.0
 
 
 def is_hashed(field: str) -> bool:
@@ -130,9 +135,28 @@ def _read_network(api: ManagementApi, ref: str) -> Settings:
     }
 
 
+def wait_until(check: Callable[[], bool], what: str) -> None:
+    """Polls ``check`` until it holds; past APPLY_TIMEOUT_SECONDS, one error saying what never came."""
+    deadline = time.monotonic() + APPLY_TIMEOUT_SECONDS
+    while not check():
+        if time.monotonic() >= deadline:
+            raise ApiError(f"{what} within {APPLY_TIMEOUT_SECONDS:g} s; run `pulumi up` again once it has")
+        time.sleep(POLL_SECONDS)
+
+
 def _write_network(api: ManagementApi, ref: str, settings: Settings) -> None:
-    # `apply` replaces the whole list; the answer says `stored`, then `applied` once live.
+    # `apply` replaces the whole list and answers `stored`: it is live once the API says `applied`.
+    # Migrations depend on this resource, so it returns only then (no race with the new list).
     api.request("POST", f"/v1/projects/{ref}/network-restrictions/apply", json=settings, what="dbAllowedCidrs(V6)")
+    wait_until(
+        lambda: api.request("GET", f"/v1/projects/{ref}/network-restrictions").get("status") == "applied",
+        f"Supabase stored the network restrictions of {ref} but did not apply them",
+    )
+
+
+def database_healthy(api: ManagementApi, ref: str) -> bool:
+    services = api.request("GET", f"/v1/projects/{ref}/health", params={"services": "db"})
+    return any(s.get("name") == "db" and s.get("status") == "ACTIVE_HEALTHY" for s in services)
 
 
 def _read_ssl(api: ManagementApi, ref: str) -> Settings:
@@ -141,10 +165,12 @@ def _read_ssl(api: ManagementApi, ref: str) -> Settings:
 
 
 def _write_ssl(api: ManagementApi, ref: str, settings: Settings) -> None:
-    # Changing it restarts the database (docs/database.md).
+    # Changing it restarts the database (docs/database.md): it returns once the database answers
+    # again, so the migrations that depend on it do not meet a restarting server.
     answer = api.request("PUT", f"/v1/projects/{ref}/ssl-enforcement", json=settings, what="requestedConfig.database")
     if not answer.get("appliedSuccessfully"):
         raise ApiError(f"Supabase stored but did not apply SSL enforcement on {ref}; run `pulumi up` again")
+    wait_until(lambda: database_healthy(api, ref), f"the database of {ref} did not come back after SSL enforcement")
 
 
 def _read_legacy_keys(api: ManagementApi, ref: str) -> Settings:

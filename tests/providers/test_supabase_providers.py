@@ -15,6 +15,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pytest_httpserver import HTTPServer
 
 from preview.plan import Plan
+from providers import supabase_settings
 from providers.supabase_keys import ApiKeyProvider
 from providers.supabase_settings import TOKEN_CONFIG_KEY, BackupsProvider, SettingsProvider, TokenProvider
 from tests.standins.openapi import supabase_management_spec
@@ -32,7 +33,9 @@ def prod_auth(prod_plan: Plan) -> dict[str, Any]:
 
 
 @pytest.fixture
-def standin(httpserver: HTTPServer) -> Iterator[SupabaseProjectStandIn]:
+def standin(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[SupabaseProjectStandIn]:
+    # The stand-in applies within a few polls; the real API within minutes (5 s between polls).
+    monkeypatch.setattr(supabase_settings, "POLL_SECONDS", 0.01)
     project = SupabaseProjectStandIn(supabase_management_spec(), REF, TOKEN)
     project.install(httpserver)
     yield project
@@ -261,6 +264,50 @@ def test_rotating_a_key_is_a_replacement_that_creates_the_new_key_first(httpserv
         "id", key_props("secret", "newcool_server_1", False), key_props("secret", "newcool_server_2", False)
     )
     assert diff.replaces == ["name"] and diff.delete_before_replace is False
+
+
+def test_a_key_revoked_in_the_dashboard_reads_as_gone_so_refresh_works(
+    httpserver: HTTPServer, standin: SupabaseProjectStandIn
+) -> None:
+    provider = key_provider(httpserver)
+    created = provider.create(key_props("secret", "newcool_server_1", revoke=False))
+    assert provider.read(created.id, created.outs or {}).id == created.id
+    standin.api_keys = [k for k in standin.api_keys if k["id"] != created.id]  # revoked by hand
+    gone = provider.read(created.id, created.outs or {})
+    assert gone.id == "" and gone.outs == {}, "an empty id tells the engine the resource is gone"
+
+
+def test_network_restrictions_return_only_once_applied(httpserver: HTTPServer, standin: SupabaseProjectStandIn) -> None:
+    standin.reads_until_applied = 3
+    provider = settings_provider(httpserver, "network")
+    provider.create({"project_ref": REF, "settings": {"dbAllowedCidrs": ["203.0.113.10/32"], "dbAllowedCidrsV6": []}})
+    assert standin.network_status == "applied", "create returned while the list was only stored"
+    reads = [r for r in standin.log if r.method == "GET" and r.path.endswith("/network-restrictions")]
+    assert len(reads) >= 3
+
+
+def test_ssl_enforcement_returns_only_once_the_restarted_database_is_healthy(
+    httpserver: HTTPServer, standin: SupabaseProjectStandIn
+) -> None:
+    standin.health_checks_while_restarting = 3
+    settings_provider(httpserver, "ssl").create(
+        {"project_ref": REF, "settings": {"requestedConfig": {"database": True}}}
+    )
+    assert standin.restarting_for == 0, "create returned while the database was still coming up"
+    assert len([r for r in standin.log if r.path.endswith("/health")]) == 4
+
+
+def test_a_change_that_never_applies_is_one_line_saying_so(
+    httpserver: HTTPServer, standin: SupabaseProjectStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(supabase_settings, "APPLY_TIMEOUT_SECONDS", 0.05)
+    standin.reads_until_applied = 10_000
+    with pytest.raises(RuntimeError) as raised:
+        settings_provider(httpserver, "network").create(
+            {"project_ref": REF, "settings": {"dbAllowedCidrs": ["203.0.113.10/32"], "dbAllowedCidrsV6": []}}
+        )
+    assert str(raised.value).startswith("supabase network restrictions: Supabase stored the network restrictions")
+    assert "\n" not in str(raised.value)
 
 
 def test_the_backups_view_reads_pitr_and_the_latest_completed_backup(

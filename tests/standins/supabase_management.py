@@ -64,8 +64,15 @@ class SupabaseProjectStandIn:
     legacy_keys_enabled: bool = True
     api_keys: list[dict[str, Any]] = field(default_factory=list)
     log: list[LoggedRequest] = field(default_factory=list)
+    pending_reads: int = 0
     # Statuses to answer before handling the next requests (429, 500, ...).
     fail_next: list[int] = field(default_factory=list)
+    # As the real API: network restrictions are `stored`, then `applied` after this many reads;
+    # the database answers COMING_UP for this many health checks after SSL enforcement changes.
+    reads_until_applied: int = 2
+    health_checks_while_restarting: int = 2
+    network_status: str = "applied"
+    restarting_for: int = 0
     # Answers that broke the document (must stay empty).
     broken_answers: list[str] = field(default_factory=list)
 
@@ -157,16 +164,27 @@ class SupabaseProjectStandIn:
                 self.postgrest.update(body)
             return 200, {**self.postgrest, **({"jwt_secret": "hash:jwt"} if method == "GET" else {})}
         if path == "/network-restrictions" and method == "GET":
-            return 200, {"entitlement": "allowed", "config": self.network, "status": "applied"}
+            if self.network_status == "stored":
+                self.pending_reads -= 1
+                if self.pending_reads <= 0:
+                    self.network_status = "applied"
+            return 200, {"entitlement": "allowed", "config": self.network, "status": self.network_status}
+        if path == "/health":
+            status = "COMING_UP" if self.restarting_for > 0 else "ACTIVE_HEALTHY"
+            self.restarting_for = max(0, self.restarting_for - 1)
+            return 200, [{"name": "db", "healthy": status == "ACTIVE_HEALTHY", "status": status}]
         if path == "/network-restrictions/apply":
             old = dict(self.network)
             self.network = {
                 "dbAllowedCidrs": list(body.get("dbAllowedCidrs", [])),
                 "dbAllowedCidrsV6": list(body.get("dbAllowedCidrsV6", [])),
             }
+            self.network_status, self.pending_reads = "stored", self.reads_until_applied
             return 201, {"entitlement": "allowed", "config": self.network, "old_config": old, "status": "stored"}
         if path == "/ssl-enforcement":
             if method == "PUT":
+                if self.ssl_enforced != bool(body["requestedConfig"]["database"]):
+                    self.restarting_for = self.health_checks_while_restarting  # the database restarts
                 self.ssl_enforced = bool(body["requestedConfig"]["database"])
             return 200, {"currentConfig": {"database": self.ssl_enforced}, "appliedSuccessfully": True}
         if path == "/api-keys/legacy":
