@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
+from providers.waf_logging import WebAclLogging
 from stack_config import Environment, FirewallConfig
 
 WAF_REGION = "us-east-1"
@@ -117,10 +118,12 @@ class CdnFirewall(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        # Declared rather than left to WAF's implicit PutResourcePolicy, and narrowed to this account.
+        # Declared rather than left to WAF's implicit PutResourcePolicy, narrowed to this account,
+        # and attached to the log group itself: account-wide resource policies are limited to 10
+        # a region, and this one takes none of them.
         delivery_policy = aws.cloudwatch.LogResourcePolicy(
             "cdn-waf-log-delivery",
-            policy_name=f"{prefix}-waf-log-delivery",
+            resource_arn=log_group.arn,
             policy_document=docs.render(
                 pulumi.Output.all(log_group.arn, account_id).apply(
                     lambda values: [docs.allow_waf_log_delivery(values[0], values[1], WAF_REGION)]
@@ -129,11 +132,13 @@ class CdnFirewall(pulumi.ComponentResource):
             region=WAF_REGION,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.wafv2.WebAclLoggingConfiguration(
+        # WAF may refuse the destination once while the new policy propagates: this resource
+        # retries that refusal (providers/waf_logging.py), where pulumi-aws's would fail the `up`.
+        WebAclLogging(
             "cdn-waf-logging",
             resource_arn=self.web_acl.arn,
             log_destination_configs=[log_group.arn],
-            redacted_fields=[{"single_header": {"name": header}} for header in REDACTED_HEADERS],
+            redacted_headers=list(REDACTED_HEADERS),
             region=WAF_REGION,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery_policy]),
         )

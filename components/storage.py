@@ -26,22 +26,15 @@ import pulumi_aws as aws
 
 from components import policy_documents as docs
 from components.adoption import BUCKET_CHANGES, adopting
+from components.cdn import CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS, GLOBAL_REGION, edge_policies, viewer_certificate
 from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION, BucketRole, StorageConfig
 
 # AWS managed policy (a stable id, the same in every account; CloudFront Developer Guide,
 # "Use managed origin request policies"). Managed-CORS-S3Origin forwards Origin,
 # Access-Control-Request-Method and Access-Control-Request-Headers to S3.
 CORS_S3_ORIGIN_REQUEST_POLICY_ID = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
-# The managed CachingOptimized policy's TTLs (seconds), kept by this project's per-origin policy.
-CACHE_TTLS = {"min_ttl": 1, "default_ttl": 86_400, "max_ttl": 31_536_000}
-# What a media player or font loader may read cross-origin from a response.
-CORS_EXPOSE_HEADERS = ("Content-Length", "Content-Range", "Accept-Ranges", "ETag")
-CORS_MAX_AGE_SECONDS = 3000
 # The tag that carries a media bucket's public-read end date (read by the policy pack).
 PUBLIC_READ_UNTIL_TAG = "newcool:public-read-until"
-# CloudFront's ACM certificates and its log delivery sources live in us-east-1.
-GLOBAL_REGION = "us-east-1"
-MIN_TLS_VERSION = "TLSv1.2_2021"
 S3_LOG_PREFIX = "s3/"
 CLOUDFRONT_LOG_PREFIX = "cloudfront/"
 
@@ -110,7 +103,7 @@ class MediaStorage(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[secured[role].last_setting, logs_policy]),
             )
 
-        cache_policy, response_headers_policy = self._edge_policies()
+        cache_policy, response_headers_policy = edge_policies(self, args.environment, args.config.app_origins)
         self.distributions = {
             role: self._distribution(role, cache_policy, response_headers_policy) for role in CDN_ROLES
         }
@@ -274,90 +267,6 @@ class MediaStorage(pulumi.ComponentResource):
             opts=self._after(secured.last_setting),
         )
 
-    def _edge_policies(self) -> tuple[aws.cloudfront.CachePolicy, aws.cloudfront.ResponseHeadersPolicy]:
-        """What both distributions share: a cache keyed per Origin (S3's CORS answer depends on
-        it, so one origin's cached answer never reaches another) and the response headers."""
-        environment = self._args.environment
-        cache_policy = aws.cloudfront.CachePolicy(
-            "cdn-cache-per-origin",
-            name=f"newcool-{environment}-cache-per-origin",
-            comment="CachingOptimized, with the Origin header in the cache key for CORS",
-            **CACHE_TTLS,
-            parameters_in_cache_key_and_forwarded_to_origin={
-                "cookies_config": {"cookie_behavior": "none"},
-                "headers_config": {"header_behavior": "whitelist", "headers": {"items": ["Origin"]}},
-                "query_strings_config": {"query_string_behavior": "none"},
-                "enable_accept_encoding_brotli": True,
-                "enable_accept_encoding_gzip": True,
-            },
-            opts=self._child,
-        )
-        # The managed CORS response header policies admit every origin ("*"); this one admits
-        # the app's origins only, with the headers of the managed SecurityHeadersPolicy.
-        response_headers_policy = aws.cloudfront.ResponseHeadersPolicy(
-            "cdn-cors-and-security-headers",
-            name=f"newcool-{environment}-cors-and-security-headers",
-            comment="CORS for the app's origins plus the managed SecurityHeadersPolicy's headers",
-            cors_config={
-                "access_control_allow_credentials": False,
-                "access_control_allow_headers": {"items": ["range"]},
-                "access_control_allow_methods": {"items": ["GET", "HEAD", "OPTIONS"]},
-                "access_control_allow_origins": {"items": list(self._args.config.app_origins)},
-                "access_control_expose_headers": {"items": list(CORS_EXPOSE_HEADERS)},
-                "access_control_max_age_sec": CORS_MAX_AGE_SECONDS,
-                "origin_override": True,
-            },
-            security_headers_config={
-                "content_type_options": {"override": False},
-                "frame_options": {"frame_option": "SAMEORIGIN", "override": False},
-                "referrer_policy": {"referrer_policy": "strict-origin-when-cross-origin", "override": False},
-                "strict_transport_security": {"access_control_max_age_sec": 31_536_000, "override": False},
-                "xss_protection": {"protection": True, "mode_block": True, "override": False},
-            },
-            opts=self._child,
-        )
-        return cache_policy, response_headers_policy
-
-    def _viewer_certificate(
-        self, role: BucketRole
-    ) -> tuple[list[str], aws.cloudfront.DistributionViewerCertificateArgsDict]:
-        domains = self._args.config.cdn_domains
-        if domains is None:
-            return [], {"cloudfront_default_certificate": True}
-        domain = domains.for_role(role)
-        certificate = aws.acm.Certificate(
-            f"{role}-certificate",
-            domain_name=domain,
-            validation_method="DNS",
-            key_algorithm="EC_prime256v1",
-            region=GLOBAL_REGION,
-            tags=dict(self._args.tags),
-            opts=self._child,
-        )
-        validation_option = certificate.domain_validation_options[0]
-        record = aws.route53.Record(
-            f"{role}-certificate-validation-record",
-            zone_id=domains.zone_id,
-            name=validation_option.resource_record_name,
-            type=validation_option.resource_record_type,
-            records=[validation_option.resource_record_value],
-            ttl=300,
-            allow_overwrite=True,
-            opts=self._child,
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{role}-certificate-validation",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
-            region=GLOBAL_REGION,
-            opts=self._child,
-        )
-        return [domain], {
-            "acm_certificate_arn": validation.certificate_arn,
-            "ssl_support_method": "sni-only",
-            "minimum_protocol_version": MIN_TLS_VERSION,
-        }
-
     def _distribution(
         self,
         role: BucketRole,
@@ -374,7 +283,7 @@ class MediaStorage(pulumi.ComponentResource):
             signing_protocol="sigv4",
             opts=self._child,
         )
-        aliases, viewer_certificate = self._viewer_certificate(role)
+        aliases, certificate = viewer_certificate(self, role, self._args.config.cdn_domains, self._args.tags)
         origin_id = f"s3-{role}"
         distribution = aws.cloudfront.Distribution(
             f"{role}-distribution",
@@ -405,7 +314,7 @@ class MediaStorage(pulumi.ComponentResource):
             },
             web_acl_id=self._args.web_acl_arn,
             restrictions={"geo_restriction": {"restriction_type": "none"}},
-            viewer_certificate=viewer_certificate,
+            viewer_certificate=certificate,
             tags=dict(self._args.tags),
             opts=self._child,
         )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
+from stack_config.accounts import check_accounts, other_stacks
 from stack_config.keys import KNOWN_KEYS, RENAMED_KEYS, RETIRED_KEYS
 from stack_config.model import StackConfig
 from stack_config.namespaces import check_config_namespaces
@@ -71,5 +72,6 @@ def load_stack_config() -> StackConfig:
     # The language host passes config through the environment and/or the runtime's config map.
     config = {**get_config_env(), **CONFIG.get()}
     check_config_namespaces(pulumi.get_stack(), list(config), is_config_secret)
+    check_accounts(pulumi.get_stack(), config, other_stacks(pulumi.get_stack()))
     raw, secrets = project_config_values(config, is_config_secret)
     return parse_stack_config(pulumi.get_stack(), raw, secrets)

@@ -14,6 +14,7 @@ from tests.plan_queries import statements
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+WAF_LOGGING = "pulumi-python:dynamic/aws:WebAclLogging"
 
 
 def web_acl(plan: Plan) -> dict[str, Any]:
@@ -85,11 +86,11 @@ def test_waf_logs_go_to_a_log_group_kept_as_long_as_the_other_logs(plan: Plan) -
     assert group.props["name"].startswith("aws-waf-logs-"), "WAF refuses log destinations without this prefix"
     assert group.props["region"] == "us-east-1"
     assert group.props["retentionInDays"] == {"dev": 30, "prod": 365}[plan.stack]
-    logging = plan.named("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "cdn-waf-logging")
-    assert logging.props["resourceArn"] == plan.named(WEB_ACL, "cdn-web-acl").outputs["arn"]
-    assert logging.props["logDestinationConfigs"] == [group.outputs["arn"]]
-    redacted = {field["singleHeader"]["name"] for field in logging.props["redactedFields"]}
-    assert redacted == {"authorization", "cookie"}
+    logging = plan.named(WAF_LOGGING, "cdn-waf-logging")
+    assert logging.props["resource_arn"] == plan.named(WEB_ACL, "cdn-web-acl").outputs["arn"]
+    assert logging.props["log_destination_configs"] == [group.outputs["arn"]]
+    assert set(logging.props["redacted_headers"]) == {"authorization", "cookie"}
+    assert logging.props["region"] == "us-east-1"
 
 
 def test_only_this_accounts_log_delivery_may_write_the_waf_log_group(plan: Plan) -> None:
@@ -99,7 +100,13 @@ def test_only_this_accounts_log_delivery_may_write_the_waf_log_group(plan: Plan)
     assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     assert statement["Resource"] == f"{group_arn}:*"
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
-    logging = plan.named("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "cdn-waf-logging")
+    # Scoped to the log group: account-wide resource policies are limited to 10 a region.
+    assert policy.props["resourceArn"] == group_arn
+    assert policy.property_dependencies["resourceArn"] == [
+        plan.named("aws:cloudwatch/logGroup:LogGroup", "cdn-waf-logs").urn
+    ]
+    assert "policyName" not in policy.props
+    logging = plan.named(WAF_LOGGING, "cdn-waf-logging")
     assert policy.urn in logging.dependencies, "logging must wait until the delivery is admitted"
 
 
