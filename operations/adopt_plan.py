@@ -14,23 +14,32 @@ Exit codes: 0 nothing blocks the first `up`; 1 something must be done first (lis
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+import live_state
 from clients.http import ApiError
+from clients.supabase_management import API_URL as SUPABASE_URL
+from clients.supabase_management import ManagementApi
 from clients.upstash import API_URL as UPSTASH_URL
 from clients.upstash import UpstashApi
 from clients.vercel import API_URL as VERCEL_URL
 from clients.vercel import VercelApi
 from components.hosting import declared_variables
-from stack_config import CDN_ROLES, PROJECT, STORAGE_REGION, BucketRole, parse_stack_config, project_config_values
+from live_state import LiveResource
+from operations import live_record
+from operations.findings import Finding, StackFacts
+from operations.vercel_checks import check_vercel
+from stack_config import CDN_ROLES, PROJECT, STORAGE_REGION, parse_stack_config, project_config_values
 from stack_config.stack_file import offline_config
+from stack_config.vocabulary import PLANS_WITH_BREACH_CHECK
 
 ENV_VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 PUBLIC_GRANTEES = (
@@ -39,32 +48,6 @@ PUBLIC_GRANTEES = (
 )
 # Objects sampled per bucket for public object ACLs (a full listing could be millions).
 OBJECT_SAMPLE = 20
-
-
-@dataclass
-class Finding:
-    resource: str
-    exists: bool
-    import_id: str | None = None
-    changes: list[str] = field(default_factory=list)
-    blockers: list[str] = field(default_factory=list)
-
-
-@dataclass
-class StackFacts:
-    """What the stack declares, read from its file and its program (offline)."""
-
-    stack: str
-    buckets: Mapping[BucketRole, str]
-    team_slug: str
-    team_id: str
-    project_name: str
-    domain: str
-    # key -> targets of every variable the program declares
-    variables: Mapping[str, set[str]]
-    adopted_cache_id: str | None
-    cache_name: str
-    cutover_roles: set[BucketRole]
 
 
 # --- AWS ---------------------------------------------------------------------------------------
@@ -129,12 +112,42 @@ def check_bucket(s3: Any, role: str, name: str, in_cutover: bool) -> Finding:  #
             finding.blockers.append(
                 "anyone can read it today, and nothing in the stack keeps that: check who relies on it"
             )
+    if in_cutover and _blocks_public_policies(s3, name):
+        finding.blockers.append(
+            "its public access block refuses public bucket policies (BlockPublicPolicy), so the cut-over's "
+            "public-read policy, which must land before ACLs stop counting, would be refused: lower it first "
+            f"(aws s3api put-public-access-block --bucket {name} --public-access-block-configuration "
+            "BlockPublicAcls=false,IgnorePublicAcls=false,BlockPublicPolicy=false,RestrictPublicBuckets=false)"
+        )
     try:
         versioning = s3.get_bucket_versioning(Bucket=name).get("Status", "Disabled")
     except Exception:
         versioning = "unknown"
     if versioning != "Enabled":
         finding.changes.append(f"versioning {versioning} -> Enabled")
+    return finding
+
+
+def _blocks_public_policies(s3: Any, name: str) -> bool:
+    try:
+        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+    except Exception as error:
+        if _error_code(error) == "NoSuchPublicAccessBlockConfiguration":
+            return False
+        raise
+    return bool(block.get("BlockPublicPolicy"))
+
+
+def check_supabase_plan(api: ManagementApi, facts: StackFacts) -> Finding:
+    """The organization's real plan against the stack's supabasePlan (leaked-password protection
+    needs Pro or above; the API refuses it on Free, after the other settings were applied)."""
+    project = api.request("GET", f"/v1/projects/{facts.supabase_ref}")
+    plan = str(api.request("GET", f"/v1/organizations/{project['organization_slug']}").get("plan"))
+    finding = Finding(f"Supabase project {facts.supabase_ref} (plan {plan})", exists=True)
+    if plan != facts.supabase_plan:
+        finding.blockers.append(f"the organization is on {plan!r}; set newcool-infra:supabasePlan: {plan}")
+    elif facts.breach_check and plan not in PLANS_WITH_BREACH_CHECK:
+        finding.blockers.append("leaked-password protection needs the Pro plan or above")
     return finding
 
 
@@ -165,108 +178,12 @@ def check_oidc_provider(iam: Any, team_slug: str) -> tuple[Finding, str | None]:
     return finding, existing
 
 
-# --- Vercel ------------------------------------------------------------------------------------
-
-
-def check_vercel(api: VercelApi, facts: StackFacts) -> tuple[list[Finding], dict[str, Any]]:
-    adopt: dict[str, Any] = {}
-    try:
-        project = api.project(facts.project_name)
-    except ApiError as error:
-        if error.status == 404:
-            return [
-                Finding(f"Vercel project {facts.project_name}", exists=False, changes=["created by the first up"])
-            ], adopt
-        raise
-    project_id = f"{facts.team_id}/{project['id']}"
-    adopt["vercelProject"] = project_id
-    findings = [
-        Finding(
-            f"Vercel project {facts.project_name}",
-            exists=True,
-            import_id=project_id,
-            changes=["its settings (git repository, function region, OIDC, protection) take the declared values"],
-        )
-    ]
-    domains = {d["name"]: d for d in api.domains(project["id"])}
-    if facts.domain in domains:
-        adopt["vercelDomains"] = {facts.domain: f"{project_id}/{facts.domain}"}
-        findings.append(Finding(f"Vercel domain {facts.domain}", exists=True, import_id=f"{project_id}/{facts.domain}"))
-    else:
-        findings.append(Finding(f"Vercel domain {facts.domain}", exists=False, changes=["added by the first up"]))
-    for other in sorted(set(domains) - {facts.domain}):
-        findings.append(
-            Finding(f"Vercel domain {other}", exists=True, changes=["not in the code: stays attached, unmanaged"])
-        )
-    variables, variable_findings = _variables(api.variables(project["id"]), facts.variables, project_id)
-    if variables:
-        adopt["vercelVariables"] = variables
-    return findings + variable_findings, adopt
-
-
-def _variables(
-    live: Iterable[Mapping[str, Any]], declared: Mapping[str, set[str]], project_id: str
-) -> tuple[dict[str, str], list[Finding]]:
-    adopted: dict[str, str] = {}
-    findings: list[Finding] = []
-    by_key: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in live:
-        by_key.setdefault(str(entry["key"]), []).append(entry)
-    for key, entries in sorted(by_key.items()):
-        if key not in declared:
-            findings.append(
-                Finding(
-                    f"Vercel variable {key}",
-                    exists=True,
-                    changes=["not in the code: stays on the project, unmanaged (remove it once nothing reads it)"],
-                )
-            )
-            continue
-        production = next((e for e in entries if "production" in _targets(e)), None)
-        for entry in entries:
-            targets = _targets(entry)
-            if entry is production:
-                import_id = f"{project_id}/{entry['id']}"
-                adopted[key] = import_id
-                findings.append(
-                    Finding(
-                        f"Vercel variable {key} ({', '.join(sorted(targets))})",
-                        exists=True,
-                        import_id=import_id,
-                        changes=["its value, targets and sensitivity take the declared ones"],
-                    )
-                )
-            elif targets & declared[key]:
-                findings.append(
-                    Finding(
-                        f"Vercel variable {key} ({', '.join(sorted(targets))})",
-                        exists=True,
-                        blockers=[
-                            f"a second entry for a target the stack declares: Vercel refuses the stack's variable "
-                            f"(ENV_ALREADY_EXISTS); delete this entry ({entry['id']}) first"
-                        ],
-                    )
-                )
-            else:
-                findings.append(
-                    Finding(
-                        f"Vercel variable {key} ({', '.join(sorted(targets))})",
-                        exists=True,
-                        changes=["a target the stack does not declare: stays, unmanaged"],
-                    )
-                )
-    return adopted, findings
-
-
-def _targets(entry: Mapping[str, Any]) -> set[str]:
-    target = entry.get("target") or []
-    return {target} if isinstance(target, str) else set(target)
-
-
 # --- Upstash -----------------------------------------------------------------------------------
 
 
-def check_upstash(api: UpstashApi, facts: StackFacts) -> tuple[list[Finding], dict[str, str]]:
+def check_upstash(
+    api: UpstashApi, facts: StackFacts, records: list[LiveResource]
+) -> tuple[list[Finding], dict[str, str]]:
     databases = api.databases()
     chosen = next((d for d in databases if d.get("database_id") == facts.adopted_cache_id), None)
     if chosen is None and len(databases) == 1:
@@ -289,6 +206,7 @@ def check_upstash(api: UpstashApi, facts: StackFacts) -> tuple[list[Finding], di
             )
         else:
             adopt = {"id": str(database["database_id"])}
+            records.append(live_record.upstash_database(database))
             if name != facts.cache_name:
                 finding.blockers.append(
                     f"its name is {name!r}; set newcool-infra:redisCacheName: {name} (a new name replaces the database)"
@@ -355,6 +273,10 @@ def stack_facts(stack: str) -> StackFacts:
         adopted_cache_id=config.cache.adopt_cache_id,
         cache_name=config.cache.cache_name or f"newcool-{stack}-cache",
         cutover_roles=set(config.storage.public_read_until),
+        supabase_ref=config.supabase.project_ref,
+        supabase_plan=config.supabase.plan,
+        breach_check=bool(config.supabase.auth.get("password_hibp_enabled")),
+        vercel_alert_rule=config.monitoring.vercel_error_rate_alert,
     )
 
 
@@ -380,28 +302,49 @@ def missing_credentials(environ: Mapping[str, str], aws_ready: bool) -> list[str
 
 
 def run(
-    facts: StackFacts, s3: Any, iam: Any, vercel: VercelApi, upstash: UpstashApi, database_url: str
-) -> tuple[list[Finding], str, str | None]:
+    facts: StackFacts,
+    s3: Any,
+    iam: Any,
+    vercel: VercelApi,
+    upstash: UpstashApi,
+    database_url: str,
+    supabase: ManagementApi | None = None,
+) -> tuple[list[Finding], str, str | None, list[LiveResource]]:
     findings: list[Finding] = []
+    records: list[LiveResource] = []
     adopted_buckets: dict[str, str] = {}
     for role, name in facts.buckets.items():
         finding = check_bucket(s3, role, name, role in facts.cutover_roles)
         findings.append(finding)
         if finding.exists and role != "logs":
             adopted_buckets[role] = name
+            records.append(live_record.bucket(s3, name, {"changes": finding.changes}))
     oidc, oidc_arn = check_oidc_provider(iam, facts.team_slug)
     findings.append(oidc)
-    vercel_findings, vercel_adopt = check_vercel(vercel, facts)
+    vercel_findings, vercel_adopt = check_vercel(vercel, facts, records)
     findings += vercel_findings
-    upstash_findings, cache = check_upstash(upstash, facts)
+    upstash_findings, cache = check_upstash(upstash, facts, records)
     findings += upstash_findings
+    if supabase is not None:
+        findings.append(check_supabase_plan(supabase, facts))
+    if facts.vercel_alert_rule:
+        findings.append(
+            Finding(
+                "Vercel Observability Plus",
+                exists=False,
+                changes=[
+                    "the error-rate alert rule needs it and Vercel's API does not show it: confirm it under the "
+                    "team's billing before taking vercelObservabilityPlus off placeholders"
+                ],
+            )
+        )
     if database_url:
         findings.append(check_migrations(database_url))
     else:
         findings.append(
             Finding("Supabase migration history", exists=False, changes=["not read: set DATABASE_URL to include it"])
         )
-    return findings, adopt_block(facts, adopted_buckets, vercel_adopt, cache), oidc_arn
+    return findings, adopt_block(facts, adopted_buckets, vercel_adopt, cache), oidc_arn, records
 
 
 def render(findings: Sequence[Finding], block: str, oidc_arn: str | None, stack: str) -> str:
@@ -435,6 +378,11 @@ def main(
 ) -> int:
     parser = argparse.ArgumentParser(prog="make adopt-plan", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--stack", choices=["dev", "prod"], required=True)
+    parser.add_argument(
+        "--live-state",
+        type=Path,
+        help="where to record what each adopted resource reads live (live_state/<stack>.json)",
+    )
     args = parser.parse_args(argv)
     environ = os.environ if environ is None else environ
     if s3 is None or iam is None:
@@ -458,7 +406,14 @@ def main(
                 environ["UPSTASH_EMAIL"], environ["UPSTASH_API_KEY"], environ.get("UPSTASH_API_URL", UPSTASH_URL)
             ) as upstash,
         ):
-            findings, block, oidc_arn = run(facts, s3, iam, vercel, upstash, environ.get("DATABASE_URL", ""))
+            supabase = (
+                ManagementApi(environ["SUPABASE_ACCESS_TOKEN"], environ.get("SUPABASE_API_URL", SUPABASE_URL))
+                if environ.get("SUPABASE_ACCESS_TOKEN")
+                else None
+            )
+            findings, block, oidc_arn, records = run(
+                facts, s3, iam, vercel, upstash, environ.get("DATABASE_URL", ""), supabase
+            )
     except ApiError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -466,6 +421,12 @@ def main(
         print(f"error: AWS refused a read: {_error_code(error)}", file=sys.stderr)
         return 2
     print(render(findings, block, oidc_arn, args.stack))
+    recorded = args.live_state or live_state.path_for(args.stack)
+    state = live_state.LiveState(
+        args.stack, datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), "make adopt-plan", tuple(records)
+    )
+    recorded.write_text(state.to_json())
+    print(f"Recorded what {len(records)} adopted resource(s) read live in {recorded.name} (make preview reads it).")
     return 1 if any(f.blockers for f in findings) else 0
 
 

@@ -88,6 +88,8 @@ class SupabaseConfig:
     legacy_keys_enabled: bool
     # Part of the managed keys' names: raise it to rotate both keys (a replacement).
     key_generation: int
+    # The organization's plan (what the project may have: leaked-password protection on Pro+).
+    plan: str = "free"
 
 
 @dataclass(frozen=True)

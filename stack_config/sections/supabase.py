@@ -157,4 +157,5 @@ def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, .
         ssl_enforced=reader.boolean("supabaseSslEnforced"),
         legacy_keys_enabled=reader.boolean("supabaseLegacyKeysEnabled"),
         key_generation=reader.integer("supabaseKeyGeneration"),
+        plan=plan,
     )

@@ -15,21 +15,27 @@ import yaml
 from moto import mock_aws
 from pytest_httpserver import HTTPServer
 
+import live_state
+from live_state import load
 from operations import adopt_plan
+from operations.findings import StackFacts
 from operations.verify import PUBLIC_ACCESS_FLAGS
+from preview.adoption import check_imports
 from preview.engine import run_program
-from tests.standins.openapi import upstash_spec, vercel_spec
+from tests.standins.openapi import supabase_management_spec, upstash_spec, vercel_spec
+from tests.standins.supabase_management import SupabaseProjectStandIn
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn
 
 VERCEL_TOKEN = "vercel-token-not-to-print"
 UPSTASH_KEY = "upstash-key-not-to-print"
+SUPABASE_TOKEN = "sbp_token_not_to_print_0123456789"
 TEAM_ID = "team_N3wC00lT3amId"
 LIVE_PROJECT_ID = "prj_L1v3Pr0j3ct00000000000000000"
 CACHE_ID = str(uuid.UUID("7d3c7e0a-1b2c-4d5e-8f90-123456789abc"))
 
 
 @pytest.fixture(scope="module")
-def facts() -> adopt_plan.StackFacts:
+def facts() -> StackFacts:
     return adopt_plan.stack_facts("prod")
 
 
@@ -77,6 +83,12 @@ def live_vercel(httpserver: HTTPServer) -> tuple[VercelTeamStandIn, str]:
     everywhere = ["production", "preview", "development"]
     team.projects["newcool-api"] = {
         "id": LIVE_PROJECT_ID,
+        # As the dashboard made it: Next.js, from GitHub, system variables exposed.
+        "fields": {
+            "framework": "nextjs",
+            "autoExposeSystemEnvs": True,
+            "ssoProtection": {"deploymentType": "all_except_custom_domains"},
+        },
         "domains": ["api.newcool.io", "newcool-api.vercel.app"],
         "envs": [
             {"id": "envSupaUrl1", "key": "NEXT_PUBLIC_SUPABASE_URL", "target": everywhere, "type": "plain"},
@@ -94,7 +106,15 @@ def live_vercel(httpserver: HTTPServer) -> tuple[VercelTeamStandIn, str]:
 def live_upstash(httpserver: HTTPServer, region: str = "global") -> tuple[UpstashAccountStandIn, str]:
     account = UpstashAccountStandIn(upstash_spec(), email="ops@newcool.io", api_key=UPSTASH_KEY)
     account.databases.append(
-        {"database_id": CACHE_ID, "database_name": "newcool", "region": region, "eviction": False, "state": "active"}
+        {
+            "database_id": CACHE_ID,
+            "database_name": "newcool",
+            "region": region,
+            "primary_region": "us-east-1",
+            "tls": True,
+            "eviction": False,
+            "state": "active",
+        }
     )
     return account, account.install(httpserver)
 
@@ -110,8 +130,15 @@ def environment(vercel_url: str, upstash_url: str, **extra: str) -> dict[str, st
     }
 
 
+@pytest.fixture(autouse=True)
+def recorded_here(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Where the preflight records the live state: the test's folder, never the repository's."""
+    monkeypatch.setattr(live_state, "path_for", lambda stack: tmp_path / f"{stack}.json")
+    return tmp_path
+
+
 def preflight(
-    capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: adopt_plan.StackFacts, env: dict[str, str]
+    capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts, env: dict[str, str]
 ) -> tuple[int, str]:
     s3, iam = aws
     code = adopt_plan.main(["--stack", "prod"], environ=env, s3=s3, iam=iam, facts=facts)
@@ -125,7 +152,7 @@ def pasted_block(out: str) -> dict[str, Any]:
 
 
 def test_the_live_prod_is_listed_with_import_ids_and_what_the_first_up_breaks(
-    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: adopt_plan.StackFacts
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
 ) -> None:
     vercel, vercel_url = live_vercel(httpserver)
     upstash, upstash_url = live_upstash(httpserver)
@@ -159,7 +186,7 @@ def test_the_live_prod_is_listed_with_import_ids_and_what_the_first_up_breaks(
 
 
 def test_the_printed_adopt_block_is_what_the_stack_accepts(
-    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: adopt_plan.StackFacts
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
 ) -> None:
     _, vercel_url = live_vercel(httpserver)
     _, upstash_url = live_upstash(httpserver)
@@ -186,8 +213,85 @@ def test_the_printed_adopt_block_is_what_the_stack_accepts(
     assert f"{project}/envSupaUrl1" in imported and CACHE_ID in imported and project in imported
 
 
+def test_the_recorded_live_state_lets_the_preview_accept_the_first_up(
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    aws: tuple[Any, Any],
+    facts: StackFacts,
+    recorded_here: Any,
+) -> None:
+    _, vercel_url = live_vercel(httpserver)
+    _, upstash_url = live_upstash(httpserver)
+    _, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
+    assert "Recorded what 10 adopted resource(s) read live in prod.json" in out
+    live = load(recorded_here / "prod.json")
+    assert live.find("aws:s3/bucket:Bucket", "newcool-assets").inputs["tags"] == {}  # type: ignore[union-attr]
+    variable = live.find(
+        "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", f"{TEAM_ID}/{LIVE_PROJECT_ID}/envSupaSvc1"
+    )
+    assert variable is not None and variable.inputs["value"] == {"secret": True}, "values are never recorded"
+    assert VERCEL_TOKEN not in (recorded_here / "prod.json").read_text()
+    # The stack, with the printed block pasted, imports what was recorded with no difference.
+    plan = run_program(
+        "prod", {"adopt": pasted_block(out), "placeholders": ["vercel.teamId", "dnsZoneId", "supabaseUrl"]}
+    )
+    failing = [(c.registration.name, [d.property for d in c.differences]) for c in check_imports(plan, live) if c.fails]
+    assert failing == []
+    assert all(c.recorded for c in check_imports(plan, live))
+
+
+def test_a_media_bucket_whose_public_access_block_refuses_public_policies_blocks_the_cutover(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
+) -> None:
+    s3, _ = aws
+    flags = {**dict.fromkeys(PUBLIC_ACCESS_FLAGS, False), "BlockPublicPolicy": True}
+    s3.put_public_access_block(Bucket="newcool-streaming-platform-cdn", PublicAccessBlockConfiguration=flags)
+    _, vercel_url = live_vercel(httpserver)
+    _, upstash_url = live_upstash(httpserver)
+    code, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
+    assert code == 1
+    cdn = out.split("- S3 bucket newcool-streaming-platform-cdn", 1)[1].split("\n- ", 1)[0]
+    assert "BLOCKER: its public access block refuses public bucket policies (BlockPublicPolicy)" in cdn
+
+
+@pytest.mark.parametrize(
+    ("plan", "blocker"),
+    [("pro", None), ("free", "the organization is on 'free'; set newcool-infra:supabasePlan: free")],
+)
+def test_the_supabase_plan_is_read_and_held_to_the_stack(
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    aws: tuple[Any, Any],
+    facts: StackFacts,
+    plan: str,
+    blocker: str | None,
+) -> None:
+    _, vercel_url = live_vercel(httpserver)
+    _, upstash_url = live_upstash(httpserver)
+    supabase = SupabaseProjectStandIn(supabase_management_spec(), facts.supabase_ref, SUPABASE_TOKEN, plan=plan)
+    env = environment(
+        vercel_url, upstash_url, SUPABASE_ACCESS_TOKEN=SUPABASE_TOKEN, SUPABASE_API_URL=supabase.install(httpserver)
+    )
+    _, out = preflight(capsys, aws, facts, env)
+    line = next(line for line in out.splitlines() if line.startswith(f"- Supabase project {facts.supabase_ref}"))
+    assert f"(plan {plan})" in line
+    assert (blocker in out) if blocker else ("supabasePlan" not in out.split(line, 1)[1].split("\n- ", 1)[0])
+    assert SUPABASE_TOKEN not in out
+    assert supabase.broken_answers == []
+
+
+def test_the_vercel_alert_rule_asks_for_observability_plus_to_be_confirmed(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
+) -> None:
+    _, vercel_url = live_vercel(httpserver)
+    _, upstash_url = live_upstash(httpserver)
+    _, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
+    assert "- Vercel Observability Plus: absent" in out
+    assert "Vercel's API does not show it: confirm it under the team's billing" in out
+
+
 def test_a_regional_database_cannot_become_the_global_cache(
-    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: adopt_plan.StackFacts
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
 ) -> None:
     _, vercel_url = live_vercel(httpserver)
     _, upstash_url = live_upstash(httpserver, region="us-east-1")
@@ -198,7 +302,7 @@ def test_a_regional_database_cannot_become_the_global_cache(
 
 
 def test_without_credentials_it_checks_nothing_and_says_which(
-    capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: adopt_plan.StackFacts
+    capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
 ) -> None:
     code, out = preflight(capsys, aws, facts, {"VERCEL_TOKEN": VERCEL_TOKEN})
     assert code == 2
@@ -208,7 +312,7 @@ def test_without_credentials_it_checks_nothing_and_says_which(
 
 
 def test_a_refused_token_is_one_line_without_the_token(
-    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: adopt_plan.StackFacts
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
 ) -> None:
     _, vercel_url = live_vercel(httpserver)
     _, upstash_url = live_upstash(httpserver)
@@ -225,7 +329,7 @@ def test_the_migration_history_is_read_without_creating_anything(
     httpserver: HTTPServer,
     capsys: pytest.CaptureFixture[str],
     aws: tuple[Any, Any],
-    facts: adopt_plan.StackFacts,
+    facts: StackFacts,
     unmigrated_db: str,
 ) -> None:
     _, vercel_url = live_vercel(httpserver)

@@ -43,4 +43,3 @@ def test_the_state_refers_to_the_class_by_its_path(path: str) -> None:
     module, _, name = path.rpartition(".")
     assert module.encode() in pickled and name.encode() in pickled
     assert pickle.loads(pickled) is provider_class
-

@@ -65,6 +65,9 @@ class SupabaseProjectStandIn:
     api_keys: list[dict[str, Any]] = field(default_factory=list)
     log: list[LoggedRequest] = field(default_factory=list)
     pending_reads: int = 0
+    # The organization that owns the project, and its plan.
+    organization_slug: str = "newcool"
+    plan: str = "pro"
     # Statuses to answer before handling the next requests (429, 500, ...).
     fail_next: list[int] = field(default_factory=list)
     # As the real API: network restrictions are `stored`, then `applied` after this many reads;
@@ -134,6 +137,10 @@ class SupabaseProjectStandIn:
             self.spec.check_request(request.method, request.path, query, headers, body_bytes)
         except SpecViolationError as refusal:
             return self._json(400, {"message": str(refusal)})
+        if request.path == f"/v1/organizations/{self.organization_slug}":
+            return self._checked(request.method, request.path, query, 200, self._organization())
+        if request.path == f"/v1/projects/{self.ref}":
+            return self._checked(request.method, request.path, query, 200, self._project())
         if not request.path.startswith(f"/v1/projects/{self.ref}/"):
             return self._json(404, {"message": "Project not found"})
         status, answer = self._route(request.method, request.path.removeprefix(f"/v1/projects/{self.ref}"), query, body)
@@ -143,6 +150,26 @@ class SupabaseProjectStandIn:
             except SpecViolationError as broken:
                 self.broken_answers.append(str(broken))
         return self._json(status, answer)
+
+    def _checked(self, method: str, path: str, query: dict[str, str], status: int, answer: Any) -> Response:
+        try:
+            self.spec.check_response(method, path, query, status, answer)
+        except SpecViolationError as broken:
+            self.broken_answers.append(str(broken))
+        return self._json(status, answer)
+
+    def _project(self) -> dict[str, Any]:
+        return {
+            **_defaults(self.spec, "V1ProjectWithDatabaseResponse"),
+            "ref": self.ref,
+            "organization_slug": self.organization_slug,
+            "name": "newcool",
+            "database": {"host": f"db.{self.ref}.supabase.co", "version": "15.8", "postgres_engine": "15",
+                         "release_channel": "ga"},
+        }  # fmt: skip
+
+    def _organization(self) -> dict[str, Any]:
+        return {**_defaults(self.spec, "V1OrganizationSlugResponse"), "name": "NewCool", "plan": self.plan}
 
     @staticmethod
     def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:

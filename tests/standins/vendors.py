@@ -55,7 +55,7 @@ class _Served:
 class VercelTeamStandIn(_Served):
     token: str = ""
     team_id: str = ""
-    # name -> {"id", "domains": [names], "envs": [{"id", "key", "target", "type"}]}
+    # name -> {"id", "domains": [names], "envs": [{"id", "key", "target", "type"}], "fields": {...}}
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def install(self, server: HTTPServer) -> str:
@@ -78,7 +78,7 @@ class VercelTeamStandIn(_Served):
         name = next(n for n, p in self.projects.items() if p is project)
         if match[2] is None:
             body = minimal(self.spec, answer_schema(self.spec, "GET", request.path))
-            body.update(id=project["id"], name=name, accountId=self.team_id)
+            body.update(id=project["id"], name=name, accountId=self.team_id, **project.get("fields", {}))
             return self._answer(request, body)
         schema = self.spec._resolve(answer_schema(self.spec, "GET", request.path))
         if match[2] == "/domains":
