@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "clients": 1,
     "db_migrations": 1,
     "stack_config": 1,
+    "live_state": 1,
 }
 MAX_LINES = 500
 
