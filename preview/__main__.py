@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     live_path: Path | None = args.live_state or (default_live if default_live.exists() else None)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     console.print("[dim]Offline: no Pulumi CLI, no credentials, no network; providers are stand-ins.[/]")
+    try:
+        # Read first: a malformed file stops the preview before the program runs.
+        live = live_state.load(live_path) if live_path else None
+    except live_state.LiveStateError as error:
+        console.print(f"[bold red]config error:[/] {error}")
+        return 2
     # The pack starts while the program runs: the two imports of the SDKs overlap.
     with launched_pack() as pack:
         try:
@@ -59,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                 shown = run_program(args.stack, invent=False, collect=False)
                 verdict = judged.result()
             with contextlib.redirect_stderr(io.StringIO()):  # the second `up`'s warnings repeat the first's
-                prediction = predict(plan, live_state.load(live_path)) if live_path else None
-        except (ConfigError, live_state.LiveStateError) as error:
+                prediction = predict(plan, live) if live else None
+        except ConfigError as error:
             console.print(f"[bold red]config error:[/] {error}")
             return 2
     warnings = sorted({line.strip() for line in program_output.getvalue().splitlines() if line.strip()})
