@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 
 from clients.supabase_management import API_URL
+from providers.supabase_addons import PitrAddon
 from providers.supabase_keys import ApiKey
 from providers.supabase_settings import (
     AuthConfig,
@@ -84,6 +85,8 @@ class SupabaseProject(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[publishable, secret]),
         )
         backups = Backups("backups", ref, api_url, child)
+        waiver = dict(config.pitr_waiver) if config.pitr_waiver else None
+        PitrAddon("pitr", ref, config.pitr, waiver, api_url, child)
         self.publishable_key = pulumi.Output.secret(publishable.api_key)
         self.secret_key = pulumi.Output.secret(secret.api_key)
         self.register_outputs(

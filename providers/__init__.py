@@ -14,5 +14,6 @@ DEPLOYED_PROVIDER_PATHS = (
     "providers.supabase_settings.SettingsProvider",
     "providers.supabase_settings.BackupsProvider",
     "providers.supabase_keys.ApiKeyProvider",
+    "providers.supabase_addons.PitrAddonProvider",
     "providers.waf_logging.WebAclLoggingProvider",
 )

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from stack_config.vocabulary import (
     AWS_ACCESS_MODES,
+    PITR_CHOICES,
     PRICE_CLASSES,
     SUPABASE_PLANS,
     UPSTASH_REGIONS,
@@ -248,6 +249,22 @@ KEYS: tuple[ConfigKey, ...] = (
         "above, and is on by default there. make adopt-plan reads the real plan.",
         default="free",
         choices=SUPABASE_PLANS,
+    ),
+    ConfigKey(
+        "supabasePitr",
+        "supabase",
+        "string",
+        "Point-in-time recovery add-on (days of WAL kept); needs Pro or above. none: the plan's daily backups, "
+        "which a prod stack must accept in supabasePitrWaiver.",
+        default="none",
+        choices=PITR_CHOICES,
+    ),
+    ConfigKey(
+        "supabasePitrWaiver",
+        "supabase",
+        "object",
+        "{reason, until}: a reviewed acceptance of running without PITR, until a date at most 365 days ahead.",
+        optional=True,
     ),
     ConfigKey(
         "supabaseAuth",

@@ -90,6 +90,9 @@ class SupabaseConfig:
     key_generation: int
     # The organization's plan (what the project may have: leaked-password protection on Pro+).
     plan: str = "free"
+    # The point-in-time recovery add-on, or "none" with a dated acceptance ({reason, until}).
+    pitr: str = "none"
+    pitr_waiver: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

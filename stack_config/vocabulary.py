@@ -79,6 +79,10 @@ AUTH_FIELDS: Mapping[str, type] = {
 # protection (password_hibp_enabled).
 SUPABASE_PLANS = ("free", "pro", "team", "enterprise")
 PLANS_WITH_BREACH_CHECK = ("pro", "team", "enterprise")
+# Point-in-time recovery add-on variants (days of WAL kept), or none: the plan's daily backups.
+PITR_CHOICES = ("none", "pitr_7", "pitr_14", "pitr_28")
+# How far ahead an acceptance of running without PITR may reach before it is reviewed again.
+MAX_PITR_WAIVER_DAYS = 365
 # The Data API (PostgREST) settings, under the API's names (V1UpdatePostgrestConfigBody).
 DATA_API_FIELDS: Mapping[str, type] = {"db_schema": str, "max_rows": int, "db_extra_search_path": str}
 NETWORK_FIELDS = ("dbAllowedCidrs", "dbAllowedCidrsV6")

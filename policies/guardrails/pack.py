@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudfront, iam, kms, s3, sns, supabase, supabase_settings, upstash, vercel
+from . import cloudfront, iam, kms, s3, sns, supabase, supabase_backups, supabase_settings, upstash, vercel
 from .common import STACKS, enforcement_for
 
 POLICIES: list[Policy] = [
@@ -19,6 +19,7 @@ POLICIES: list[Policy] = [
     *upstash.POLICIES,
     *supabase.POLICIES,
     *supabase_settings.POLICIES,
+    *supabase_backups.POLICIES,
 ]
 
 
@@ -29,6 +30,8 @@ STACK_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "supabase-auth-redirects": {"allowLocalhost": True},
         # The dev project is on Supabase's Free plan, which has no leaked-password protection.
         "supabase-auth-password-policy": {"planWithoutBreachCheck": True},
+        # The dev project holds dev data only, on the Free plan, which has no PITR to buy.
+        "supabase-point-in-time-recovery": {"required": False},
         # The dev database holds dev data only and is reached from anywhere.
         "supabase-network-restricted": {"allowAnyAddress": True},
     },

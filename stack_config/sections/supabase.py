@@ -3,6 +3,7 @@ Postgres, and the URL the migrations run with."""
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import ipaddress
 import re
@@ -18,6 +19,7 @@ from stack_config.vocabulary import (
     ALL_PASSWORD_CHARACTERS,
     AUTH_FIELDS,
     DATA_API_FIELDS,
+    MAX_PITR_WAIVER_DAYS,
     NETWORK_FIELDS,
     OPEN_NETWORKS,
     PLANS_WITH_BREACH_CHECK,
@@ -109,6 +111,26 @@ def _database_url(reader: Reader, project_ref: str) -> pulumi.Output[str]:
     return secret
 
 
+def _pitr_waiver(reader: Reader, pitr: str) -> dict[str, str] | None:
+    waiver = reader.mapping("supabasePitrWaiver", ("reason", "until"))
+    if not waiver:
+        return None
+    if pitr != "none":
+        raise reader.fail("supabasePitrWaiver", f"accepts running without PITR, but supabasePitr is {pitr!r}")
+    if set(waiver) != {"reason", "until"}:
+        raise reader.fail("supabasePitrWaiver", "needs both a reason and an until date")
+    try:
+        until = datetime.date.fromisoformat(waiver["until"])
+    except ValueError:
+        raise reader.fail(
+            "supabasePitrWaiver.until", f"must be a date like 2027-06-30, got {waiver['until']!r}"
+        ) from None
+    latest = datetime.date.today() + datetime.timedelta(days=MAX_PITR_WAIVER_DAYS)
+    if until > latest:
+        raise reader.fail("supabasePitrWaiver.until", f"may be at most {MAX_PITR_WAIVER_DAYS} days ahead ({latest})")
+    return dict(waiver)
+
+
 def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, ...]) -> SupabaseConfig:
     url = reader.string("supabaseUrl")
     if not _SUPABASE_URL.match(url):
@@ -119,6 +141,9 @@ def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, .
         )
     project_ref = supabase_project_ref(url)
     plan = reader.choice("supabasePlan")
+    pitr = reader.choice("supabasePitr")
+    if pitr != "none" and plan not in PLANS_WITH_BREACH_CHECK:
+        raise reader.fail("supabasePitr", f"needs the Pro plan or above; supabasePlan is {plan!r}")
     # Supabase's production checklist, as defaults; the stack file may override field by field.
     auth: dict[str, Any] = {
         "site_url": app_origins[0],
@@ -158,4 +183,6 @@ def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, .
         legacy_keys_enabled=reader.boolean("supabaseLegacyKeysEnabled"),
         key_generation=reader.integer("supabaseKeyGeneration"),
         plan=plan,
+        pitr=pitr,
+        pitr_waiver=_pitr_waiver(reader, pitr),
     )

@@ -24,6 +24,7 @@ def test_every_settings_resource_targets_this_stacks_project(plan: Plan) -> None
     resources = [r for r in plan if r.type.startswith(PREFIX) and not r.type.endswith("SchemaMigrations")]
     assert {r.type.removeprefix(PREFIX) for r in resources} == {
         "AuthConfig", "DataApiConfig", "NetworkRestrictions", "SslEnforcement", "LegacyApiKeys", "ApiKey", "Backups",
+        "PitrAddon",
     }  # fmt: skip
     for registration in resources:
         assert registration.props["project_ref"] == REFS[plan.stack], registration.name
@@ -136,10 +137,23 @@ POOLER = "aws-0-us-east-1.pooler.supabase.com"
             "supabaseUrl must be https://<ref>.supabase.co with a ref of 20 lowercase letters",
         ),
         (
-            {"supabasePlan": "free", "supabaseAuth": {"password_hibp_enabled": True}},
+            {"supabasePlan": "free", "supabasePitr": "none", "supabaseAuth": {"password_hibp_enabled": True}},
             "supabaseAuth.password_hibp_enabled needs the Pro plan or above; supabasePlan is 'free'",
         ),
         ({"supabasePlan": "hobby"}, "supabasePlan must be one of free, pro, team, enterprise"),
+        (
+            {"supabasePlan": "free", "supabaseAuth": {"password_hibp_enabled": False}},
+            "supabasePitr needs the Pro plan or above; supabasePlan is 'free'",
+        ),
+        (
+            {"supabasePitrWaiver": {"reason": "cost", "until": "2027-01-31"}},
+            "supabasePitrWaiver accepts running without PITR, but supabasePitr is 'pitr_7'",
+        ),
+        (
+            {"supabasePitr": "none", "supabasePitrWaiver": {"reason": "cost", "until": "2099-01-31"}},
+            "supabasePitrWaiver.until may be at most 365 days ahead",
+        ),
+        ({"supabasePitr": "none", "supabasePitrWaiver": {"reason": "cost"}}, "supabasePitrWaiver needs both"),
     ],
 )
 def test_bad_supabase_config_is_one_line_naming_the_key(overrides: dict[str, Any], message: str) -> None:
@@ -148,3 +162,16 @@ def test_bad_supabase_config_is_one_line_naming_the_key(overrides: dict[str, Any
     assert message in str(raised.value)
     assert str(raised.value).startswith("Pulumi.prod.yaml: newcool-infra:")
     assert ":pw@" not in str(raised.value), "the database URL is never echoed"
+
+
+def test_prod_buys_seven_days_of_point_in_time_recovery_and_dev_buys_none(plan: Plan) -> None:
+    pitr = plan.named(PREFIX + "PitrAddon", "pitr").props
+    assert pitr["variant"] == {"dev": "none", "prod": "pitr_7"}[plan.stack]
+    assert pitr.get("waiver") is None
+
+
+def test_a_dated_acceptance_travels_with_the_resource_for_the_pack_to_judge() -> None:
+    waiver = {"reason": "daily backups and a nightly dump suffice until launch", "until": "2027-01-31"}
+    plan = run_program("prod", {"supabasePitr": "none", "supabasePitrWaiver": waiver})
+    props = plan.named(PREFIX + "PitrAddon", "pitr").props
+    assert (props["project_ref"], props["variant"], props["waiver"]) == (REFS["prod"], "none", waiver)

@@ -12,7 +12,18 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from policies.guardrails import cloudfront, iam, kms, s3, sns, supabase, supabase_settings, upstash, vercel
+from policies.guardrails import (
+    cloudfront,
+    iam,
+    kms,
+    s3,
+    sns,
+    supabase,
+    supabase_backups,
+    supabase_settings,
+    upstash,
+    vercel,
+)
 from policies.guardrails.common import enforcement_for
 from policies.guardrails.pack import POLICIES, stack_config
 from preview.analyzer import AnswerMemo, Verdict, analyze, analyzer, stack_policy_config
@@ -36,7 +47,7 @@ from tests.policies.cases import FIRING, MODULES
 POLICY_NAMES = sorted(policy.name for policy in POLICIES)
 GUARDRAIL_MODULES = {
     module.__name__.rsplit(".", 1)[1]: module
-    for module in (s3, cloudfront, iam, kms, sns, vercel, upstash, supabase, supabase_settings)
+    for module in (s3, cloudfront, iam, kms, sns, vercel, upstash, supabase, supabase_settings, supabase_backups)
 }
 # Reported while prod's legacy keys are on, and during the media cut-over (advisory): expected
 # in the real prod plan.

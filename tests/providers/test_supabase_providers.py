@@ -16,6 +16,7 @@ from pytest_httpserver import HTTPServer
 
 from preview.plan import Plan
 from providers import supabase_settings
+from providers.supabase_addons import PitrAddonProvider
 from providers.supabase_keys import ApiKeyProvider
 from providers.supabase_settings import TOKEN_CONFIG_KEY, BackupsProvider, SettingsProvider, TokenProvider
 from tests.standins.openapi import supabase_management_spec
@@ -330,3 +331,43 @@ def test_the_standin_refuses_what_the_api_document_refuses(
     assert httpx.patch(url, json={"maxRows": 10}, headers=headers).status_code == 400
     assert httpx.patch(url, json={"max_rows": 10}).status_code == 401
     assert httpx.patch(url, json={"max_rows": 10}, headers=headers).status_code == 200
+
+
+def pitr_provider(httpserver: HTTPServer) -> PitrAddonProvider:
+    return running(PitrAddonProvider(httpserver.url_for("/").rstrip("/")))
+
+
+def test_point_in_time_recovery_is_bought_as_declared_and_drift_shows(
+    httpserver: HTTPServer, standin: SupabaseProjectStandIn
+) -> None:
+    provider = pitr_provider(httpserver)
+    props = {"project_ref": REF, "variant": "pitr_7", "waiver": None}
+    created = provider.create(props)
+    assert standin.pitr == "pitr_7"
+    assert sent(standin, "PATCH") == [{"addon_type": "pitr", "addon_variant": "pitr_7"}]
+    standin.pitr = None  # switched off in the dashboard
+    refreshed = provider.read(created.id, created.outs or {}).outs or {}
+    assert refreshed["live_variant"] == "none"
+    assert provider.diff(created.id, refreshed, props).changes is True
+    provider.update(created.id, refreshed, props)
+    assert standin.pitr == "pitr_7"
+
+
+def test_without_pitr_declared_nothing_is_bought_or_removed(
+    httpserver: HTTPServer, standin: SupabaseProjectStandIn
+) -> None:
+    standin.pitr = "pitr_14"  # bought by someone: the stack never removes it
+    waiver = {"reason": "dev data only", "until": "2027-01-31"}
+    created = pitr_provider(httpserver).create({"project_ref": REF, "variant": "none", "waiver": waiver})
+    assert sent(standin, "PATCH") == []
+    assert (created.outs or {})["live_variant"] == "pitr_14"
+    pitr_provider(httpserver).delete(created.id, created.outs or {})
+    assert standin.pitr == "pitr_14"
+
+
+def test_pitr_the_plan_cannot_have_is_one_line(httpserver: HTTPServer, standin: SupabaseProjectStandIn) -> None:
+    standin.plan = "free"
+    with pytest.raises(RuntimeError) as raised:
+        pitr_provider(httpserver).create({"project_ref": REF, "variant": "pitr_7", "waiver": None})
+    assert str(raised.value).startswith("supabase point-in-time recovery:")
+    assert "requires the Pro plan" in str(raised.value) and "\n" not in str(raised.value)

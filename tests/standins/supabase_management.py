@@ -68,6 +68,8 @@ class SupabaseProjectStandIn:
     # The organization that owns the project, and its plan.
     organization_slug: str = "newcool"
     plan: str = "pro"
+    # The PITR add-on's variant, or None (the plan's daily backups only).
+    pitr: str | None = None
     # Statuses to answer before handling the next requests (429, 500, ...).
     fail_next: list[int] = field(default_factory=list)
     # As the real API: network restrictions are `stored`, then `applied` after this many reads;
@@ -236,6 +238,23 @@ class SupabaseProjectStandIn:
             if method == "PATCH":
                 key.update(body)
             return 200, self._shown(key, reveal)
+        if path == "/billing/addons":
+            if method == "PATCH":
+                if body["addon_type"] == "pitr" and self.plan == "free":
+                    return 400, {"message": "Point in time recovery requires the Pro plan or above"}
+                self.pitr = body["addon_variant"]
+                return 200, None
+            selected = []
+            if self.pitr:
+                days = self.pitr.split("_")[1]
+                price = {
+                    "description": f"${int(days) // 7 * 100}/month",
+                    "type": "fixed",
+                    "interval": "monthly",
+                    "amount": int(days) // 7 * 100,
+                }
+                selected.append({"type": "pitr", "variant": {"id": self.pitr, "name": f"{days} days", "price": price}})
+            return 200, {"selected_addons": selected, "available_addons": []}
         if path == "/database/backups":
             return 200, {
                 "region": "us-east-1",

@@ -6,10 +6,21 @@ from __future__ import annotations
 from types import ModuleType
 
 from tests.policies.breaking import Case
-from tests.policies.cases import cloudfront, iam, kms, s3, sns, supabase, supabase_settings, upstash, vercel
+from tests.policies.cases import (
+    cloudfront,
+    iam,
+    kms,
+    s3,
+    sns,
+    supabase,
+    supabase_backups,
+    supabase_settings,
+    upstash,
+    vercel,
+)
 
 MODULES: dict[str, ModuleType] = {
     module.__name__.rsplit(".", 1)[1]: module
-    for module in (s3, cloudfront, iam, kms, sns, vercel, upstash, supabase, supabase_settings)
+    for module in (s3, cloudfront, iam, kms, sns, vercel, upstash, supabase, supabase_settings, supabase_backups)
 }
 FIRING: list[Case] = [case for module in MODULES.values() for case in module.CASES]
