@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup pgtap adopt-plan test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
+.PHONY: setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -87,6 +87,20 @@ migrate-baseline: setup
 # 100k users, 1M user_modules, 1M sessions on a throwaway cluster: RLS vs service_role.
 bench-rls: setup
 	$(BIN)/python -m localdb.bench_rls
+
+# DATABASE_URL=postgresql://... make backup [DIR=backups]: a pg_dump of the project's schemas and
+# data, the auth users and a manifest (operations/backup.py).
+backup: setup
+	$(BIN)/python -m operations.backup $(if $(DIR),--directory $(DIR))
+
+# make restore-drill BACKUP=backups/<name>.dump: restore into a throwaway PostgreSQL 15 and prove it.
+restore-drill: setup pgtap
+	$(BIN)/python -m operations.restore_drill $(BACKUP)
+
+# make s3-restore BUCKET=… PREFIX=… AT=2026-11-30T03:00:00Z [APPLY=1]: versions back to a moment
+# (a dry run unless APPLY=1; no version is ever deleted).
+s3-restore: setup
+	$(BIN)/python -m operations.s3_restore --bucket $(BUCKET) --prefix "$(PREFIX)" --at $(AT) $(if $(APPLY),--apply)
 
 # Read-only preflight of the live accounts before the first `up`: what exists, its import id, what
 # the first `up` changes or breaks, and the adopt: block to paste. Credentials from the environment:

@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.backup_vault import BackupVault, BackupVaultArgs
 from components.cache import CACHE_KEYS, CacheArgs, RedisCache
 from components.firewall import CdnFirewall, FirewallArgs
 from components.hosting import HostingArgs, VercelHosting
@@ -63,6 +64,16 @@ hosting = VercelHosting(
         tags=config.tags,
     ),
 )
+vault = BackupVault(
+    "backups",
+    BackupVaultArgs(
+        config=config.backups,
+        environment=config.environment,
+        github_repository=config.monitoring.github_repository,
+        app_principal_arn=hosting.app_principal_arn,
+        tags=config.tags,
+    ),
+)
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
@@ -99,3 +110,6 @@ pulumi.export("cdnWebAclArn", firewall.web_acl.arn)
 pulumi.export("mediaPublicReadUntil", {role: day.isoformat() for role, day in config.storage.public_read_until.items()})
 pulumi.export("healthCheckId", monitoring.health_check.id if monitoring.health_check else None)
 pulumi.export("dbMetricsRoleArn", monitoring.metrics_role_arn)
+# The nightly backup workflow uploads here, as this role (its BACKUP_ROLE_ARN secret).
+pulumi.export("backupBucket", vault.bucket.bucket)
+pulumi.export("backupWriterRoleArn", vault.writer_role_arn)

@@ -164,6 +164,8 @@ class VercelHosting(pulumi.ComponentResource):
     domain: vercel.ProjectDomain
     variables: list[VariableDeclaration]
     role_arn: pulumi.Output[str] | None
+    # Whoever the app acts as in AWS (its role, or its user in access-key mode).
+    app_principal_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: HostingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("newcool:hosting:VercelHosting", name, None, opts)
@@ -281,6 +283,7 @@ class VercelHosting(pulumi.ComponentResource):
             "app-role-s3-access", role=role.name, policy_arn=access_policy.arn, opts=self._child
         )
         self.role_arn = role.arn
+        self.app_principal_arn = role.arn
         return {"aws_role_arn": role.arn}
 
     def _access_key(self, access_policy: aws.iam.Policy) -> dict[str, pulumi.Input[str]]:
@@ -294,6 +297,7 @@ class VercelHosting(pulumi.ComponentResource):
         )
         key = aws.iam.AccessKey("app-user-key", user=user.name, opts=self._child)
         self.role_arn = None
+        self.app_principal_arn = user.arn
         return {
             "aws_access_key_id": pulumi.Output.secret(key.id),
             "aws_secret_access_key": pulumi.Output.secret(key.secret),

@@ -34,7 +34,6 @@ ERROR_RATE_PERCENT = 1
 DB_CONNECTIONS_PERCENT = 80
 DB_METRIC_NAMESPACE = "NewCool/Supabase"
 DB_METRIC_NAME = "DatabaseConnectionsUsedPercent"
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 
 
 @dataclass(frozen=True)
@@ -59,21 +58,6 @@ def db_metrics_statements() -> list[docs.Statement]:
             "Condition": {"StringEquals": {"cloudwatch:namespace": DB_METRIC_NAMESPACE}},
         }
     ]
-
-
-def github_trust_statement(provider_arn: str, repository: str) -> docs.Statement:
-    return {
-        "Sid": "GitHubActionsOnMain",
-        "Effect": "Allow",
-        "Principal": {"Federated": provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {
-            "StringEquals": {
-                f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:ref:refs/heads/main",
-            }
-        },
-    }
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -265,13 +249,13 @@ class Monitoring(pulumi.ComponentResource):
         """The role the scheduled workflow assumes to publish the connection metric, and nothing else."""
         args = self._args
         # The deploy workflow signs in through GitHub's OIDC provider, so the account has it.
-        provider_arn = account_id.apply(lambda account: f"arn:aws:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}")
+        provider_arn = account_id.apply(lambda account: f"arn:aws:iam::{account}:oidc-provider/{docs.GITHUB_OIDC_HOST}")
         role = aws.iam.Role(
             "db-metrics-role",
             name=f"newcool-{args.environment}-db-metrics",
             description="Assumed by the db-metrics workflow on main to publish Supabase connection usage",
             assume_role_policy=docs.render(
-                provider_arn.apply(lambda arn: [github_trust_statement(arn, args.config.github_repository)])
+                provider_arn.apply(lambda arn: [docs.github_trust_statement(arn, args.config.github_repository)])
             ),
             max_session_duration=3600,
             tags=dict(args.tags),

@@ -15,6 +15,7 @@ CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com"
 S3_LOGGING_SERVICE = "logging.s3.amazonaws.com"
 LOG_DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 
 
 class Statement(TypedDict):
@@ -166,4 +167,19 @@ def allow_public_read_until(bucket_arn: str, until: str) -> Statement:
         "Principal": "*",
         "Action": "s3:GetObject",
         "Resource": f"{bucket_arn}/*",
+    }
+
+
+def github_trust_statement(provider_arn: str, repository: str) -> Statement:
+    return {
+        "Sid": "GitHubActionsOnMain",
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:ref:refs/heads/main",
+            }
+        },
     }

@@ -9,6 +9,7 @@ from stack_config.keys import SECRET_KEYS
 from stack_config.loader import load_stack_config, parse_stack_config, project_config_values
 from stack_config.model import (
     Adoption,
+    BackupConfig,
     CacheConfig,
     CdnDomains,
     FirewallConfig,
@@ -43,6 +44,7 @@ __all__ = [
     "SECRET_KEYS",
     "STORAGE_REGION",
     "Adoption",
+    "BackupConfig",
     "BucketRole",
     "CacheConfig",
     "CdnDomains",

@@ -22,8 +22,17 @@ from stack_config.vocabulary import (
     WAF_RATE_LIMIT_RANGE,
 )
 
-Section = Literal["stack", "storage", "firewall", "cache", "hosting", "supabase", "monitoring"]
-SECTIONS: tuple[Section, ...] = ("stack", "storage", "firewall", "cache", "hosting", "supabase", "monitoring")
+Section = Literal["stack", "storage", "firewall", "cache", "hosting", "supabase", "backups", "monitoring"]
+SECTIONS: tuple[Section, ...] = (
+    "stack",
+    "storage",
+    "firewall",
+    "cache",
+    "hosting",
+    "supabase",
+    "backups",
+    "monitoring",
+)
 KeyType = Literal["string", "integer", "boolean", "list", "object"]
 
 
@@ -317,6 +326,22 @@ KEYS: tuple[ConfigKey, ...] = (
         "Part of the managed API keys' names: raise it to rotate both keys.",
         default=1,
         bounds=(1, 999),
+    ),
+    ConfigKey(
+        "backupBucket",
+        "backups",
+        "string",
+        "The bucket the nightly database dumps go to (KMS, versioned, Object Lock in governance mode); "
+        "default newcool-<stack>-db-backups.",
+        optional=True,
+    ),
+    ConfigKey(
+        "backupRetentionDays",
+        "backups",
+        "integer",
+        "Days each dump is locked (governance mode) and kept, then expires.",
+        default=35,
+        bounds=(1, 3650),
     ),
     ConfigKey("onCallEmail", "monitoring", "string", "Address subscribed to the alerts topic.", in_project_schema=True),
     ConfigKey(

@@ -15,7 +15,17 @@ from stack_config.keys import KNOWN_KEYS, RENAMED_KEYS, RETIRED_KEYS
 from stack_config.model import StackConfig
 from stack_config.namespaces import check_config_namespaces
 from stack_config.reader import ConfigError, Reader
-from stack_config.sections import adoption, cache, firewall, hosting, monitoring, placeholders, storage, supabase
+from stack_config.sections import (
+    adoption,
+    backups,
+    cache,
+    firewall,
+    hosting,
+    monitoring,
+    placeholders,
+    storage,
+    supabase,
+)
 from stack_config.vocabulary import ENVIRONMENTS, PROJECT, Environment
 
 
@@ -53,6 +63,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         hosting=hosting.hosting(reader, vercel, adopted),
         supabase=supabase.supabase(reader, environment, origins),
         monitoring=monitoring.monitoring(reader, environment),
+        backups=backups.backups(reader, environment, names),
         placeholders=placeholders.placeholders(reader),
     )
 

@@ -110,6 +110,13 @@ class HostingConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    bucket_name: str
+    # Days each dump is locked (Object Lock, governance mode) and kept.
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class MonitoringConfig:
     on_call_email: str
     # Vercel custom alert rules need Observability Plus on the project.
@@ -130,6 +137,7 @@ class StackConfig:
     hosting: HostingConfig
     supabase: SupabaseConfig
     monitoring: MonitoringConfig
+    backups: BackupConfig
     # Config keys whose values are stand-ins until someone fills in the real ones.
     placeholders: tuple[str, ...] = ()
 

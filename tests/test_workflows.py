@@ -93,6 +93,22 @@ def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets(
         assert named == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_DB_METRICS_ROLE_ARN"}
 
 
+def test_backups_run_nightly_per_stack_and_the_drill_monthly_on_prods_latest_dump() -> None:
+    workflow = load("backup.yml")
+    assert triggers(workflow)["schedule"] == [{"cron": "17 3 * * *"}, {"cron": "41 5 1 * *"}]
+    jobs = workflow["jobs"]
+    assert set(jobs) == {"dev", "prod", "drill"}
+    for stack in ("dev", "prod"):
+        assert any("make backup" in command for command in runs(jobs[stack]))
+        named = set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(jobs[stack])))
+        assert named == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_BACKUP_ROLE_ARN"}
+        assert "environment" not in jobs[stack], "an environment would change the OIDC subject the role trusts"
+    # Prod's database admits only the self-hosted runner's address.
+    assert "newcool-deploy" in jobs["prod"]["runs-on"]
+    assert any("make restore-drill" in command and "GITHUB_STEP_SUMMARY" in command for command in runs(jobs["drill"]))
+    assert set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(jobs["drill"]))) == {"PROD_BACKUP_ROLE_ARN"}
+
+
 def actionlint(workflow: Path) -> subprocess.CompletedProcess[str]:
     """Our actionlint wrapper, run from the repository (it reads .github/actionlint.yaml)."""
     return subprocess.run(
@@ -128,13 +144,13 @@ def test_actionlint_accepts_only_the_declared_self_hosted_label(tmp_path: Path) 
     assert "1 finding(s)" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "db-metrics.yml"])
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "db-metrics.yml", "backup.yml"])
 def test_no_workflow_holds_a_long_lived_aws_key(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
 
 
-WORKFLOW_NAMES = ["pull-request.yml", "deploy.yml", "db-metrics.yml"]
+WORKFLOW_NAMES = ["pull-request.yml", "deploy.yml", "db-metrics.yml", "backup.yml"]
 PINNED_USE = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
 
 
@@ -170,7 +186,7 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 6
+    assert len(checkouts) == 9
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 

@@ -17,7 +17,7 @@ from stack_config.vocabulary import (
     Environment,
 )
 
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ORIGIN = re.compile(r"^(https://[a-z0-9.-]+|http://localhost)(:[0-9]{1,5})?$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{5,31}$")
@@ -29,7 +29,7 @@ def bucket_names(reader: Reader, environment: Environment) -> dict[BucketRole, s
     for role in BUCKET_ROLES:
         name = raw[role]
         key = f"buckets.{role}"
-        if not _BUCKET_NAME.match(name) or ".." in name:
+        if not BUCKET_NAME.match(name) or ".." in name:
             raise reader.fail(key, f"is not a valid S3 bucket name: {name!r}")
         if environment == "prod" and name != PROD_BUCKET_NAMES[role]:
             raise reader.fail(key, f"must be {PROD_BUCKET_NAMES[role]!r} in prod, got {name!r}")

@@ -216,7 +216,10 @@ def test_an_existing_oidc_provider_is_reused_instead_of_created() -> None:
 
 
 def test_access_key_mode_sends_the_key_as_sensitive_secrets(access_key_plan: Plan) -> None:
-    assert [r.name for r in access_key_plan.of_type("aws:iam/role:Role")] == ["db-metrics-role"]
+    assert sorted(r.name for r in access_key_plan.of_type("aws:iam/role:Role")) == [
+        "backup-writer-role",
+        "db-metrics-role",
+    ]
     found = variables(access_key_plan)
     key = access_key_plan.named("aws:iam/accessKey:AccessKey", "app-user-key")
     user = access_key_plan.named("aws:iam/user:User", "app-user")
