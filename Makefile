@@ -58,9 +58,10 @@ workflows: setup node_modules/.installed
 test: lint typecheck squawk workflows unit
 
 # The stack's plan on Pulumi's mock runtime, judged by the policy pack over gRPC; JSON=report.json
-# also writes a machine-readable report. Exits 1 on a mandatory policy violation.
+# also writes a machine-readable report, SARIF=findings.sarif a SARIF 2.1.0 log for code scanning.
+# Exits 1 on a mandatory policy violation.
 preview: setup
-	$(BIN)/python -m preview --stack $(STACK) $(if $(JSON),--json $(JSON))
+	$(BIN)/python -m preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(SARIF),--sarif $(SARIF))
 
 # Regenerates docs/configuration.md, docs/policies.md, docs/access-matrix.md and policies/config.*.json
 # (tests fail when stale).

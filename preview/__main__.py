@@ -27,6 +27,7 @@ from preview.adoption import predict
 from preview.analyzer import analyze, launched_pack
 from preview.engine import run_program
 from preview.report import render_costs, render_plan, render_prediction, render_summary, render_verdict, report
+from preview.sarif import sarif_log
 from stack_config import ConfigError
 
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--stack", choices=["dev", "prod"], required=True)
     parser.add_argument("--json", type=Path, help="also write a machine-readable report to this file")
+    parser.add_argument("--sarif", type=Path, help="also write the verdict as a SARIF 2.1.0 log to this file")
     parser.add_argument(
         "--live-state",
         type=Path,
@@ -82,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             document["engine"] = prediction.as_report()
         args.json.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
         console.print(f"\nReport written to {args.json}")
+    if args.sarif:
+        args.sarif.write_text(json.dumps(sarif_log(plan, verdict), indent=2, sort_keys=True) + "\n")
+        console.print(f"SARIF written to {args.sarif}")
     return 1 if verdict.mandatory or (prediction is not None and prediction.import_failures) else 0
 
 

@@ -57,6 +57,18 @@ class Violation:
     urn: str
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A policy as the pack describes itself (GetAnalyzerInfo)."""
+
+    name: str
+    description: str
+    severity: str
+    remediation: str
+    # "<framework> <reference>", e.g. "fsbp S3.8"; empty when internal.
+    control: str
+
+
 @dataclass
 class Verdict:
     pack: str
@@ -64,6 +76,7 @@ class Verdict:
     policies: list[str]
     analyzed: int
     violations: list[Violation] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -196,7 +209,20 @@ def analyze(
     # The Python SDK always answers 0.0.1; the CLI takes the version from PulumiPolicy.yaml, as here.
     version = str(yaml.safe_load((POLICIES_DIR / "PulumiPolicy.yaml").read_text()).get("version", info.version))
     verdict = Verdict(
-        pack=info.name, version=version, policies=[p.name for p in info.policies], analyzed=len(resources)
+        pack=info.name,
+        version=version,
+        policies=[p.name for p in info.policies],
+        analyzed=len(resources),
+        rules={
+            p.name: Rule(
+                p.name,
+                p.description,
+                SEVERITIES.get(p.severity, "unspecified"),
+                p.remediation_steps,
+                f"{p.framework.name} {p.framework.reference}".strip() if p.framework.name else "",
+            )
+            for p in info.policies
+        },
     )
     config_key = json.dumps(config, sort_keys=True).encode() + plan.stack.encode()
     for registration in resources:

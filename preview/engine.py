@@ -12,6 +12,7 @@ import hashlib
 import json
 import runpy
 import sys
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -124,9 +125,28 @@ class ProviderStandIns(Mocks):
 class RecordingMonitor(MockMonitor):
     """The mock monitor, keeping each registration with its options (parent, protect, ...)."""
 
-    def __init__(self, mocks: Mocks):
+    def __init__(self, mocks: Mocks, root: Path = ROOT):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.root = root
+
+    def _position(self, position: Any) -> tuple[str, int] | None:
+        if not position.uri.startswith("file://"):
+            return None
+        path = Path(urllib.parse.unquote(urllib.parse.urlparse(position.uri).path))
+        try:
+            return str(path.relative_to(self.root)), int(position.line)
+        except ValueError:
+            return str(path), int(position.line)
+
+    def _source(self, request: Any) -> tuple[str, int] | None:
+        """The line that declared the resource: the SDK's source position, or, for a dynamic
+        resource (whose class in providers/ wraps the SDK's), the first frame outside providers/."""
+        for frame in request.stackTrace.frames:
+            found = self._position(frame.pc)
+            if found is not None and not found[0].startswith(("providers/", "/")):
+                return found
+        return self._position(request.sourcePosition)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -151,6 +171,7 @@ class RecordingMonitor(MockMonitor):
                 outputs=from_wire(dict(state)),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 ignore_changes=list(request.ignoreChanges),
+                source=self._source(request),
             )
         )
         return response
@@ -205,7 +226,7 @@ def run_program(
     config, secret_keys = with_overrides(*offline_config(stack, root), overrides or {})
     secret_sources = describe_secret_sources(stack, root)
     mocks = ProviderStandIns(invent, existing)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, root)
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, sorted(secret_keys))

@@ -98,6 +98,9 @@ class Registration:
     delete_before_replace: bool = False
     # Input properties (the engine's camelCase names) whose live values an update keeps.
     ignore_changes: list[str] = field(default_factory=list)
+    # Where the program declared it: the file (relative to the repository) and line the SDK
+    # sends with the registration (its sourcePosition).
+    source: tuple[str, int] | None = None
 
     @property
     def props(self) -> dict[str, Any]:

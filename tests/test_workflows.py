@@ -93,6 +93,17 @@ def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets(
         assert named == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_DB_METRICS_ROLE_ARN"}
 
 
+def test_policy_findings_reach_code_scanning_from_the_one_job_that_may_write_them() -> None:
+    workflow = load("pull-request.yml")
+    writers = {name for name, job in workflow["jobs"].items() if "security-events" in job["permissions"]}
+    assert writers == {"code-scanning"}
+    job = workflow["jobs"]["code-scanning"]
+    assert job["permissions"] == {"contents": "read", "security-events": "write"}
+    uploads = [step for step in job["steps"] if step.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    assert [step["with"]["sarif_file"] for step in uploads] == ["dev.sarif", "prod.sarif"]
+    assert any("make preview STACK=prod SARIF=prod.sarif" in command for command in runs(job))
+
+
 def test_backups_run_nightly_per_stack_and_the_drill_monthly_on_prods_latest_dump() -> None:
     workflow = load("backup.yml")
     assert triggers(workflow)["schedule"] == [{"cron": "17 3 * * *"}, {"cron": "41 5 1 * *"}]
@@ -186,7 +197,7 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 9
+    assert len(checkouts) == 10
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
