@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
+.PHONY: cost-diff setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -67,6 +67,10 @@ preview: setup
 # (tests fail when stale).
 docs: setup pgtap
 	$(BIN)/python -m tools.docs
+
+# What a change adds to each stack's monthly bill: make cost-diff BASE=origin/main [MARKDOWN=file].
+cost-diff: setup
+	$(BIN)/python -m preview.cost_diff --base $(BASE) $(if $(MARKDOWN),--markdown $(MARKDOWN))
 
 # Whole-process time of the preview per stack beside a bare import of the SDK modules it uses,
 # measured pair by pair (median of 7 rounds).

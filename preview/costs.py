@@ -2,14 +2,16 @@
 
 Only resources with a price per month are counted (web ACLs and their rules, KMS keys, health
 checks, alarms); Upstash's per-database budgets are monthly caps, shown apart. What depends on
-traffic or storage is named and never guessed. Prices are US East list prices in USD; re-check
+traffic or storage is priced only against the usage a stack states in ``usage.yml``
+(``make cost-diff``), never guessed. Prices are US East list prices in USD; re-check
 them at the sources when the date below is more than a few months old.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from preview.plan import Plan, Registration
 
@@ -40,6 +42,14 @@ USAGE_BASED = (
     "Upstash commands, storage and bandwidth (up to each database's budget)",
     "Vercel plan and Observability Plus (per team, not per stack)",
 )
+
+
+# Usage-based list prices (US East / North America), for the usage assumed in usage.yml.
+CLOUDFRONT_REQUEST_PER_MILLION = 1.00  # HTTPS, 0.0100 USD per 10,000
+CLOUDFRONT_EGRESS_PER_GB = 0.085  # first 10 TB a month
+S3_STANDARD_PER_GB_MONTH = 0.023
+WAF_REQUEST_PER_MILLION = 0.60
+UPSTASH_COMMAND_PER_MILLION = 2.00  # pay as you go, 0.2 USD per 100,000
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,35 @@ def budget_caps(plan: Plan) -> list[Charge]:
         for r in plan.of_type("upstash:index/redisDatabase:RedisDatabase")
         if r.props.get("budget")
     ]
+
+
+def usage_charges(plan: Plan, usage: Mapping[str, Any]) -> list[Charge]:
+    """What the stack's assumed monthly usage (usage.yml) costs, per resource."""
+    charges: list[Charge] = []
+    for role in ("cdn", "assets"):
+        traffic = usage.get(role) or {}
+        for r in plan.of_type("aws:cloudfront/distribution:Distribution"):
+            if r.name == f"{role}-distribution":
+                requests, egress = float(traffic.get("requests_millions", 0)), float(traffic.get("egress_gb", 0))
+                cost = requests * CLOUDFRONT_REQUEST_PER_MILLION + egress * CLOUDFRONT_EGRESS_PER_GB
+                charges.append(Charge(r.name, f"{requests:g} M requests, {egress:g} GB out", round(cost, 2)))
+    storage = usage.get("storage_gb") or {}
+    for r in plan.of_type("aws:s3/bucket:Bucket"):
+        role = str((r.props.get("tags") or {}).get("newcool:bucket-role", r.name))
+        if role in storage:
+            gigabytes = float(storage[role])
+            charges.append(Charge(r.name, f"{gigabytes:g} GB stored", round(gigabytes * S3_STANDARD_PER_GB_MONTH, 2)))
+    for r in plan.of_type("aws:wafv2/webAcl:WebAcl"):
+        requests = float(usage.get("waf_requests_millions", 0))
+        charges.append(
+            Charge(r.name, f"{requests:g} M requests inspected", round(requests * WAF_REQUEST_PER_MILLION, 2))
+        )
+    commands = usage.get("upstash_commands_millions") or {}
+    for r in plan.of_type("upstash:index/redisDatabase:RedisDatabase"):
+        if r.name in commands:
+            count = float(commands[r.name])
+            charges.append(Charge(r.name, f"{count:g} M commands", round(count * UPSTASH_COMMAND_PER_MILLION, 2)))
+    return charges
 
 
 def total(charges: Iterable[Charge]) -> float:

@@ -104,6 +104,14 @@ def test_policy_findings_reach_code_scanning_from_the_one_job_that_may_write_the
     assert any("make preview STACK=prod SARIF=prod.sarif" in command for command in runs(job))
 
 
+def test_each_stack_keeps_one_sticky_comment_with_its_plan_verdict_and_cost_diff() -> None:
+    job = load("pull-request.yml")["jobs"]["cost-comment"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    commands = "\n".join(runs(job))
+    assert 'make cost-diff BASE="origin/${BASE_REF}" MARKDOWN=cost.md' in commands
+    assert "tools.pr_comment" in commands and "for stack in dev prod" in commands
+
+
 def test_backups_run_nightly_per_stack_and_the_drill_monthly_on_prods_latest_dump() -> None:
     workflow = load("backup.yml")
     assert triggers(workflow)["schedule"] == [{"cron": "17 3 * * *"}, {"cron": "41 5 1 * *"}]
@@ -197,7 +205,7 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 10
+    assert len(checkouts) == 11
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 

@@ -1,0 +1,61 @@
+"""`make cost-diff`: what a change adds to the monthly bill, resource by resource."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from preview.cost_diff import Line, compare, monthly_by_resource, usage_of
+from preview.costs import CLOUDFRONT_EGRESS_PER_GB, KMS_KEY_MONTHLY
+from preview.engine import run_program
+from preview.plan import Plan
+from tests.conftest import ROOT
+
+NOT_THE_TREE = shutil.ignore_patterns(".venv", "node_modules", ".git", "*_cache", "__pycache__", "backups")
+
+
+def test_against_head_of_a_clean_tree_it_reports_no_change(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT, tree, ignore=NOT_THE_TREE)
+    identity = ["-c", "user.email=ci@newcool.io", "-c", "user.name=ci"]
+    for command in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", "the tree"]):
+        subprocess.run(["git", *command], cwd=tree, check=True, capture_output=True)
+    markdown = tmp_path / "cost.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "preview.cost_diff", "--base", "HEAD", "--stack", "dev", "--markdown", str(markdown)],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "dev:" in result.stdout and "(+0.00)" in result.stdout and "no change" in result.stdout
+    assert "`dev`:" in markdown.read_text() and "(+0.00)" in markdown.read_text()
+
+
+def test_a_resource_the_change_adds_shows_with_its_cost(prod_plan: Plan, tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "usage.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    program = (
+        (ROOT / "__main__.py").read_text().replace("import pulumi\n", "import pulumi\nimport pulumi_aws as aws\n", 1)
+    )
+    (tmp_path / "__main__.py").write_text(program + 'aws.kms.Key("extra-key", enable_key_rotation=True)\n')
+    usage = usage_of(ROOT, "prod")
+    changes = compare(
+        monthly_by_resource(prod_plan, usage), monthly_by_resource(run_program("prod", root=tmp_path), usage)
+    )
+    assert changes == [Line("extra-key", 0.0, KMS_KEY_MONTHLY)]
+
+
+def test_more_traffic_in_usage_yml_shows_on_the_distribution(prod_plan: Plan) -> None:
+    usage = dict(usage_of(ROOT, "prod"))
+    busier = {**usage, "cdn": {**usage["cdn"], "egress_gb": usage["cdn"]["egress_gb"] + 1000}}
+    (change,) = compare(monthly_by_resource(prod_plan, usage), monthly_by_resource(prod_plan, busier))
+    assert change.resource == "cdn-distribution"
+    assert change.delta == pytest.approx(1000 * CLOUDFRONT_EGRESS_PER_GB)
