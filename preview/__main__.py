@@ -26,7 +26,15 @@ import live_state
 from preview.adoption import predict
 from preview.analyzer import analyze, launched_pack
 from preview.engine import run_program
-from preview.report import render_costs, render_plan, render_prediction, render_summary, render_verdict, report
+from preview.report import (
+    plan_resources,
+    render_costs,
+    render_plan,
+    render_prediction,
+    render_summary,
+    render_verdict,
+    report,
+)
 from preview.sarif import sarif_log
 from stack_config import ConfigError
 
@@ -37,11 +45,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write a machine-readable report to this file")
     parser.add_argument("--sarif", type=Path, help="also write the verdict as a SARIF 2.1.0 log to this file")
     parser.add_argument(
+        "--plan-json",
+        type=Path,
+        help="only write the plan (resources and inputs, secrets masked) to this file and stop",
+    )
+    parser.add_argument(
         "--live-state",
         type=Path,
         help="the recorded live state to predict the engine from (default: live_state/<stack>.json when present)",
     )
     args = parser.parse_args(argv)
+    if args.plan_json:
+        # The plan alone, for make cost-diff: one run of the program, no pack, no report.
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):
+                plan_only = run_program(args.stack, collect=False)
+        except ConfigError as error:
+            print(f"config error: {error}", file=sys.stderr)
+            return 2
+        args.plan_json.write_text(json.dumps(plan_resources(plan_only), sort_keys=True) + "\n")
+        return 0
     default_live = live_state.path_for(args.stack)
     live_path: Path | None = args.live_state or (default_live if default_live.exists() else None)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)

@@ -103,15 +103,15 @@ def worktree(ref: str) -> Iterator[Path]:
 
 
 def plan_of_tree(root: Path, stack: str) -> Plan:
-    """The tree's plan, computed by the tree's own engine (its --json report)."""
+    """The tree's plan, computed by the tree's own engine (``preview --plan-json``)."""
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         subprocess.run(  # noqa: S603 (this interpreter, the tree's own preview)
-            [sys.executable, "-m", "preview", "--stack", stack, "--json", report.name],
+            [sys.executable, "-m", "preview", "--stack", stack, "--plan-json", report.name],
             cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, capture_output=True, check=False,
         )  # fmt: skip
         text = Path(report.name).read_text()
     if not text:
-        raise RuntimeError(f"the {stack} preview of that tree wrote no report (it predates make preview --json?)")
+        raise RuntimeError(f"the {stack} preview of that tree wrote no plan (it predates make cost-diff?)")
     return plan_from_report(stack, json.loads(text))
 
 

@@ -191,6 +191,26 @@ def render_verdict(plan: Plan, verdict: Verdict, console: Console) -> None:
     )
 
 
+def plan_resources(plan: Plan) -> dict[str, Any]:
+    """The plan's resources as the reports carry them (secrets masked)."""
+    return {
+        "stack": plan.stack,
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": r.urn,
+                "parent": r.parent,
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "import": r.import_id or None,
+                "inputs": masked(r.inputs),
+            }
+            for r in plan
+        ],
+    }
+
+
 def report(plan: Plan, verdict: Verdict) -> dict[str, Any]:
     """The machine-readable form of the plan and its verdict (secrets masked)."""
     fixed, caps = costs.fixed_charges(plan), costs.budget_caps(plan)
@@ -208,19 +228,7 @@ def report(plan: Plan, verdict: Verdict) -> dict[str, Any]:
             for v in verdict.violations
         ],
         "passed": not verdict.mandatory,
-        "resources": [
-            {
-                "type": r.type,
-                "name": r.name,
-                "urn": r.urn,
-                "parent": r.parent,
-                "protect": r.protect,
-                "retainOnDelete": r.retain_on_delete,
-                "import": r.import_id or None,
-                "inputs": masked(r.inputs),
-            }
-            for r in plan
-        ],
+        "resources": plan_resources(plan)["resources"],
         "outputs": masked(plan.outputs),
         "monthlyCost": {
             "pricesChecked": costs.PRICES_CHECKED,
