@@ -2,10 +2,10 @@
 
 import pulumi
 
-from components.backup_vault import BackupVault, BackupVaultArgs
 from components.cache import CACHE_KEYS, CacheArgs, RedisCache
 from components.firewall import CdnFirewall, FirewallArgs
 from components.hosting import HostingArgs, VercelHosting
+from components.locked_vault import DUMP_PREFIX, EVIDENCE_PREFIX, LockedVault, LockedVaultArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.storage import MediaStorage, StorageArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
@@ -64,14 +64,30 @@ hosting = VercelHosting(
         tags=config.tags,
     ),
 )
-vault = BackupVault(
+backups = LockedVault(
     "backups",
-    BackupVaultArgs(
-        config=config.backups,
+    LockedVaultArgs(
+        purpose="backups",
+        bucket_name=config.backups.bucket_name,
+        retention_days=config.backups.retention_days,
+        prefix=DUMP_PREFIX,
         environment=config.environment,
-        github_repository=config.monitoring.github_repository,
-        app_principal_arn=hosting.app_principal_arn,
         tags=config.tags,
+        github_repository=config.monitoring.github_repository,
+        denied_deletes=(hosting.app_principal_arn,),
+    ),
+)
+evidence = LockedVault(
+    "evidence",
+    LockedVaultArgs(
+        purpose="evidence",
+        bucket_name=config.evidence.bucket_name,
+        retention_days=config.evidence.retention_days,
+        prefix=EVIDENCE_PREFIX,
+        environment=config.environment,
+        tags=config.tags,
+        writer_arn=config.evidence.deploy_role_arn,
+        denied_deletes=(hosting.app_principal_arn,),
     ),
 )
 monitoring = Monitoring(
@@ -111,5 +127,7 @@ pulumi.export("mediaPublicReadUntil", {role: day.isoformat() for role, day in co
 pulumi.export("healthCheckId", monitoring.health_check.id if monitoring.health_check else None)
 pulumi.export("dbMetricsRoleArn", monitoring.metrics_role_arn)
 # The nightly backup workflow uploads here, as this role (its BACKUP_ROLE_ARN secret).
-pulumi.export("backupBucket", vault.bucket.bucket)
-pulumi.export("backupWriterRoleArn", vault.writer_role_arn)
+pulumi.export("backupBucket", backups.bucket.bucket)
+pulumi.export("backupWriterRoleArn", backups.writer_role_arn)
+# The deploy workflow seals each deploy's record here (operations/evidence.py).
+pulumi.export("evidenceBucket", evidence.bucket.bucket)

@@ -22,7 +22,7 @@ from stack_config.vocabulary import (
     WAF_RATE_LIMIT_RANGE,
 )
 
-Section = Literal["stack", "storage", "firewall", "cache", "hosting", "supabase", "backups", "monitoring"]
+Section = Literal["stack", "storage", "firewall", "cache", "hosting", "supabase", "vaults", "monitoring"]
 SECTIONS: tuple[Section, ...] = (
     "stack",
     "storage",
@@ -30,7 +30,7 @@ SECTIONS: tuple[Section, ...] = (
     "cache",
     "hosting",
     "supabase",
-    "backups",
+    "vaults",
     "monitoring",
 )
 KeyType = Literal["string", "integer", "boolean", "list", "object"]
@@ -329,7 +329,7 @@ KEYS: tuple[ConfigKey, ...] = (
     ),
     ConfigKey(
         "backupBucket",
-        "backups",
+        "vaults",
         "string",
         "The bucket the nightly database dumps go to (KMS, versioned, Object Lock in governance mode); "
         "default newcool-<stack>-db-backups.",
@@ -337,11 +337,34 @@ KEYS: tuple[ConfigKey, ...] = (
     ),
     ConfigKey(
         "backupRetentionDays",
-        "backups",
+        "vaults",
         "integer",
         "Days each dump is locked (governance mode) and kept, then expires.",
         default=35,
         bounds=(1, 3650),
+    ),
+    ConfigKey(
+        "evidenceBucket",
+        "vaults",
+        "string",
+        "The bucket each deploy's sealed record goes to (KMS, versioned, Object Lock in governance mode; the "
+        "deploy role may only add); default newcool-<stack>-deploy-evidence.",
+        optional=True,
+    ),
+    ConfigKey(
+        "evidenceRetentionDays",
+        "vaults",
+        "integer",
+        "Days each deploy record is locked and kept.",
+        default=365,
+        bounds=(1, 3650),
+    ),
+    ConfigKey(
+        "deployRoleArn",
+        "vaults",
+        "string",
+        "The IAM role the deploy workflow assumes (bootstrapped outside the stacks): the one writer of the "
+        "deploy records.",
     ),
     ConfigKey("onCallEmail", "monitoring", "string", "Address subscribed to the alerts topic.", in_project_schema=True),
     ConfigKey(

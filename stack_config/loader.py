@@ -17,7 +17,6 @@ from stack_config.namespaces import check_config_namespaces
 from stack_config.reader import ConfigError, Reader
 from stack_config.sections import (
     adoption,
-    backups,
     cache,
     firewall,
     hosting,
@@ -25,6 +24,7 @@ from stack_config.sections import (
     placeholders,
     storage,
     supabase,
+    vaults,
 )
 from stack_config.vocabulary import ENVIRONMENTS, PROJECT, Environment
 
@@ -54,6 +54,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
     origins = storage.app_origins(reader, environment)
     vercel = hosting.vercel(reader, environment)
     adopted = adoption.adoption(reader, names, vercel)
+    backup_vault = vaults.backups(reader, environment, names)
     return StackConfig(
         environment=environment,
         stack_file=stack_file,
@@ -63,7 +64,8 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         hosting=hosting.hosting(reader, vercel, adopted),
         supabase=supabase.supabase(reader, environment, origins),
         monitoring=monitoring.monitoring(reader, environment),
-        backups=backups.backups(reader, environment, names),
+        backups=backup_vault,
+        evidence=vaults.evidence(reader, environment, names, backup_vault.bucket_name),
         placeholders=placeholders.placeholders(reader),
     )
 

@@ -117,6 +117,15 @@ class BackupConfig:
 
 
 @dataclass(frozen=True)
+class EvidenceConfig:
+    bucket_name: str
+    # Days each deploy record is locked (Object Lock, governance mode) and kept.
+    retention_days: int
+    # The role the deploy workflow runs as (bootstrapped outside the stacks): it may only add records.
+    deploy_role_arn: str
+
+
+@dataclass(frozen=True)
 class MonitoringConfig:
     on_call_email: str
     # Vercel custom alert rules need Observability Plus on the project.
@@ -138,6 +147,7 @@ class StackConfig:
     supabase: SupabaseConfig
     monitoring: MonitoringConfig
     backups: BackupConfig
+    evidence: EvidenceConfig
     # Config keys whose values are stand-ins until someone fills in the real ones.
     placeholders: tuple[str, ...] = ()
 

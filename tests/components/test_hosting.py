@@ -217,7 +217,7 @@ def test_an_existing_oidc_provider_is_reused_instead_of_created() -> None:
 
 def test_access_key_mode_sends_the_key_as_sensitive_secrets(access_key_plan: Plan) -> None:
     assert sorted(r.name for r in access_key_plan.of_type("aws:iam/role:Role")) == [
-        "backup-writer-role",
+        "backups-writer-role",
         "db-metrics-role",
     ]
     found = variables(access_key_plan)

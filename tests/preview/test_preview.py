@@ -43,7 +43,7 @@ def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> No
         "aws:kms/key:Key alerts-key",
         # What providers compute is unknown before apply, as in `pulumi preview`.
         "kmsMasterKeyId: (known after apply)",
-        "Fixed: 16.25 USD a month; Upstash budget caps: at most 200.00 USD",
+        "Fixed: 17.25 USD a month; Upstash budget caps: at most 200.00 USD",
         f"Policy pack newcool-guardrails 1.0.0: {len(POLICIES)} policies",
         "pulumi-python:dynamic/supabase:AuthConfig auth",
         "pulumi-python:dynamic/supabase:ApiKey secret-key",
@@ -189,7 +189,8 @@ def test_the_fixed_monthly_cost_counts_priced_resources_and_only_names_usage(pro
     assert charges["api-health"].monthly_usd == costs.HEALTH_CHECK_MONTHLY + 2 * costs.HEALTH_CHECK_OPTION_MONTHLY
     assert sum(1 for c in charges.values() if c.what.startswith("alarm")) == 5
     assert charges["backups-key"].monthly_usd == costs.KMS_KEY_MONTHLY
-    assert costs.total(charges.values()) == 16.25
+    assert charges["evidence-key"].monthly_usd == costs.KMS_KEY_MONTHLY
+    assert costs.total(charges.values()) == 17.25
     assert {c.resource: c.monthly_usd for c in costs.budget_caps(prod_plan)} == {"cache": 100.0, "ratelimit": 100.0}
     # Buckets and distributions cost by use: never counted as fixed.
     assert not any(c.resource.endswith(("-distribution", "cdn", "uploads")) for c in charges.values())

@@ -221,6 +221,7 @@ def test_numbers_and_defaults_are_typed() -> None:
             "databaseUrl": "postgresql://postgres.abcdefghijklmnopqrst@aws-0-us-east-1.pooler.supabase.com:5432/postgres",
             "onCallEmail": "oncall@example.com",
             "githubRepository": "o/infra",
+            "deployRoleArn": "arn:aws:iam::444455556666:role/newcool-deploy",
         },
         secret_keys=frozenset({"supabaseAccessToken", "databaseUrl"}),
     )
