@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: cost-diff setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
+.PHONY: cost-diff evidence setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -115,7 +115,12 @@ adopt-plan: setup
 
 # Post-deploy checks against the real stack (needs the Pulumi CLI and credentials; skips without).
 verify: setup
-	$(BIN)/python -m operations.verify --stack $(STACK)
+	$(BIN)/python -m operations.verify --stack $(STACK) $(if $(JSON),--json $(JSON))
+
+# The deploys' sealed records since a day, each checked against its hash:
+# make evidence STACK=prod SINCE=2026-11-01 (AWS credentials that may read the evidence bucket).
+evidence: setup
+	$(BIN)/python -m operations.evidence check --stack $(STACK) --bucket newcool-$(STACK)-deploy-evidence --since $(SINCE)
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

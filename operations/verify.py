@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -190,6 +191,7 @@ def stack_outputs(stack: str) -> dict[str, Any] | str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--stack", choices=["dev", "prod"], required=True)
+    parser.add_argument("--json", type=Path, help="also write the result as JSON (the deploy's evidence record)")
     args = parser.parse_args(argv)
     outputs = stack_outputs(args.stack)
     if isinstance(outputs, str):
@@ -201,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
     failed = sum(not c.ok for c in checks)
     print(f"{len(checks) - failed} passed, {failed} failed")
+    if args.json:
+        result = {"ok": not failed, "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 1 if failed else 0
 
 

@@ -73,7 +73,7 @@ def test_main_deploys_dev_then_prod_behind_review_one_at_a_time() -> None:
         assert pulumi["with"]["command"] == "up"
         assert pulumi["with"]["stack-name"].endswith(f"/{stack}")
         assert pulumi["with"]["policyPackConfigs"] == f"policies/config.{stack}.json"
-        assert f"make verify STACK={stack}" in runs(job)
+        assert f"make verify STACK={stack} JSON=verify.json" in runs(job)
         assert job["permissions"]["id-token"] == "write"
         # workflow_dispatch can name any branch: only main deploys.
         assert job["if"] == "github.ref == 'refs/heads/main'"
@@ -110,6 +110,17 @@ def test_each_stack_keeps_one_sticky_comment_with_its_plan_verdict_and_cost_diff
     commands = "\n".join(runs(job))
     assert 'make cost-diff BASE="origin/${BASE_REF}" MARKDOWN=cost.md' in commands
     assert "tools.pr_comment" in commands and "for stack in dev prod" in commands
+
+
+def test_every_deploy_seals_its_record_with_its_verification_and_approvers() -> None:
+    workflow = load("deploy.yml")
+    for stack in ("dev", "prod"):
+        job = workflow["jobs"][stack]
+        seal = next(step for step in job["steps"] if step.get("name") == "Seal the deploy's record")
+        assert seal["if"] == "always()", "a failed verification is evidence too"
+        assert f"operations.evidence record --stack {stack} --bucket newcool-{stack}-deploy-evidence" in seal["run"]
+        assert "/approvals" in seal["run"] and job["permissions"]["actions"] == "read"
+        assert any(f"make verify STACK={stack} JSON=verify.json" in command for command in runs(job))
 
 
 def test_backups_run_nightly_per_stack_and_the_drill_monthly_on_prods_latest_dump() -> None:

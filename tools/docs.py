@@ -21,6 +21,7 @@ from policies.guardrails.common import RATIONALE, STACKS
 from policies.guardrails.pack import POLICIES, enforcement_table, stack_config
 from stack_config.stack_file import ROOT
 from tools.configuration_doc import GENERATED, configuration_markdown, project_file
+from tools.control_coverage import coverage_markdown
 
 POLICIES_DOC = ROOT / "docs" / "policies.md"
 ACCESS_MATRIX_DOC = ROOT / "docs" / "access-matrix.md"
@@ -58,6 +59,7 @@ def policies_markdown() -> str:
             f"{policy.severity.value if policy.severity else ''} | {control} | "
             f"{levels['dev'].value} | {levels['prod'].value} |"
         )
+    lines += ["", coverage_markdown().rstrip()]
     lines += ["", "## Remediation", ""]
     lines += [f"- `{policy.name}`: {policy.remediation_steps}" for policy in POLICIES]
     return "\n".join(lines) + "\n"
