@@ -52,7 +52,9 @@ def history(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
         yield s3, at
 
 
-def test_a_dry_run_lists_and_changes_nothing(history: tuple[Any, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dry_run_changes_nothing_and_a_restore_brings_back_that_moment_deleting_no_version(
+    history: tuple[Any, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     s3, at = history
     before = versions(s3)
     assert s3_restore.main(["--bucket", BUCKET, "--prefix", "avatars/", "--at", at], s3=s3) == 0
@@ -62,10 +64,6 @@ def test_a_dry_run_lists_and_changes_nothing(history: tuple[Any, str], capsys: p
     assert "dry run: 2 object(s) would be restored" in out
     assert versions(s3) == before and body(s3, "avatars/a") == b"overwritten by a bug"
 
-
-def test_a_restore_brings_back_that_moment_and_deletes_no_version(history: tuple[Any, str]) -> None:
-    s3, at = history
-    before = versions(s3)
     assert s3_restore.main(["--bucket", BUCKET, "--prefix", "avatars/", "--at", at, "--apply"], s3=s3) == 0
     assert body(s3, "avatars/a") == b"avatars/a as it was"
     assert body(s3, "avatars/b") == b"avatars/b as it was"
