@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 import live_state
+from clients.aws_errors import error_code
 from clients.http import ApiError
 from clients.supabase_management import API_URL as SUPABASE_URL
 from clients.supabase_management import ManagementApi
@@ -53,18 +54,14 @@ OBJECT_SAMPLE = 20
 # --- AWS ---------------------------------------------------------------------------------------
 
 
-def _error_code(error: Exception) -> str:
-    return str(getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__))
-
-
 def check_bucket(s3: Any, role: str, name: str, in_cutover: bool) -> Finding:  # noqa: PLR0912 (one branch per fact)
     finding = Finding(f"S3 bucket {name} ({role})", exists=True, import_id=name)
     try:
         s3.head_bucket(Bucket=name)
     except Exception as error:  # botocore's ClientError; its code says which
-        if _error_code(error) in ("404", "NoSuchBucket", "NotFound"):
+        if error_code(error) in ("404", "NoSuchBucket", "NotFound"):
             return Finding(finding.resource, exists=False, changes=["created by the first up"])
-        finding.blockers.append(f"the name is taken by another account or unreadable ({_error_code(error)})")
+        finding.blockers.append(f"the name is taken by another account or unreadable ({error_code(error)})")
         return finding
     region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
     if region != STORAGE_REGION:
@@ -132,7 +129,7 @@ def _blocks_public_policies(s3: Any, name: str) -> bool:
     try:
         block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
     except Exception as error:
-        if _error_code(error) == "NoSuchPublicAccessBlockConfiguration":
+        if error_code(error) == "NoSuchPublicAccessBlockConfiguration":
             return False
         raise
     return bool(block.get("BlockPublicPolicy"))
@@ -418,7 +415,7 @@ def main(
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # botocore's errors: one line, the code, never a traceback
-        print(f"error: AWS refused a read: {_error_code(error)}", file=sys.stderr)
+        print(f"error: AWS refused a read: {error_code(error)}", file=sys.stderr)
         return 2
     print(render(findings, block, oidc_arn, args.stack))
     recorded = args.live_state or live_state.path_for(args.stack)

@@ -22,6 +22,7 @@ from typing import Any
 
 import jsonschema
 
+from clients.aws_errors import error_code
 from components.locked_vault import EVIDENCE_PREFIX
 
 SCHEMA = json.loads((Path(__file__).resolve().parent / "evidence.schema.json").read_text())
@@ -83,7 +84,7 @@ def seal(s3: Any, bucket: str, stack: str, record: Mapping[str, Any]) -> str:
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*")
     except Exception as error:
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        code = error_code(error)
         if code == "PreconditionFailed":
             raise EvidenceError(f"{key} exists already: a record is never replaced") from None
         raise EvidenceError(f"S3 refused {key}: {code}") from None

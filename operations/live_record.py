@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from clients.aws_errors import error_code
 from live_state import SECRET, LiveResource
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -28,24 +29,20 @@ PROTECTION_NAMES = {
 }
 
 
-def _code(error: Exception) -> str:
-    return str(getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__))
-
-
 def bucket(s3: Any, name: str, facts: Mapping[str, Any]) -> LiveResource:
     """An S3 bucket as pulumi-aws imports it (forceDestroy is the provider's own flag: false)."""
     region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
     try:
         tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name).get("TagSet", [])}
     except Exception as error:
-        if _code(error) != "NoSuchTagSet":
+        if error_code(error) != "NoSuchTagSet":
             raise
         tags = {}
     try:
         lock = s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
         object_lock = lock.get("ObjectLockEnabled") == "Enabled"
     except Exception as error:
-        if _code(error) != "ObjectLockConfigurationNotFoundError":
+        if error_code(error) != "ObjectLockConfigurationNotFoundError":
             raise
         object_lock = False
     inputs = {"bucket": name, "region": region, "forceDestroy": False, "objectLockEnabled": object_lock, "tags": tags}

@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from clients.aws_errors import error_code
+
 Action = Literal["restore", "undelete", "unchanged", "newer only"]
 
 
@@ -100,7 +102,7 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
             return 0
         print(f"restored {apply(s3, args.bucket, chosen)} object(s) to {at.isoformat()}; no version was deleted")
     except Exception as error:  # botocore's errors: one line, the code, never a traceback
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        code = error_code(error)
         print(f"error: S3 refused: {code}", file=sys.stderr)
         return 1
     return 0

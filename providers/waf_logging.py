@@ -18,6 +18,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
+from clients.aws_errors import error_code
+
 # What WAF answers while the destination's resource policy is not visible to it yet.
 PROPAGATION_ERROR = "WAFLogDestinationPermissionIssueException"
 ATTEMPTS = 6
@@ -29,10 +31,6 @@ def waf_client(region: str) -> Any:
     import boto3  # noqa: PLC0415 (loaded only when the provider runs)
 
     return boto3.client("wafv2", region_name=region)
-
-
-def _code(error: Exception) -> str:
-    return str(getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__))
 
 
 def _configuration(props: dict[str, Any]) -> dict[str, Any]:
@@ -53,9 +51,9 @@ class WebAclLoggingProvider(ResourceProvider):
                 client.put_logging_configuration(LoggingConfiguration=_configuration(props))
                 return
             except Exception as error:  # botocore's ClientError; its code says which
-                if _code(error) != PROPAGATION_ERROR or attempt == ATTEMPTS:
+                if error_code(error) != PROPAGATION_ERROR or attempt == ATTEMPTS:
                     raise RuntimeError(
-                        f"WAF logging for {props['resource_arn']}: {_code(error)} after {attempt} attempt(s)"
+                        f"WAF logging for {props['resource_arn']}: {error_code(error)} after {attempt} attempt(s)"
                     ) from None
                 time.sleep(wait)
                 wait *= 2
@@ -79,9 +77,9 @@ class WebAclLoggingProvider(ResourceProvider):
         try:
             live = waf_client(props["region"]).get_logging_configuration(ResourceArn=id_)["LoggingConfiguration"]
         except Exception as error:
-            if _code(error) == "WAFNonexistentItemException":
+            if error_code(error) == "WAFNonexistentItemException":
                 return ReadResult(id_="", outs={})
-            raise RuntimeError(f"WAF logging for {id_}: {_code(error)}") from None
+            raise RuntimeError(f"WAF logging for {id_}: {error_code(error)}") from None
         headers = [
             field["SingleHeader"]["Name"] for field in live.get("RedactedFields") or [] if "SingleHeader" in field
         ]
@@ -94,8 +92,8 @@ class WebAclLoggingProvider(ResourceProvider):
         try:
             waf_client(props["region"]).delete_logging_configuration(ResourceArn=id_)
         except Exception as error:
-            if _code(error) != "WAFNonexistentItemException":
-                raise RuntimeError(f"WAF logging for {id_}: {_code(error)}") from None
+            if error_code(error) != "WAFNonexistentItemException":
+                raise RuntimeError(f"WAF logging for {id_}: {error_code(error)}") from None
 
 
 class WebAclLogging(pulumi.dynamic.Resource, module="aws", name="WebAclLogging"):
