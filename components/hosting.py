@@ -112,14 +112,32 @@ class VariableDeclaration:
     @property
     def name(self) -> str:
         """The resource name: the key, and the target when a key has one variable per target."""
-        suffix = "-development" if self.targets == ("development",) else ""
+        suffixes: dict[tuple[str, ...], str] = {("development",): "-development", ("preview",): "-preview"}
+        suffix = suffixes.get(self.targets, "")
         return self.key.lower().replace("_", "-") + suffix
 
 
-def declared_variables(environment: Environment, aws_access: AwsAccessMode) -> list[VariableDeclaration]:
+def declared_variables(
+    environment: Environment, aws_access: AwsAccessMode, preview_backend: bool = False
+) -> list[VariableDeclaration]:
     """Every variable the app gets, in this order; values are wired by the component from the
-    resources that produce them. Pure data, so the preflight reads it without running the program."""
+    resources that produce them. Pure data, so the preflight reads it without running the program.
+
+    Prod's preview deployments build any pushed branch: they never get prod's Supabase (or any
+    prod secret). With a preview backend (another stack's Supabase) they get its URL and key;
+    without one, no Supabase at all."""
     public, secret = targets_for(environment, secret=False), targets_for(environment, secret=True)
+    backend = ("production",) if environment == "prod" else public
+    previews = (
+        [
+            VariableDeclaration("NEXT_PUBLIC_SUPABASE_URL", "preview_supabase_url", False, ("preview",),
+                                "the preview stack's supabaseUrl (StackReference)"),
+            VariableDeclaration("NEXT_PUBLIC_SUPABASE_ANON_KEY", "preview_supabase_publishable_key", False,
+                                ("preview",), "the preview stack's publishable key (StackReference)"),
+        ]
+        if environment == "prod" and preview_backend
+        else []
+    )  # fmt: skip
     declare = VariableDeclaration
     if aws_access == "oidc":
         # Not a secret, but only the environments the trust admits get it.
@@ -136,13 +154,13 @@ def declared_variables(environment: Environment, aws_access: AwsAccessMode) -> l
     if "development" in public:
         node_env.append(declare("NODE_ENV", "development", False, ("development",), "fixed: `next dev` on a laptop"))
     return [
-        declare("NEXT_PUBLIC_SUPABASE_URL", "supabase_url", False, public, "config supabaseUrl"),
+        declare("NEXT_PUBLIC_SUPABASE_URL", "supabase_url", False, backend, "config supabaseUrl"),
         # The variable names stay: supabase-js v2 takes the new keys where it took the JWTs.
         declare(
             "NEXT_PUBLIC_SUPABASE_ANON_KEY",
             "supabase_publishable_key",
             False,
-            public,
+            backend,
             "Supabase publishable key (public by design: RLS guards the data)",
         ),
         declare("SUPABASE_SERVICE_KEY", "supabase_secret_key", True, secret, "Supabase secret key (server only)"),
@@ -156,6 +174,7 @@ def declared_variables(environment: Environment, aws_access: AwsAccessMode) -> l
         declare("S3_BUCKET_ASSETS", "bucket_assets", False, public, "S3 bucket assets"),
         declare("S3_BUCKET_UPLOADS", "bucket_uploads", False, public, "S3 bucket uploads"),
         *node_env,
+        *previews,
     ]
 
 
@@ -220,7 +239,7 @@ class VercelHosting(pulumi.ComponentResource):
         aws_values = (
             self._oidc_access(access_policy) if config.aws_access == "oidc" else self._access_key(access_policy)
         )
-        self.variables = declared_variables(args.environment, config.aws_access)
+        self.variables = declared_variables(args.environment, config.aws_access, config.preview_stack is not None)
         values = self._values(aws_values)
         declared = {variable.key for variable in self.variables}
         for key in config.adopt_variables:
@@ -230,13 +249,19 @@ class VercelHosting(pulumi.ComponentResource):
                     "stack declares; leave it out (make adopt-plan lists it among those the code does not know)"
                 )
         adopted_keys: set[str] = set()
+        deployed: dict[str, vercel.ProjectEnvironmentVariable] = {}
         for variable in self.variables:
+            if variable.targets == ("preview",) and variable.key in config.adopt_variables:
+                # The live variable still holds preview on the first `up` (its targets are left as
+                # they run): this one comes with the second, once that one is production-only.
+                continue
             # One live variable per key is adopted: the one holding production.
             adopt = variable.key not in adopted_keys and "production" in variable.targets
             import_id = config.adopt_variables.get(variable.key) if adopt else None
             if import_id:
                 adopted_keys.add(variable.key)
-            vercel.ProjectEnvironmentVariable(
+            after = [deployed[variable.key]] if variable.targets == ("preview",) and variable.key in deployed else []
+            resource = vercel.ProjectEnvironmentVariable(
                 variable.name,
                 project_id=self.project.id,
                 team_id=team_id,
@@ -248,10 +273,12 @@ class VercelHosting(pulumi.ComponentResource):
                 # Vercel refuses a second variable with the same key and target
                 # (ENV_ALREADY_EXISTS): a replacement must delete the old one first.
                 opts=pulumi.ResourceOptions.merge(
-                    pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+                    pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=after),
                     adopting(import_id, VERCEL_VARIABLE_CHANGES),
                 ),
             )
+            if "production" in variable.targets:
+                deployed[variable.key] = resource
         self.register_outputs({"projectId": self.project.id, "domain": config.vercel.domain})
 
     def _oidc_access(self, access_policy: aws.iam.Policy) -> dict[str, pulumi.Input[str]]:
@@ -321,4 +348,16 @@ class VercelHosting(pulumi.ComponentResource):
             "bucket_uploads": args.buckets["uploads"].bucket,
             "production": "production",
             "development": "development",
+            **self._preview_values(),
+        }
+
+    def _preview_values(self) -> dict[str, pulumi.Input[str]]:
+        """The preview stack's Supabase, read from its outputs (never prod's)."""
+        stack = self._args.config.preview_stack
+        if stack is None:
+            return {}
+        backend = pulumi.StackReference("preview-backend", stack_name=stack, opts=self._child)
+        return {
+            "preview_supabase_url": backend.get_output("supabaseUrl"),
+            "preview_supabase_publishable_key": pulumi.Output.secret(backend.get_output("supabasePublishableKey")),
         }

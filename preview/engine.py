@@ -25,7 +25,13 @@ from pulumi.runtime.sync_await import _sync_await
 
 from preview.plan import Plan, Registration, Secret, from_wire
 from stack_config import PROJECT
-from stack_config.stack_file import ROOT, SECRET_PLACEHOLDER, describe_secret_sources, offline_config
+from stack_config.stack_file import (
+    ROOT,
+    SECRET_PLACEHOLDER,
+    describe_secret_sources,
+    offline_config,
+    stack_file_config,
+)
 
 MOCK_ACCOUNT_ID = "123456789012"
 CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
@@ -41,6 +47,13 @@ def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
     return f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{name}"
 
 
+def stack_reference_outputs(stack: str, root: Path) -> dict[str, Any]:
+    """What another stack of this project exports that a stack reference reads, offline."""
+    config, _ = stack_file_config(stack, root) if (root / f"Pulumi.{stack}.yaml").exists() else ({}, set())
+    url = config.get(f"{PROJECT}:supabaseUrl", "https://offlineplaceholderaa.supabase.co")
+    return {"supabaseUrl": url, "supabasePublishableKey": f"sb_publishable_{stack}standin"}
+
+
 class ProviderStandIns(Mocks):
     """Plausible provider outputs, so the program's applies run with realistic values.
 
@@ -48,13 +61,16 @@ class ProviderStandIns(Mocks):
     not computed yet: ids, ARNs, endpoints and tokens stay unknown (an import keeps its id).
     """
 
-    def __init__(self, invent: bool = True, existing: Mapping[tuple[str, str], str] | None = None) -> None:
+    def __init__(
+        self, invent: bool = True, existing: Mapping[tuple[str, str], str] | None = None, root: Path = ROOT
+    ) -> None:
         super().__init__()
         self.invent = invent
+        self.root = root
         # (type, name) -> id of resources already in the stack's state (a later `up` keeps them).
         self.existing = dict(existing or {})
 
-    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:  # noqa: PLR0912 (a branch a type)
         if not self.invent:
             return args.resource_id or "", dict(args.inputs)
         inputs = dict(args.inputs)
@@ -95,6 +111,13 @@ class ProviderStandIns(Mocks):
                 restToken=SECRET_PLACEHOLDER,
                 readOnlyRestToken=SECRET_PLACEHOLDER,
                 databaseId=short,
+            )
+        elif resource_type == "pulumi:pulumi:StackReference":
+            # The referenced stack's outputs, as its own stack file makes them (prod's previews
+            # read the dev stack's Supabase).
+            other = str(inputs.get("name", name)).rsplit("/", 1)[-1]
+            state.update(
+                outputs=stack_reference_outputs(other, self.root), secretOutputNames=["supabasePublishableKey"]
             )
         elif resource_type == "pulumi-python:dynamic/supabase:ApiKey":
             state.update(key_id=f"key-{short}", api_key=f"sb_{inputs['type']}_{short}", prefix=f"sb_{inputs['type']}_")
@@ -225,7 +248,7 @@ def run_program(
         sys.path.insert(0, str(root))
     config, secret_keys = with_overrides(*offline_config(stack, root), overrides or {})
     secret_sources = describe_secret_sources(stack, root)
-    mocks = ProviderStandIns(invent, existing)
+    mocks = ProviderStandIns(invent, existing, root)
     monitor = RecordingMonitor(mocks, root)
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)

@@ -202,6 +202,14 @@ KEYS: tuple[ConfigKey, ...] = (
         "must be api.newcool.io.",
     ),
     ConfigKey(
+        "previewStack",
+        "hosting",
+        "string",
+        "The stack whose Supabase (URL and publishable key) prod's preview deployments use, as "
+        "<org>/<project>/<stack>; unset, previews get no Supabase at all. Never the prod stack itself.",
+        optional=True,
+    ),
+    ConfigKey(
         "awsAccess",
         "hosting",
         "string",

@@ -61,7 +61,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         storage=storage.storage(reader, names, origins, adopted.buckets),
         firewall=firewall.firewall(reader),
         cache=cache.cache(reader, adopted.redis_cache),
-        hosting=hosting.hosting(reader, vercel, adopted),
+        hosting=hosting.hosting(reader, environment, vercel, adopted),
         supabase=supabase.supabase(reader, environment, origins),
         monitoring=monitoring.monitoring(reader, environment),
         backups=backup_vault,

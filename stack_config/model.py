@@ -103,6 +103,8 @@ class HostingConfig:
     upload_prefixes: tuple[str, ...]
     # An existing IAM OIDC provider for Vercel (one per account and issuer); None creates it.
     oidc_provider_arn: str | None
+    # Prod only: the stack (<org>/<project>/<stack>) whose Supabase its preview deployments use.
+    preview_stack: str | None = None
     # Import ids of the live Vercel project, its domains and variables (by key).
     adopt_project: str | None = None
     adopt_domains: Mapping[str, str] = field(default_factory=dict)

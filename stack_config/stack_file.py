@@ -121,9 +121,7 @@ def check_project_schema(stack: str, root: Path = ROOT) -> None:
 
     Secret keys may come from the stack's ESC environment (or be set later with --secret), which
     offline cannot see: only a secret written in plain text into the stack file is refused."""
-    declared: Mapping[str, Mapping[str, Any]] = (load_yaml(root / "Pulumi.yaml") or {}).get(
-        "config"
-    ) or {}
+    declared: Mapping[str, Mapping[str, Any]] = (load_yaml(root / "Pulumi.yaml") or {}).get("config") or {}
     values = _stack_document(stack, root).get("config") or {}
     where = f"Pulumi.{stack}.yaml"
     for key, declaration in sorted(declared.items()):

@@ -43,6 +43,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # The mock runtime's event loops, freed while they can still close cleanly (see run_program).
     gc.collect()
 
+
 _names = itertools.count()
 
 

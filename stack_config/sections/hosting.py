@@ -43,7 +43,7 @@ def vercel(reader: Reader, environment: Environment) -> VercelConfig:
     )
 
 
-def hosting(reader: Reader, vercel_config: VercelConfig, adoption: Adoption) -> HostingConfig:
+def hosting(reader: Reader, environment: Environment, vercel_config: VercelConfig, adoption: Adoption) -> HostingConfig:
     access = reader.choice("awsAccess")
     prefixes = reader.string_list("appUploadPrefixes")
     if not prefixes:
@@ -54,8 +54,16 @@ def hosting(reader: Reader, vercel_config: VercelConfig, adoption: Adoption) -> 
     provider_arn = reader.string("awsOidcProviderArn") if reader.has("awsOidcProviderArn") else None
     if provider_arn is not None and not _IAM_OIDC_PROVIDER_ARN.match(provider_arn):
         raise reader.fail("awsOidcProviderArn", f"must be a Vercel IAM OIDC provider ARN, got {provider_arn!r}")
+    preview_stack = reader.string("previewStack") if reader.has("previewStack") else None
+    if preview_stack is not None:
+        parts = preview_stack.split("/")
+        if len(parts) != 3 or not all(_SLUG.match(part) for part in parts):
+            raise reader.fail("previewStack", f"must be <org>/<project>/<stack>, got {preview_stack!r}")
+        if environment != "prod" or parts[2] == "prod":
+            raise reader.fail("previewStack", "is for prod's previews only, and never names prod itself")
     return HostingConfig(
         vercel=vercel_config,
+        preview_stack=preview_stack,
         aws_access="oidc" if access == "oidc" else "access-key",
         upload_prefixes=tuple(prefixes),
         oidc_provider_arn=provider_arn,

@@ -44,9 +44,24 @@ def test_what_is_not_adopted_ignores_nothing(prod_plan: Plan, dev_plan: Plan, se
     assert [r.name for r in second_up if r.import_id] == []
 
 
-def test_the_second_up_declares_the_same_resources_as_the_first(prod_plan: Plan, second_up: Plan) -> None:
+def test_the_second_up_updates_what_the_first_imported_and_adds_only_the_preview_variables(
+    prod_plan: Plan, second_up: Plan
+) -> None:
     # Same URNs: the second `up` updates what the first imported, never creates beside it.
-    assert sorted(r.urn for r in second_up) == sorted(r.urn for r in prod_plan)
+    first = {r.urn for r in prod_plan}
+    assert first <= {r.urn for r in second_up}
+    added = [r for r in second_up if r.urn not in first]
+    # The preview variables of adopted keys wait for the second `up`: on the first, the live
+    # variable still holds preview, and Vercel refuses a second one (ENV_ALREADY_EXISTS). Then
+    # they come after the live one is production-only.
+    assert sorted(r.name for r in added) == [
+        "next-public-supabase-anon-key-preview",
+        "next-public-supabase-url-preview",
+    ]
+    for variable in added:
+        production = second_up.named(variable.type, variable.name.removesuffix("-preview"))
+        assert production.urn in variable.dependencies
+        assert production.props["targets"] == ["production"]
 
 
 def test_the_vercel_project_keeps_system_variables_and_uses_function_default_regions(prod_plan: Plan) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from preview.adoption import run_second_up
 from preview.engine import run_program
 from preview.plan import Plan, Registration, Secret
 from stack_config import ConfigError
@@ -108,10 +109,31 @@ def test_prod_keeps_secrets_out_of_preview_and_development(prod_plan: Plan) -> N
     for key, registration in variables(prod_plan).items():
         targets = set(registration.props["targets"])
         assert "development" not in targets, key
-        if key in SECRET_VARIABLES or key == "AWS_ROLE_ARN":
+        if key in SECRET_VARIABLES or key == "AWS_ROLE_ARN" or key.startswith("NEXT_PUBLIC_SUPABASE_"):
             assert targets == {"production"}, key
         else:
             assert targets == {"production", "preview"}, key
+
+
+def test_prod_previews_never_reach_a_prod_backend(prod_plan: Plan) -> None:
+    """Preview deployments build any pushed branch: no prod Supabase URL or key, no prod Redis."""
+    second = run_second_up(prod_plan)
+    prod_backends = {
+        r.urn
+        for r in second
+        if r.type in ("pulumi-python:dynamic/supabase:ApiKey", REDIS)
+        or r.type.startswith("pulumi-python:dynamic/supabase:")
+    }
+    previews = [r for r in second.of_type(ENV_VAR) if "preview" in r.props["targets"]]
+    assert {r.props["key"] for r in previews} >= {"NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"}
+    for variable in previews:
+        assert not set(variable.property_dependencies.get("value", [])) & prod_backends, variable.name
+        assert "prodnewcoolprojectbb" not in str(variable.props["value"]), variable.name
+    by_key = {r.props["key"]: r for r in previews}
+    # The dev stack's Supabase, through a stack reference to it.
+    assert by_key["NEXT_PUBLIC_SUPABASE_URL"].props["value"] == "https://devnewcoolprojectaaa.supabase.co"
+    assert str(by_key["NEXT_PUBLIC_SUPABASE_ANON_KEY"].props["value"]).startswith("sb_publishable_dev")
+    assert isinstance(by_key["NEXT_PUBLIC_SUPABASE_ANON_KEY"].inputs["value"], Secret)
 
 
 def test_dev_variables_reach_every_dev_environment(dev_plan: Plan) -> None:
