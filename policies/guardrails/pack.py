@@ -34,6 +34,8 @@ STACK_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
         "supabase-point-in-time-recovery": {"required": False},
         # The dev database holds dev data only and is reached from anywhere.
         "supabase-network-restricted": {"allowAnyAddress": True},
+        # Dev's one backend holds dev data only; its previews share it.
+        "vercel-preview-isolated": {"sharedBackendAllowed": True},
     },
     "prod": {},
 }

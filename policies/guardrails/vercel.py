@@ -36,6 +36,8 @@ SEED_VARIABLES = (
     "S3_BUCKET_UPLOADS",
     "NODE_ENV",
 )
+# Variables that point the app at a data store: production's must never reach a preview build.
+BACKEND_PREFIXES = ("NEXT_PUBLIC_SUPABASE_", "SUPABASE_", "UPSTASH_", "DATABASE_URL")
 # The app reaches AWS one of two ways; one complete set must be present.
 AWS_CREDENTIAL_SETS = (("AWS_ROLE_ARN",), ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"))
 
@@ -91,6 +93,26 @@ def _required_present(args: StackValidationArgs, report: Report) -> None:
         report("the app has no AWS credentials: AWS_ROLE_ARN, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
 
 
+def _previews_isolated(args: StackValidationArgs, report: Report) -> None:
+    if args.get_config().get("sharedBackendAllowed", False):
+        return
+    variables = [r for r in args.resources if r.resource_type == ENV_VAR]
+    production_values = {
+        (_key(r), r.props.get("value"))
+        for r in variables
+        if "production" in (r.props.get("targets") or []) and r.props.get("value")
+    }
+    for resource in variables:
+        key, targets = _key(resource), resource.props.get("targets") or []
+        if "preview" not in targets or not key.startswith(BACKEND_PREFIXES):
+            continue
+        if "production" in targets:
+            report(f"{key}: one variable serves production and preview, so every preview build reaches "
+                   "production's backend.", resource.urn)  # fmt: skip
+        elif (key, resource.props.get("value")) in production_values:
+            report(f"{key}: the preview value is production's value.", resource.urn)
+
+
 POLICIES = [
     resource_policy(
         "vercel-secrets-sensitive",
@@ -128,5 +150,17 @@ POLICIES = [
         _required_present,
         # Which variables production must have (default: SEED_VARIABLES).
         config_schema=PolicyConfigSchema(properties={"required": {"type": "array", "items": {"type": "string"}}}),
+    ),
+    stack_policy(
+        "vercel-preview-isolated",
+        "Preview deployments never get production's Supabase or Upstash (URL, key or token).",
+        "Vercel builds a preview of every pushed branch; with production's backend, unreviewed code reads and "
+        "writes live data.",
+        Severity.HIGH,
+        "Target production only with the backend variables, and give previews another stack's backend "
+        "(config previewStack).",
+        _previews_isolated,
+        # A stack whose only backend holds no production data (dev) may share it with its previews.
+        config_schema=PolicyConfigSchema(properties={"sharedBackendAllowed": {"type": "boolean"}}),
     ),
 ]

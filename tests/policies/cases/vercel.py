@@ -32,4 +32,23 @@ CASES: list[Case] = [
         "S3_BUCKET_CDN is not set for production",
     ),
     ("vercel-required-variables", lambda p: without(p, ENV_VAR, "aws-role-arn"), "the app has no AWS credentials"),
+    (
+        "vercel-preview-isolated",
+        lambda p: edited(p, ENV_VAR, "next-public-supabase-url", setter("targets", ["production", "preview"])),
+        "NEXT_PUBLIC_SUPABASE_URL: one variable serves production and preview",
+    ),
+    (
+        "vercel-preview-isolated",
+        lambda p: plus(
+            p,
+            ENV_VAR,
+            "copied",
+            {
+                **variable("NEXT_PUBLIC_SUPABASE_URL"),
+                "targets": ["preview"],
+                "value": p.named(ENV_VAR, "next-public-supabase-url").inputs["value"],
+            },
+        ),
+        "NEXT_PUBLIC_SUPABASE_URL: the preview value is production's value",
+    ),
 ]
