@@ -1,4 +1,5 @@
-"""The Vercel REST API (``https://api.vercel.com``), read-only, for adopting a live project."""
+"""The Vercel REST API (``https://api.vercel.com``): reads for adopting a live project, and the
+production redeploy that makes changed variables live."""
 
 from __future__ import annotations
 
@@ -27,3 +28,19 @@ class VercelApi(JsonApi):
 
     def variables(self, project_id: str) -> list[dict[str, Any]]:
         return list(self.request("GET", f"/v10/projects/{project_id}/env", params=self._team)["envs"])
+
+    def production_deployment(self, project_id: str) -> dict[str, Any] | None:
+        """The project's newest READY production deployment (what serves the domain), if any."""
+        params = {**self._team, "projectId": project_id, "target": "production", "state": "READY", "limit": 1}
+        deployments = self.request("GET", "/v6/deployments", params=params)["deployments"]
+        return dict(deployments[0]) if deployments else None
+
+    def redeploy(self, project_name: str, deployment_id: str) -> str:
+        """A new production deployment of the same source, built with the variables as they are now."""
+        body = {"name": project_name, "deploymentId": deployment_id, "target": "production"}
+        answer = self.request("POST", "/v13/deployments", json=body, params=self._team, what="production redeploy")
+        return str(answer["id"])
+
+    def deployment_state(self, deployment_id: str) -> str:
+        """readyState: QUEUED, INITIALIZING, BUILDING, then READY, ERROR or CANCELED."""
+        return str(self.request("GET", f"/v13/deployments/{deployment_id}", params=self._team)["readyState"])

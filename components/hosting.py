@@ -22,6 +22,7 @@ from components.adoption import (
     adopting,
 )
 from components.cache import RedisCache
+from providers.vercel_redeploy import ProductionRedeploy, variables_version
 from stack_config import PROJECT, STORAGE_REGION, BucketRole, ConfigError, Environment, HostingConfig
 from stack_config.vocabulary import AwsAccessMode
 
@@ -182,6 +183,7 @@ class VercelHosting(pulumi.ComponentResource):
     project: vercel.Project
     domain: vercel.ProjectDomain
     variables: list[VariableDeclaration]
+    redeploy: ProductionRedeploy
     role_arn: pulumi.Output[str] | None
     # Whoever the app acts as in AWS (its role, or its user in access-key mode).
     app_principal_arn: pulumi.Output[str]
@@ -279,7 +281,26 @@ class VercelHosting(pulumi.ComponentResource):
             )
             if "production" in variable.targets:
                 deployed[variable.key] = resource
+        self.redeploy = self._redeploy_on_change(list(deployed.values()))
         self.register_outputs({"projectId": self.project.id, "domain": config.vercel.domain})
+
+    def _redeploy_on_change(self, production: list[vercel.ProjectEnvironmentVariable]) -> ProductionRedeploy:
+        """Production is redeployed when one of its variables changes (Vercel applies a variable only to
+        new deployments), after every variable is written."""
+        facts = [pulumi.Output.all(v.key, v.targets, v.value) for v in production]
+        digest: pulumi.Output[str] = pulumi.Output.all(*facts).apply(
+            lambda rows: variables_version([(k, t or [], val or "") for k, t, val in rows])
+        )
+        version: pulumi.Output[str] = pulumi.Output.secret(digest)
+        config = self._args.config.vercel
+        return ProductionRedeploy(
+            "production-redeploy",
+            project_id=self.project.id,
+            project_name=config.project_name,
+            team_id=config.team_id,
+            variables_version=version,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=production),
+        )
 
     def _oidc_access(self, access_policy: aws.iam.Policy) -> dict[str, pulumi.Input[str]]:
         """Vercel OIDC federation: short-lived credentials, no long-lived key anywhere."""

@@ -1,5 +1,6 @@
 """Pulumi dynamic providers: what no published provider manages (the Supabase schema, settings and
-keys over the Management API; WAF logging that survives its first-time race).
+keys over the Management API; WAF logging that survives its first-time race; the Vercel production
+redeploy when the app's variables change).
 
 Deployed state holds each provider pickled with its module path, not its code: a refresh, an
 update or a delete unpickles it by importing that path. Moving or renaming a provider class (or
@@ -16,4 +17,5 @@ DEPLOYED_PROVIDER_PATHS = (
     "providers.supabase_keys.ApiKeyProvider",
     "providers.supabase_addons.PitrAddonProvider",
     "providers.waf_logging.WebAclLoggingProvider",
+    "providers.vercel_redeploy.ProductionRedeployProvider",
 )

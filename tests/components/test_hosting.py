@@ -10,6 +10,7 @@ import pytest
 from preview.adoption import run_second_up
 from preview.engine import run_program
 from preview.plan import Plan, Registration, Secret
+from providers.vercel_redeploy import variables_version
 from stack_config import ConfigError
 from tests.plan_queries import as_list, bucket, statements
 
@@ -366,3 +367,28 @@ def test_adopting_a_variable_the_code_does_not_declare_is_refused() -> None:
                 "placeholders": [],
             },
         )
+
+
+REDEPLOY = "pulumi-python:dynamic/vercel:ProductionRedeploy"
+
+
+def test_production_is_redeployed_after_its_variables_are_written(plan: Plan) -> None:
+    redeploy = plan.named(REDEPLOY, "production-redeploy")
+    production = {r.urn for r in plan.of_type(ENV_VAR) if "production" in r.props["targets"]}
+    previews_only = {r.urn for r in plan.of_type(ENV_VAR)} - production
+    # depends_on is the only order: it runs once every production variable is written.
+    assert production and production <= set(redeploy.dependencies)
+    assert not previews_only & set(redeploy.dependencies)
+    # The digest is over secret values: it stays a secret in the state.
+    assert isinstance(redeploy.inputs["variables_version"], Secret)
+    # It redeploys the stack's own project, the one it was computed from.
+    assert redeploy.property_dependencies["project_id"] == [plan.named("vercel:index/project:Project", "project").urn]
+
+
+def test_the_variables_version_changes_exactly_when_a_production_variable_does() -> None:
+    base = [("SUPABASE_SERVICE_KEY", ["production"], "sb_secret_old"), ("AWS_REGION", ["production"], "us-east-2")]
+    assert variables_version(base) == variables_version(list(reversed(base)))
+    rotated = [("SUPABASE_SERVICE_KEY", ["production"], "sb_secret_new"), base[1]]
+    assert variables_version(rotated) != variables_version(base)
+    retargeted = [("SUPABASE_SERVICE_KEY", ["production", "preview"], "sb_secret_old"), base[1]]
+    assert variables_version(retargeted) != variables_version(base)

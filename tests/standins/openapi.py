@@ -140,13 +140,16 @@ def _shape(schema: Any, schemas: dict[str, Any]) -> str:
     """A schema without its prose and with its references inlined, to tell alternatives that
     only differ in wording or in naming a shared schema."""
 
-    def strip(node: Any) -> Any:
+    def strip(node: Any, expanding: frozenset[str] = frozenset()) -> Any:
         if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                return strip(schemas[node["$ref"].rsplit("/", 1)[1]])
-            return {k: strip(v) for k, v in node.items() if k not in ("description", "example", "title")}
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                # A recursive schema (a deployment's nested routes) is named, not inlined, inside itself.
+                name = ref.rsplit("/", 1)[1]
+                return {"$ref": name} if name in expanding else strip(schemas[name], expanding | {name})
+            return {k: strip(v, expanding) for k, v in node.items() if k not in ("description", "example", "title")}
         if isinstance(node, list):
-            return [strip(v) for v in node]
+            return [strip(v, expanding) for v in node]
         return node
 
     return json.dumps(strip(schema), sort_keys=True)
@@ -208,6 +211,9 @@ def vercel_spec() -> ApiSpec:
             "/v9/projects/{idOrName}": ["get"],
             "/v9/projects/{idOrName}/domains": ["get"],
             "/v10/projects/{idOrName}/env": ["get"],
+            "/v6/deployments": ["get"],
+            "/v13/deployments": ["post"],
+            "/v13/deployments/{idOrUrl}": ["get"],
         },
     )
     cut["servers"] = document["servers"]

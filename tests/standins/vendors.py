@@ -1,5 +1,6 @@
 """Stand-ins of the Vercel REST API and the Upstash Developer API, as far as adopting a live
-project reads them: a team's project with its domains and variables, an account's databases.
+project reads them (a team's project with its domains and variables, an account's databases) and
+a production redeploy writes them (deployments, built to READY or to a failed state).
 
 Requests and answers are held to the vendors' own OpenAPI documents (``tests.standins.openapi``);
 answers are built from each schema's smallest valid value, then given the test's facts.
@@ -57,10 +58,62 @@ class VercelTeamStandIn(_Served):
     team_id: str = ""
     # name -> {"id", "domains": [names], "envs": [{"id", "key", "target", "type"}], "fields": {...}}
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # id -> {"projectId", "target", "readyState", "redeployOf"}; newest last.
+    deployments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The states a new deployment goes through, one per poll (ends READY, ERROR or CANCELED).
+    build_states: list[str] = field(default_factory=lambda: ["QUEUED", "BUILDING", "READY"])
 
     def install(self, server: HTTPServer) -> str:
         server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self.handle)
+        server.expect_request(re.compile(r"^/v(6|13)/deployments.*$")).respond_with_handler(self.handle_deployments)
         return server.url_for("/").rstrip("/")
+
+    def handle_deployments(self, request: Request) -> Response:
+        refused = self._checked(request, request.headers.get("Authorization") == f"Bearer {self.token}")
+        if refused is not None:
+            return refused
+        if request.args.get("teamId") != self.team_id:
+            return _json(403, {"error": {"code": "forbidden", "message": "Not authorized for this team"}})
+        schema = self.spec._resolve(answer_schema(self.spec, request.method, request.path))
+        if request.path == "/v6/deployments":
+            item = minimal(self.spec, schema["properties"]["deployments"]["items"])
+            found = [
+                {**item, "uid": id_, "projectId": d["projectId"], "target": d["target"], "state": d["readyState"]}
+                for id_, d in reversed(self.deployments.items())
+                if d["projectId"] == request.args.get("projectId")
+                and d["target"] == request.args.get("target", d["target"])
+                and d["readyState"] == request.args.get("state", d["readyState"])
+            ][: int(request.args.get("limit", "20"))]
+            body = minimal(self.spec, schema)
+            body["deployments"] = found
+            return self._answer(request, body)
+        if request.method == "POST":
+            sent = json.loads(request.get_data())
+            source = self.deployments.get(sent.get("deploymentId", ""))
+            if source is None:
+                return _json(404, {"error": {"code": "not_found", "message": "Deployment not found"}})
+            id_ = f"dpl_{len(self.deployments) + 1}"
+            self.deployments[id_] = {
+                "projectId": source["projectId"],
+                "target": sent.get("target", "preview"),
+                "readyState": self.build_states[0],
+                "redeployOf": sent["deploymentId"],
+                "polls": 0,
+            }
+            body = minimal(self.spec, schema)
+            body.update(id=id_, readyState=self.build_states[0], projectId=source["projectId"], name=sent["name"])
+            return self._answer(request, body)
+        deployment = self.deployments.get(request.path.rsplit("/", 1)[1])
+        if deployment is None:
+            return _json(404, {"error": {"code": "not_found", "message": "Deployment not found"}})
+        if "polls" in deployment:  # one of ours: a step further at every poll
+            deployment["polls"] += 1
+            deployment["readyState"] = self.build_states[min(deployment["polls"], len(self.build_states) - 1)]
+        # getDeployment answers one of two shapes; the full one also matches the lean one, so the lean.
+        lean = min(schema["oneOf"], key=lambda option: len(self.spec._resolve(option).get("required", [])))
+        body = minimal(self.spec, lean)
+        body.update(id=request.path.rsplit("/", 1)[1], readyState=deployment["readyState"])
+        return self._answer(request, body)
 
     def _project(self, id_or_name: str) -> dict[str, Any] | None:
         return next((p for n, p in self.projects.items() if id_or_name in (n, p["id"])), None)

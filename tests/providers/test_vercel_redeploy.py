@@ -1,0 +1,109 @@
+"""The production redeploy against a stand-in of Vercel's deployments API held to Vercel's own
+OpenAPI document: nothing on adoption, a READY redeploy when a variable changed, and a failed
+build fails the `up` (so the next one retries)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dill
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+from pytest_httpserver import HTTPServer
+
+from providers import vercel_redeploy
+from providers.vercel_redeploy import TOKEN_CONFIG_KEY, ProductionRedeployProvider
+from tests.standins.openapi import vercel_spec
+from tests.standins.vendors import VercelTeamStandIn
+
+TOKEN = "vercel-token-not-to-print"
+TEAM_ID = "team_newcool"
+PROJECT_ID = "prj_newcoolapi"
+LIVE = "dpl_live"
+PROPS = {"project_id": PROJECT_ID, "project_name": "newcool-api", "team_id": TEAM_ID, "deployment_id": None}
+
+
+@pytest.fixture
+def team(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[VercelTeamStandIn]:
+    monkeypatch.setattr(vercel_redeploy, "POLL_SECONDS", 0.0)
+    standin = VercelTeamStandIn(vercel_spec(), token=TOKEN, team_id=TEAM_ID)
+    standin.deployments[LIVE] = {"projectId": PROJECT_ID, "target": "production", "readyState": "READY"}
+    standin.install(httpserver)
+    yield standin
+    assert standin.broken_answers == [], "the stand-in answered what the API document does not allow"
+
+
+def running(httpserver: HTTPServer) -> ProductionRedeployProvider:
+    """The provider as the engine runs it: unpickled from the state, then configured."""
+    provider = ProductionRedeployProvider(httpserver.url_for("/").rstrip("/"))
+    restored: ProductionRedeployProvider = dill.loads(dill.dumps(provider, recurse=True))
+    restored.configure(ConfigureRequest(Config({TOKEN_CONFIG_KEY: TOKEN}, "vercel")))
+    return restored
+
+
+def test_adopting_records_the_version_and_deploys_nothing(httpserver: HTTPServer, team: VercelTeamStandIn) -> None:
+    created = running(httpserver).create({**PROPS, "variables_version": "v1"})
+    assert created.outs is not None and created.outs["variables_version"] == "v1"
+    assert team.log == []
+
+
+def test_a_changed_variable_redeploys_production_and_waits_until_ready(
+    httpserver: HTTPServer, team: VercelTeamStandIn
+) -> None:
+    provider = running(httpserver)
+    olds, news = {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"}
+    assert provider.diff("id", olds, news).changes
+    outs = provider.update("id", olds, news).outs
+    assert outs is not None
+    new = outs["deployment_id"]
+    assert team.deployments[new] == {
+        "projectId": PROJECT_ID, "target": "production", "readyState": "READY", "redeployOf": LIVE, "polls": 2
+    }  # fmt: skip
+    assert team.log[:2] == ["GET /v6/deployments", "POST /v13/deployments"]
+    assert team.log[2:] == [f"GET /v13/deployments/{new}"] * 2
+
+
+def test_an_unchanged_version_neither_diffs_nor_deploys(httpserver: HTTPServer, team: VercelTeamStandIn) -> None:
+    provider = running(httpserver)
+    same = {**PROPS, "variables_version": "v1"}
+    assert not provider.diff("id", same, dict(same)).changes
+    provider.update("id", same, {**same, "project_name": "newcool-api"})
+    assert team.log == []
+
+
+@pytest.mark.parametrize("ending", ["ERROR", "CANCELED"])
+def test_a_failed_build_fails_the_update_in_one_line(
+    httpserver: HTTPServer, team: VercelTeamStandIn, ending: str
+) -> None:
+    team.build_states = ["QUEUED", "BUILDING", ending]
+    provider = running(httpserver)
+    with pytest.raises(RuntimeError) as failure:
+        provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
+    assert str(failure.value) == f"vercel production redeploy: deployment dpl_2 ended {ending}"
+    assert TOKEN not in str(failure.value)
+
+
+def test_a_project_without_a_production_deployment_has_nothing_to_redeploy(
+    httpserver: HTTPServer, team: VercelTeamStandIn
+) -> None:
+    team.deployments.clear()
+    outs = (
+        running(httpserver)
+        .update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
+        .outs
+    )
+    assert outs is not None and outs["deployment_id"] is None
+    assert team.log == ["GET /v6/deployments"]
+
+
+def test_the_token_never_reaches_the_state(httpserver: HTTPServer) -> None:
+    assert TOKEN.encode() not in dill.dumps(running(httpserver), recurse=True)
+
+
+def test_a_refused_token_is_one_line_without_it(httpserver: HTTPServer, team: VercelTeamStandIn) -> None:
+    provider = ProductionRedeployProvider(httpserver.url_for("/").rstrip("/"))
+    provider.configure(ConfigureRequest(Config({TOKEN_CONFIG_KEY: "wrong-token-secret"}, "vercel")))
+    with pytest.raises(RuntimeError) as failure:
+        provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
+    assert str(failure.value).startswith("vercel production redeploy: Vercel refused GET /v6/deployments: 403")
+    assert "wrong-token" not in str(failure.value)
