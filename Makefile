@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: cost-diff evidence setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline db-drift bench-rls clean
+.PHONY: cost-diff evidence setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline db-drift drift bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -87,6 +87,11 @@ migrate: setup
 
 migrate-status: setup
 	$(BIN)/python -m db_migrations status
+
+# make drift STACK=prod: `pulumi preview --refresh` classified, plus what refresh cannot see
+# (Vercel variables, Supabase API keys, Upstash databases: credentials from the environment).
+drift: setup
+	$(BIN)/python -m operations.drift_check --stack $(STACK) $(if $(JSON),--json $(JSON))
 
 # DATABASE_URL=postgresql://... make db-drift: the live catalog against what supabase/migrations
 # builds on a throwaway PostgreSQL 15; one line per drifted object (exit 1), 0 when clean.

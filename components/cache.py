@@ -21,6 +21,11 @@ from stack_config import CacheConfig
 Database = Literal["cache", "ratelimit"]
 
 
+def default_database_name(environment: str, purpose: str) -> str:
+    """A database's name unless the stack adopts one with its own (cacheName)."""
+    return f"newcool-{environment}-{purpose}"
+
+
 @dataclass(frozen=True)
 class CacheKey:
     pattern: str
@@ -95,7 +100,7 @@ class RedisCache(pulumi.ComponentResource):
         prod = self._args.environment == "prod"
         database = upstash.RedisDatabase(
             purpose,
-            database_name=name or f"newcool-{self._args.environment}-{purpose}",
+            database_name=name or default_database_name(self._args.environment, purpose),
             region="global",
             primary_region=config.primary_region,
             read_regions=list(config.read_regions) or None,

@@ -27,6 +27,11 @@ from providers.supabase_settings import (
 from stack_config import Environment, SupabaseConfig
 
 
+def managed_key_names(generation: int) -> dict[str, str]:
+    """The API keys' names by type; drift checks call any other key unmanaged."""
+    return {"publishable": f"newcool_app_{generation}", "secret": f"newcool_server_{generation}"}
+
+
 @dataclass(frozen=True)
 class SupabaseProjectArgs:
     config: SupabaseConfig
@@ -60,7 +65,7 @@ class SupabaseProject(pulumi.ComponentResource):
             "publishable-key",
             ref,
             "publishable",
-            f"newcool_app_{generation}",
+            managed_key_names(generation)["publishable"],
             "NEXT_PUBLIC_SUPABASE_ANON_KEY of the Vercel app (browser; RLS guards the data)",
             revoke,
             api_url,
@@ -70,7 +75,7 @@ class SupabaseProject(pulumi.ComponentResource):
             "secret-key",
             ref,
             "secret",
-            f"newcool_server_{generation}",
+            managed_key_names(generation)["secret"],
             "SUPABASE_SERVICE_KEY of the Vercel app (server only; bypasses RLS)",
             revoke,
             api_url,

@@ -38,8 +38,8 @@ from live_state import LiveResource
 from operations import live_record
 from operations.findings import Finding, StackFacts
 from operations.vercel_checks import check_vercel
-from stack_config import CDN_ROLES, PROJECT, STORAGE_REGION, parse_stack_config, project_config_values
-from stack_config.stack_file import offline_config
+from stack_config import CDN_ROLES, PROJECT, STORAGE_REGION
+from stack_config.loader import offline_stack_config
 from stack_config.vocabulary import PLANS_WITH_BREACH_CHECK
 
 ENV_VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
@@ -252,9 +252,7 @@ def check_migrations(database_url: str) -> Finding:
 
 def stack_facts(stack: str) -> StackFacts:
     """What the stack declares: its validated config, and the app's variables (key -> targets)."""
-    config_env, secret_keys = offline_config(stack)
-    raw, secrets = project_config_values(config_env, secret_keys.__contains__)
-    config = parse_stack_config(stack, raw, secrets)
+    config = offline_stack_config(stack)
     variables: dict[str, set[str]] = {}
     for variable in declared_variables(config.environment, config.hosting.aws_access):
         variables.setdefault(variable.key, set()).update(variable.targets)

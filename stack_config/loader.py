@@ -26,6 +26,7 @@ from stack_config.sections import (
     supabase,
     vaults,
 )
+from stack_config.stack_file import offline_config
 from stack_config.vocabulary import ENVIRONMENTS, PROJECT, Environment
 
 
@@ -88,3 +89,11 @@ def load_stack_config() -> StackConfig:
     check_accounts(pulumi.get_stack(), config, other_stacks(pulumi.get_stack()))
     raw, secrets = project_config_values(config, is_config_secret)
     return parse_stack_config(pulumi.get_stack(), raw, secrets)
+
+
+def offline_stack_config(stack: str) -> StackConfig:
+    """A stack's validated config read from its stack file, outside any Pulumi run (operator
+    commands); secrets set outside the file get their placeholders."""
+    config_env, secret_keys = offline_config(stack)
+    raw, secrets = project_config_values(config_env, secret_keys.__contains__)
+    return parse_stack_config(stack, raw, secrets)

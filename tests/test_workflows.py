@@ -180,7 +180,8 @@ def test_no_workflow_holds_a_long_lived_aws_key(name: str) -> None:
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
 
 
-WORKFLOW_NAMES = ["pull-request.yml", "deploy.yml", "db-metrics.yml", "backup.yml"]
+# Every workflow, so a new one cannot escape the checks below.
+WORKFLOW_NAMES = sorted(path.name for path in WORKFLOWS.glob("*.yml"))
 PINNED_USE = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
 
 
@@ -209,14 +210,14 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
         if line.startswith("pulumi==")
     )
     pulumi_steps = [step for _, step in all_steps() if step.get("uses", "").startswith("pulumi/actions@")]
-    assert len(pulumi_steps) == 3  # the pull request's preview, deploy dev, deploy prod
+    assert len(pulumi_steps) == 5  # the pull request's preview, deploy dev and prod, drift dev and prod
     for step in pulumi_steps:
         assert str(step["with"]["pulumi-version"]) == sdk
 
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 11
+    assert len(checkouts) == 13
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
@@ -256,3 +257,17 @@ def test_zizmor_refuses_an_unpinned_action_and_a_persisted_token(tmp_path: Path)
     result = zizmor(workflow)
     assert result.returncode != 0, result.stdout + result.stderr
     assert "unpinned-uses" in result.stdout and "artipacked" in result.stdout
+
+
+def test_drift_runs_daily_per_stack_and_keeps_one_issue_each() -> None:
+    workflow = load("drift.yml")
+    assert "schedule" in triggers(workflow) and "workflow_dispatch" in triggers(workflow)
+    for stack, job in workflow["jobs"].items():
+        commands = "\n".join(runs(job))
+        assert f"make drift STACK={stack} JSON=drift.json || test $? -eq 1" in commands
+        assert "make db-drift > db-drift.txt || test $? -eq 1" in commands
+        assert f"operations.drift_issue --stack {stack}" in commands
+        # Read-only: the preview role, never the deploy role.
+        (aws,) = uses(job, "aws-actions/configure-aws-credentials")
+        assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PREVIEW_ROLE_ARN }}"
+        assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
