@@ -23,17 +23,17 @@ holds the provider as it was pickled, before it had a token.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import ConfigureRequest, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from clients.http import ApiError
 from clients.supabase_management import API_URL, ManagementApi
+from providers.runtime_token import RuntimeTokenProvider
 
 # Where the token is read from (names, not values).
 TOKEN_CONFIG_KEY = "newcool-infra:supabaseAccessToken"  # noqa: S105
@@ -81,23 +81,17 @@ def changed_fields(olds: Mapping[str, Any] | None, news: Mapping[str, Any]) -> l
     )
 
 
-class TokenProvider(ResourceProvider):
+class TokenProvider(RuntimeTokenProvider):
     """A provider that reaches the Management API with a token it gets only when it runs."""
 
+    token_config_key = TOKEN_CONFIG_KEY
+    token_environment = TOKEN_ENVIRONMENT
+
     def __init__(self, api_url: str = API_URL) -> None:
-        super().__init__()
-        self._api_url = api_url
-        self._token: str | None = None
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._token = req.config.get(TOKEN_CONFIG_KEY) or None
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Whatever happens to the instance, its token never reaches a pickle (the state).
-        return {**self.__dict__, "_token": None}
+        super().__init__(api_url)
 
     def api(self) -> ManagementApi:
-        return ManagementApi(self._token or os.environ.get(TOKEN_ENVIRONMENT, ""), self._api_url)
+        return ManagementApi(self.token(), self._api_url)
 
 
 @dataclass(frozen=True)

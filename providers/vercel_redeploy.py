@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import ConfigureRequest, CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, UpdateResult
 
 from clients.http import ApiError
 from clients.vercel import API_URL, VercelApi
+from providers.runtime_token import RuntimeTokenProvider
 
 # The Vercel provider's own config key and variable: one token for both.
 TOKEN_CONFIG_KEY = "vercel:apiToken"  # noqa: S105
@@ -62,24 +62,17 @@ def wait_until_ready(
         sleep(POLL_SECONDS)
 
 
-class ProductionRedeployProvider(ResourceProvider):
+class ProductionRedeployProvider(RuntimeTokenProvider):
+    token_config_key = TOKEN_CONFIG_KEY
+    token_environment = TOKEN_ENVIRONMENT
+
     def __init__(self, api_url: str = API_URL) -> None:
-        super().__init__()
-        self._api_url = api_url
-        self._token: str | None = None
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._token = req.config.get(TOKEN_CONFIG_KEY) or None
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The token never reaches a pickle (the state).
-        return {**self.__dict__, "_token": None}
+        super().__init__(api_url)
 
     def redeploy(self, props: dict[str, Any]) -> str | None:
         """The new deployment's id, READY; None when the project has no production deployment yet."""
-        token = self._token or os.environ.get(TOKEN_ENVIRONMENT, "")
         try:
-            with VercelApi(token, props["team_id"], self._api_url) as api:
+            with VercelApi(self.token(), props["team_id"], self._api_url) as api:
                 current = api.production_deployment(props["project_id"])
                 if current is None:
                     return None
