@@ -3,11 +3,18 @@ production redeploy that makes changed variables live."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from clients.http import ApiError, JsonApi
 
 API_URL = "https://api.vercel.com"
+
+
+def live_targets(variable: Mapping[str, Any]) -> set[str]:
+    """A listed variable's targets: the API answers a list, or one target as a string."""
+    target = variable.get("target") or []
+    return {target} if isinstance(target, str) else set(target)
 
 
 class VercelApi(JsonApi):

@@ -21,9 +21,10 @@ from stack_config import CacheConfig
 Database = Literal["cache", "ratelimit"]
 
 
-def default_database_name(environment: str, purpose: str) -> str:
-    """A database's name unless the stack adopts one with its own (cacheName)."""
-    return f"newcool-{environment}-{purpose}"
+def database_name(config: CacheConfig, environment: str, purpose: Database) -> str:
+    """The live cache keeps its name (cacheName): Upstash replaces a database whose name changes."""
+    adopted = config.cache_name if purpose == "cache" else None
+    return adopted or f"newcool-{environment}-{purpose}"
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,10 @@ class RedisCache(pulumi.ComponentResource):
         # Regional databases can no longer be created: global with a primary region. TLS is
         # always on for these; it is still declared so a reader sees it.
         adopted = config.adopt_cache_id if purpose == "cache" else None
-        # The live database keeps its name: Upstash replaces a database whose name changes.
-        name = config.cache_name if purpose == "cache" else None
         prod = self._args.environment == "prod"
         database = upstash.RedisDatabase(
             purpose,
-            database_name=name or default_database_name(self._args.environment, purpose),
+            database_name=database_name(config, self._args.environment, purpose),
             region="global",
             primary_region=config.primary_region,
             read_regions=list(config.read_regions) or None,

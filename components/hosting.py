@@ -179,6 +179,16 @@ def declared_variables(
     ]
 
 
+def declared_targets(
+    environment: Environment, aws_access: AwsAccessMode, preview_backend: bool = False
+) -> dict[str, set[str]]:
+    """Each declared key and every target it is present in (what a live project is compared with)."""
+    targets: dict[str, set[str]] = {}
+    for variable in declared_variables(environment, aws_access, preview_backend):
+        targets.setdefault(variable.key, set()).update(variable.targets)
+    return targets
+
+
 class VercelHosting(pulumi.ComponentResource):
     project: vercel.Project
     domain: vercel.ProjectDomain

@@ -33,7 +33,7 @@ from clients.upstash import API_URL as UPSTASH_URL
 from clients.upstash import UpstashApi
 from clients.vercel import API_URL as VERCEL_URL
 from clients.vercel import VercelApi
-from components.hosting import declared_variables
+from components.hosting import declared_targets
 from live_state import LiveResource
 from operations import live_record
 from operations.findings import Finding, StackFacts
@@ -253,9 +253,7 @@ def check_migrations(database_url: str) -> Finding:
 def stack_facts(stack: str) -> StackFacts:
     """What the stack declares: its validated config, and the app's variables (key -> targets)."""
     config = offline_stack_config(stack)
-    variables: dict[str, set[str]] = {}
-    for variable in declared_variables(config.environment, config.hosting.aws_access):
-        variables.setdefault(variable.key, set()).update(variable.targets)
+    variables = declared_targets(config.environment, config.hosting.aws_access)
     vercel = config.hosting.vercel
     return StackFacts(
         stack=stack,

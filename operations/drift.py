@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clients.vercel import live_targets
+
 NOISE_FILE = Path(__file__).resolve().parent / "drift_noise.json"
 UNCHANGED_OPS = ("same", "read", "refresh")
 DESTRUCTIVE_OPS = ("delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced")
@@ -102,8 +104,7 @@ def vercel_variable_drift(
     found = []
     for entry in live:
         key = str(entry["key"])
-        target = entry.get("target") or []
-        targets = {target} if isinstance(target, str) else set(target)
+        targets = live_targets(entry)
         subject = f"Vercel variable {key} ({', '.join(sorted(targets))})"
         if key not in declared or not targets & declared[key]:
             found.append(Drift(subject, "not in the code", security=True))

@@ -26,14 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from clients.http import ApiError
+from clients.supabase_management import API_URL as SUPABASE_API
 from clients.supabase_management import ManagementApi
+from clients.upstash import API_URL as UPSTASH_API
 from clients.upstash import UpstashApi
+from clients.vercel import API_URL as VERCEL_API
 from clients.vercel import VercelApi
-from components.cache import default_database_name
-from components.hosting import declared_variables
+from components.cache import database_name
+from components.hosting import declared_targets
 from components.supabase_project import managed_key_names
 from operations.drift import Drift, classify_preview, load_noise, unmanaged_redis, vercel_variable_drift
-from stack_config import StackConfig
 from stack_config.loader import offline_stack_config
 
 STACKS = ("dev", "prod")
@@ -69,22 +71,12 @@ def last_deploy_ms(history: Sequence[Mapping[str, Any]]) -> int:
     return 0
 
 
-def declared_targets(config: StackConfig) -> dict[str, set[str]]:
-    declared: dict[str, set[str]] = {}
-    for variable in declared_variables(
-        config.environment, config.hosting.aws_access, config.hosting.preview_stack is not None
-    ):
-        declared.setdefault(variable.key, set()).update(variable.targets)
-    return declared
-
-
 def managed_redis_names() -> set[str]:
     """Every database either stack manages (an account may hold both stacks' databases)."""
     names = set()
     for stack in STACKS:
         config = offline_stack_config(stack)
-        names.add(config.cache.cache_name or default_database_name(config.environment, "cache"))
-        names.add(default_database_name(config.environment, "ratelimit"))
+        names |= {database_name(config.cache, config.environment, purpose) for purpose in ("cache", "ratelimit")}
     return names
 
 
@@ -97,17 +89,19 @@ def refresh_blind(
     not_checked: list[str] = []
     token = environ.get("VERCEL_API_TOKEN", "")
     if token:
-        with VercelApi(
-            token, config.hosting.vercel.team_id, environ.get("VERCEL_API_URL", "https://api.vercel.com")
-        ) as api:
+        with VercelApi(token, config.hosting.vercel.team_id, environ.get("VERCEL_API_URL", VERCEL_API)) as api:
             live = api.variables(str(outputs["vercelProjectId"]))
-        found += vercel_variable_drift(live, declared_targets(config), since_ms)
+        found += vercel_variable_drift(
+            live,
+            declared_targets(config.environment, config.hosting.aws_access, config.hosting.preview_stack is not None),
+            since_ms,
+        )
     else:
         not_checked.append("Vercel variables (VERCEL_API_TOKEN)")
     token = environ.get("SUPABASE_ACCESS_TOKEN", "")
     if token:
         ref = config.supabase.project_ref
-        with ManagementApi(token, environ.get("SUPABASE_API_URL", "https://api.supabase.com")) as api:
+        with ManagementApi(token, environ.get("SUPABASE_API_URL", SUPABASE_API)) as api:
             keys = api.request("GET", f"/v1/projects/{ref}/api-keys")
         managed = set(managed_key_names(config.supabase.key_generation).values())
         found += [
@@ -119,7 +113,7 @@ def refresh_blind(
         not_checked.append("Supabase API keys (SUPABASE_ACCESS_TOKEN)")
     email, key = environ.get("UPSTASH_EMAIL", ""), environ.get("UPSTASH_API_KEY", "")
     if email and key:
-        with UpstashApi(email, key, environ.get("UPSTASH_API_URL", "https://api.upstash.com/v2")) as api:
+        with UpstashApi(email, key, environ.get("UPSTASH_API_URL", UPSTASH_API)) as api:
             found += unmanaged_redis(api.databases(), managed_redis_names())
     else:
         not_checked.append("Upstash databases (UPSTASH_EMAIL, UPSTASH_API_KEY)")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from clients.http import ApiError
-from clients.vercel import VercelApi
+from clients.vercel import VercelApi, live_targets
 from live_state import LiveResource
 from operations import live_record
 from operations.findings import Finding, StackFacts
@@ -78,9 +78,9 @@ def _variables(
                 )
             )
             continue
-        production = next((e for e in entries if "production" in _targets(e)), None)
+        production = next((e for e in entries if "production" in live_targets(e)), None)
         for entry in entries:
-            targets = _targets(entry)
+            targets = live_targets(entry)
             if entry is production:
                 import_id = f"{project_id}/{entry['id']}"
                 adopted[key] = import_id
@@ -112,8 +112,3 @@ def _variables(
                     )
                 )
     return adopted, findings
-
-
-def _targets(entry: Mapping[str, Any]) -> set[str]:
-    target = entry.get("target") or []
-    return {target} if isinstance(target, str) else set(target)

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 
 from clients.upstash import UpstashApi
 from clients.vercel import VercelApi
-from components.hosting import declared_variables
+from components.hosting import declared_targets
 from operations.drift import Drift, classify_preview, load_noise, unmanaged_redis, vercel_variable_drift
 from preview.plan import Plan
 from tests.standins.openapi import upstash_spec, vercel_spec
@@ -94,9 +94,7 @@ def test_vercel_variables_not_in_code_or_edited_since_the_last_deploy(httpserver
         ],
     }  # fmt: skip
     url = team.install(httpserver)
-    declared: dict[str, set[str]] = {}
-    for variable in declared_variables("prod", "oidc"):
-        declared.setdefault(variable.key, set()).update(variable.targets)
+    declared = declared_targets("prod", "oidc")
     with VercelApi("vercel-token", "team_newcool", url) as api:
         live = api.variables("prj_1")
     assert [d.line() for d in vercel_variable_drift(live, declared, LAST_DEPLOY_MS)] == [
