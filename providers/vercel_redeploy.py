@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -44,22 +44,17 @@ def variables_version(variables: Sequence[tuple[str, Sequence[str], str]]) -> st
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def wait_until_ready(
-    api: VercelApi,
-    deployment_id: str,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
-    deadline = clock() + BUILD_TIMEOUT_SECONDS
+def wait_until_ready(api: VercelApi, deployment_id: str) -> None:
+    deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
     while True:
         state = api.deployment_state(deployment_id)
         if state == "READY":
             return
         if state in FAILED_STATES:
             raise ApiError(f"deployment {deployment_id} ended {state}")
-        if clock() > deadline:
+        if time.monotonic() > deadline:
             raise ApiError(f"deployment {deployment_id} not READY after {BUILD_TIMEOUT_SECONDS:.0f} s (last {state})")
-        sleep(POLL_SECONDS)
+        time.sleep(POLL_SECONDS)
 
 
 class ProductionRedeployProvider(RuntimeTokenProvider):

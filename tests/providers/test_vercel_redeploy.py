@@ -83,6 +83,17 @@ def test_a_failed_build_fails_the_update_in_one_line(
     assert TOKEN not in str(failure.value)
 
 
+def test_a_build_that_never_finishes_fails_the_update_instead_of_waiting_forever(
+    httpserver: HTTPServer, team: VercelTeamStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team.build_states = ["QUEUED", "BUILDING"]
+    monkeypatch.setattr(vercel_redeploy, "BUILD_TIMEOUT_SECONDS", -1.0)  # the deadline has passed
+    with pytest.raises(
+        RuntimeError, match=r"^vercel production redeploy: deployment dpl_2 not READY after -1 s \(last BUILDING\)$"
+    ):
+        running(httpserver).update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
+
+
 def test_a_project_without_a_production_deployment_has_nothing_to_redeploy(
     httpserver: HTTPServer, team: VercelTeamStandIn
 ) -> None:
