@@ -9,6 +9,7 @@ secret key for the server) and reach Vercel from these resources, never from han
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -26,10 +27,12 @@ from providers.supabase_settings import (
 )
 from stack_config import Environment, SupabaseConfig
 
+KEY_NAME_PREFIXES = {"publishable": "newcool_app_", "secret": "newcool_server_"}
 
-def managed_key_names(generation: int) -> dict[str, str]:
+
+def managed_key_names(generations: Mapping[str, int]) -> dict[str, str]:
     """The API keys' names by type; drift checks call any other key unmanaged."""
-    return {"publishable": f"newcool_app_{generation}", "secret": f"newcool_server_{generation}"}
+    return {key_type: f"{prefix}{generations[key_type]}" for key_type, prefix in KEY_NAME_PREFIXES.items()}
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,12 @@ class SupabaseProject(pulumi.ComponentResource):
         # Only dev revokes a key whose resource goes: in prod a key is revoked by hand, once
         # nothing uses it.
         revoke = args.environment != "prod"
-        generation = config.key_generation
+        names = managed_key_names(config.key_generations)
         publishable = ApiKey(
             "publishable-key",
             ref,
             "publishable",
-            managed_key_names(generation)["publishable"],
+            names["publishable"],
             "NEXT_PUBLIC_SUPABASE_ANON_KEY of the Vercel app (browser; RLS guards the data)",
             revoke,
             api_url,
@@ -75,7 +78,7 @@ class SupabaseProject(pulumi.ComponentResource):
             "secret-key",
             ref,
             "secret",
-            managed_key_names(generation)["secret"],
+            names["secret"],
             "SUPABASE_SERVICE_KEY of the Vercel app (server only; bypasses RLS)",
             revoke,
             api_url,

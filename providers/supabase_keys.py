@@ -87,7 +87,14 @@ class ApiKeyProvider(TokenProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if not props.get("revoke_on_delete"):
             return
-        self._call(props, lambda api: api.request("DELETE", f"/v1/projects/{props['project_ref']}/api-keys/{id_}"))
+        path = f"/v1/projects/{props['project_ref']}/api-keys/{id_}"
+        try:
+            with self.api() as api:
+                api.request("DELETE", path)
+        except ApiError as error:
+            if error.status == 404:
+                return  # already revoked (`make rotate` revokes the key it replaced)
+            raise RuntimeError(f"supabase {props.get('type')} key {props.get('name')}: {error}") from None
 
 
 class ApiKey(pulumi.dynamic.Resource, module="supabase", name="ApiKey"):

@@ -86,8 +86,8 @@ class SupabaseConfig:
     ssl_enforced: bool
     # Off once the app runs on the publishable and secret keys (docs/database.md, "Supabase project as code").
     legacy_keys_enabled: bool
-    # Part of the managed keys' names: raise it to rotate both keys (a replacement).
-    key_generation: int
+    # Part of each managed key's name, by key type: `make rotate` raises one (a replacement).
+    key_generations: Mapping[str, int]
     # The organization's plan (what the project may have: leaked-password protection on Pro+).
     plan: str = "free"
     # The point-in-time recovery add-on, or "none" with a dated acceptance ({reason, until}).

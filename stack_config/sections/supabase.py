@@ -181,7 +181,10 @@ def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, .
         network=_network(reader, environment),
         ssl_enforced=reader.boolean("supabaseSslEnforced"),
         legacy_keys_enabled=reader.boolean("supabaseLegacyKeysEnabled"),
-        key_generation=reader.integer("supabaseKeyGeneration"),
+        key_generations={
+            "publishable": reader.integer("supabasePublishableKeyGeneration"),
+            "secret": reader.integer("supabaseSecretKeyGeneration"),
+        },
         plan=plan,
         pitr=pitr,
         pitr_waiver=_pitr_waiver(reader, pitr),

@@ -83,10 +83,10 @@ def test_legacy_keys_are_switched_off_only_after_the_new_keys_exist(plan: Plan) 
     assert legacy.props["settings"] == {"enabled": plan.stack == "prod"}
 
 
-def test_raising_the_key_generation_renames_both_keys(dev_plan: Plan) -> None:
-    rotated = run_program("dev", {"supabaseKeyGeneration": 2})
+def test_raising_one_key_generation_renames_that_key_only(dev_plan: Plan) -> None:
+    rotated = run_program("dev", {"supabaseSecretKeyGeneration": 2})
     names = {r.name: r.props["name"] for r in rotated.of_type(PREFIX + "ApiKey")}
-    assert names == {"publishable-key": "newcool_app_2", "secret-key": "newcool_server_2"}
+    assert names == {"publishable-key": "newcool_app_1", "secret-key": "newcool_server_2"}
 
 
 def test_the_stack_config_may_tighten_a_setting_field_by_field() -> None:
