@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: cost-diff evidence setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline db-drift drift bench-rls clean
+.PHONY: cost-diff evidence setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline db-drift drift rotate bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -97,6 +97,12 @@ drift: setup
 # builds on a throwaway PostgreSQL 15; one line per drifted object (exit 1), 0 when clean.
 db-drift: setup
 	$(BIN)/python -m operations.db_drift
+
+# make rotate STACK=prod KEY=supabase-secret|supabase-publishable|upstash: new credential, Vercel
+# variable, production redeploy READY, app checked, old credential revoked and refused, one
+# evidence line (operations/rotate.py; credentials from the environment, never printed).
+rotate: setup
+	$(BIN)/python -m operations.rotate --stack $(STACK) --key $(KEY)
 
 # Marks files applied by hand as applied, after checking their objects exist (UP_TO=004 limits it).
 migrate-baseline: setup

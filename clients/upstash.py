@@ -1,4 +1,8 @@
-"""The Upstash Developer API (``https://api.upstash.com/v2``), read-only, with the account's key."""
+"""The Upstash Developer API (``https://api.upstash.com/v2``), with the account's key.
+
+A database's answer carries its credentials (``password``, ``rest_token``) unless asked to hide
+them; the API document does not list those fields, the API and the Upstash provider use them.
+"""
 
 from __future__ import annotations
 
@@ -21,3 +25,11 @@ class UpstashApi(JsonApi):
     def databases(self) -> list[dict[str, Any]]:
         """listDatabases: every Redis database of the account (credentials are not asked for)."""
         return list(self.request("GET", "/redis/databases") or [])
+
+    def database(self, database_id: str) -> dict[str, Any]:
+        """getDatabase, with its credentials."""
+        return dict(self.request("GET", f"/redis/database/{database_id}"))
+
+    def reset_password(self, database_id: str) -> dict[str, Any]:
+        """resetPassword: new password and REST token at once; the old ones stop working."""
+        return dict(self.request("POST", f"/redis/reset-password/{database_id}", what="reset password"))

@@ -1,5 +1,5 @@
-"""The Vercel REST API (``https://api.vercel.com``): reads for adopting a live project, and the
-production redeploy that makes changed variables live."""
+"""The Vercel REST API (``https://api.vercel.com``): reads for adopting a live project, a variable's
+new value, and the production redeploy that makes changed variables live."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ class VercelApi(JsonApi):
 
     def variables(self, project_id: str) -> list[dict[str, Any]]:
         return list(self.request("GET", f"/v10/projects/{project_id}/env", params=self._team)["envs"])
+
+    def set_variable_value(self, project_id: str, variable_id: str, value: str) -> None:
+        """editProjectEnv: a new value; targets, type and comment stay."""
+        path = f"/v9/projects/{project_id}/env/{variable_id}"
+        self.request("PATCH", path, json={"value": value}, params=self._team, what="variable value")
 
     def production_deployment(self, project_id: str) -> dict[str, Any] | None:
         """The project's newest READY production deployment (what serves the domain), if any."""

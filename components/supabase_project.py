@@ -28,6 +28,10 @@ from providers.supabase_settings import (
 from stack_config import Environment, SupabaseConfig
 
 KEY_NAME_PREFIXES = {"publishable": "newcool_app_", "secret": "newcool_server_"}
+KEY_DESCRIPTIONS = {
+    "publishable": "NEXT_PUBLIC_SUPABASE_ANON_KEY of the Vercel app (browser; RLS guards the data)",
+    "secret": "SUPABASE_SERVICE_KEY of the Vercel app (server only; bypasses RLS)",
+}
 
 
 def managed_key_names(generations: Mapping[str, int]) -> dict[str, str]:
@@ -69,7 +73,7 @@ class SupabaseProject(pulumi.ComponentResource):
             ref,
             "publishable",
             names["publishable"],
-            "NEXT_PUBLIC_SUPABASE_ANON_KEY of the Vercel app (browser; RLS guards the data)",
+            KEY_DESCRIPTIONS["publishable"],
             revoke,
             api_url,
             child,
@@ -79,7 +83,7 @@ class SupabaseProject(pulumi.ComponentResource):
             ref,
             "secret",
             names["secret"],
-            "SUPABASE_SERVICE_KEY of the Vercel app (server only; bypasses RLS)",
+            KEY_DESCRIPTIONS["secret"],
             revoke,
             api_url,
             child,

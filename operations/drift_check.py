@@ -102,7 +102,7 @@ def refresh_blind(
     if token:
         ref = config.supabase.project_ref
         with ManagementApi(token, environ.get("SUPABASE_API_URL", SUPABASE_API)) as api:
-            keys = api.request("GET", f"/v1/projects/{ref}/api-keys")
+            keys = api.api_keys(ref)
         managed = set(managed_key_names(config.supabase.key_generations).values())
         found += [
             Drift(f"Supabase API key {key.get('name')} ({key.get('type')})", "managed by no stack", security=True)

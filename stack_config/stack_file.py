@@ -167,3 +167,22 @@ def offline_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], set[s
             config[full] = secret_placeholder(key, config)
             secret_keys.add(full)
     return config, secret_keys
+
+
+def set_stack_value(stack: str, key: str, value: int | str, root: Path = ROOT) -> Path:
+    """Writes one plain project key into ``Pulumi.<stack>.yaml`` as ``pulumi config set`` would,
+    keeping the file's comments and order: the line is replaced where it is, or added at the top
+    of ``config:``. The file is read back as YAML before it replaces the old one."""
+    path = root / f"Pulumi.{stack}.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    line = f"  {PROJECT}:{key}: {json.dumps(value)}\n"
+    existing = [i for i, text in enumerate(lines) if text.startswith(f"  {PROJECT}:{key}:")]
+    if existing:
+        lines[existing[0]] = line
+    else:
+        lines.insert(lines.index("config:\n") + 1, line)
+    text = "".join(lines)
+    if yaml.safe_load(text)["config"].get(f"{PROJECT}:{key}") != value:
+        raise ConfigError(f"{path.name}: could not set {PROJECT}:{key} (an unusual layout): set it by hand")
+    path.write_text(text)
+    return path

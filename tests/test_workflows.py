@@ -71,6 +71,8 @@ def test_main_deploys_dev_then_prod_behind_review_one_at_a_time() -> None:
         assert job["concurrency"] == {"group": f"deploy-{stack}", "cancel-in-progress": False}
         (pulumi,) = uses(job, "pulumi/actions")
         assert pulumi["with"]["command"] == "up"
+        # Credentials rotated outside the state (make rotate KEY=upstash) are read, never reverted.
+        assert pulumi["with"]["refresh"] is True
         assert pulumi["with"]["stack-name"].endswith(f"/{stack}")
         assert pulumi["with"]["policyPackConfigs"] == f"policies/config.{stack}.json"
         assert f"make verify STACK={stack} JSON=verify.json" in runs(job)

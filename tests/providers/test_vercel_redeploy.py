@@ -57,7 +57,8 @@ def test_a_changed_variable_redeploys_production_and_waits_until_ready(
     assert outs is not None
     new = outs["deployment_id"]
     assert team.deployments[new] == {
-        "projectId": PROJECT_ID, "target": "production", "readyState": "READY", "redeployOf": LIVE, "polls": 2
+        "projectId": PROJECT_ID, "target": "production", "readyState": "READY", "redeployOf": LIVE, "polls": 2,
+        "env": {},
     }  # fmt: skip
     assert team.log[:2] == ["GET /v6/deployments", "POST /v13/deployments"]
     assert team.log[2:] == [f"GET /v13/deployments/{new}"] * 2

@@ -15,7 +15,7 @@ from preview.plan import Secret
 from stack_config import SECRET_KEYS, ConfigError, keys, parse_stack_config
 from stack_config.keys import KNOWN_KEYS
 from stack_config.namespaces import check_config_namespaces, provider_config_keys
-from stack_config.stack_file import check_project_schema
+from stack_config.stack_file import check_project_schema, set_stack_value
 from tests.conftest import ROOT
 
 PROD_BUCKETS = {
@@ -332,3 +332,18 @@ def test_a_secret_as_ciphertext_and_the_committed_stack_files_pass_the_schema(tm
     check_project_schema("prod", stack_with(tmp_path, "prod", {"databaseUrl": {"secure": "v1:abc"}}))
     check_project_schema("dev")
     check_project_schema("prod")
+
+
+def test_setting_a_stack_value_keeps_the_files_comments_and_replaces_in_place(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "Pulumi.prod.yaml", tmp_path / "Pulumi.prod.yaml")
+    before = (tmp_path / "Pulumi.prod.yaml").read_text()
+    set_stack_value("prod", "supabaseSecretKeyGeneration", 2, tmp_path)
+    set_stack_value("prod", "supabaseSecretKeyGeneration", 3, tmp_path)
+    after = (tmp_path / "Pulumi.prod.yaml").read_text()
+    assert after.count("supabaseSecretKeyGeneration") == 1, "replaced where it is, not added twice"
+    assert [line for line in after.splitlines() if line.lstrip().startswith("#")] == [
+        line for line in before.splitlines() if line.lstrip().startswith("#")
+    ]
+    config = yaml.safe_load(after)["config"]
+    assert config["newcool-infra:supabaseSecretKeyGeneration"] == 3
+    assert {k: v for k, v in config.items() if "Generation" not in k} == yaml.safe_load(before)["config"]

@@ -211,6 +211,7 @@ def vercel_spec() -> ApiSpec:
             "/v9/projects/{idOrName}": ["get"],
             "/v9/projects/{idOrName}/domains": ["get"],
             "/v10/projects/{idOrName}/env": ["get"],
+            "/v9/projects/{idOrName}/env/{id}": ["patch"],
             "/v6/deployments": ["get"],
             "/v13/deployments": ["post"],
             "/v13/deployments/{idOrUrl}": ["get"],

@@ -120,6 +120,20 @@ class SupabaseProjectStandIn:
         server.expect_request(re.compile(r"^/v1/.*$")).respond_with_handler(self.handle)
         return server.url_for("/").rstrip("/")
 
+    def key_opens_project(self, api_key: str) -> bool:
+        return any(k["api_key"] == api_key for k in self.api_keys)
+
+    def install_project_api(self, server: HTTPServer) -> str:
+        """The project's own URL as far as a canary reads it: the gateway refuses an unknown key."""
+
+        def settings(request: Request) -> Response:
+            if self.key_opens_project(request.headers.get("apikey", "")):
+                return self._json(200, {"external": {"email": True}, "disable_signup": False})
+            return self._json(401, {"message": "Invalid API key"})
+
+        server.expect_request("/auth/v1/settings").respond_with_handler(settings)
+        return server.url_for("/").rstrip("/")
+
     # --- HTTP ------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:

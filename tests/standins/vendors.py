@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.standins.openapi import ApiSpec, SpecViolationError, answer_schema, minimal
+
+
+def _targets(env: dict[str, Any]) -> list[str]:
+    target = env.get("target") or []
+    return [target] if isinstance(target, str) else list(target)
 
 
 def _json(status: int, body: Any) -> Response:
@@ -56,9 +62,10 @@ class _Served:
 class VercelTeamStandIn(_Served):
     token: str = ""
     team_id: str = ""
-    # name -> {"id", "domains": [names], "envs": [{"id", "key", "target", "type"}], "fields": {...}}
+    # name -> {"id", "domains": [names], "envs": [{"id", "key", "target", "type", "value"?}], "fields": {...}}
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # id -> {"projectId", "target", "readyState", "redeployOf"}; newest last.
+    # id -> {"projectId", "target", "readyState", "redeployOf", "env"}; newest last. A deployment
+    # keeps the production variables' values as they were when it was made (``env``), as Vercel's do.
     deployments: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The states a new deployment goes through, one per poll (ends READY, ERROR or CANCELED).
     build_states: list[str] = field(default_factory=lambda: ["QUEUED", "BUILDING", "READY"])
@@ -93,12 +100,15 @@ class VercelTeamStandIn(_Served):
             if source is None:
                 return _json(404, {"error": {"code": "not_found", "message": "Deployment not found"}})
             id_ = f"dpl_{len(self.deployments) + 1}"
+            target = sent.get("target", "preview")
+            project = self._project(source["projectId"]) or {"envs": []}
             self.deployments[id_] = {
                 "projectId": source["projectId"],
-                "target": sent.get("target", "preview"),
+                "target": target,
                 "readyState": self.build_states[0],
                 "redeployOf": sent["deploymentId"],
                 "polls": 0,
+                "env": {e["key"]: e.get("value", "") for e in project["envs"] if target in _targets(e)},
             }
             body = minimal(self.spec, schema)
             body.update(id=id_, readyState=self.build_states[0], projectId=source["projectId"], name=sent["name"])
@@ -124,10 +134,19 @@ class VercelTeamStandIn(_Served):
             return refused
         if request.args.get("teamId") != self.team_id:
             return _json(403, {"error": {"code": "forbidden", "message": "Not authorized for this team"}})
-        match = re.fullmatch(r"/v(?:9|10)/projects/([^/]+)(/domains|/env)?", request.path)
+        match = re.fullmatch(r"/v(?:9|10)/projects/([^/]+)(/domains|/env)?(?:/([^/]+))?", request.path)
         project = self._project(match[1]) if match else None
         if project is None or match is None:
             return _json(404, {"error": {"code": "not_found", "message": "Project not found"}})
+        if request.method == "PATCH":
+            env = next((e for e in project["envs"] if e["id"] == match[3]), None)
+            if env is None:
+                return _json(404, {"error": {"code": "not_found", "message": "Environment variable not found"}})
+            env.update(json.loads(request.get_data()))
+            # The document's answer is oneOf [a variable with its value, any object]: a full
+            # variable matches both, so only an answer without the (sensitive) value is valid.
+            body = {"id": env["id"], "key": env["key"], "target": env["target"], "type": env["type"]}
+            return self._answer(request, body)
         name = next(n for n, p in self.projects.items() if p is project)
         if match[2] is None:
             body = minimal(self.spec, answer_schema(self.spec, "GET", request.path))
@@ -164,8 +183,33 @@ class UpstashAccountStandIn(_Served):
         refused = self._checked(request, request.headers.get("Authorization") == expected)
         if refused is not None:
             return refused
-        if request.path != "/v2/redis/databases":
-            return _json(404, {"error": "not found"})
-        schema = self.spec._resolve(answer_schema(self.spec, "GET", request.path))
-        item = minimal(self.spec, schema["items"])
-        return self._answer(request, [{**item, **database} for database in self.databases])
+        schema = self.spec._resolve(answer_schema(self.spec, request.method, request.path))
+        if request.path == "/v2/redis/databases":
+            item = minimal(self.spec, schema["items"])
+            return self._answer(request, [{**item, **database} for database in self.databases])
+        database = next((d for d in self.databases if d["database_id"] == request.path.rsplit("/", 1)[1]), None)
+        if database is None:
+            return _json(404, {"error": "database not found"})
+        if request.path.startswith("/v2/redis/reset-password/"):
+            # The only password and REST token are replaced at once: the old ones stop working.
+            database["password"] = secrets.token_hex(16)
+            database["rest_token"] = "A" + secrets.token_urlsafe(30)
+        return self._answer(request, {**minimal(self.spec, schema), **database})
+
+    def rest_status(self, endpoint: str, authorization: str | None) -> int:
+        """What a database's REST API answers a request with this Authorization header."""
+        database = next((d for d in self.databases if d.get("endpoint") == endpoint), None)
+        if database is None:
+            return 404
+        return 200 if authorization == f"Bearer {database.get('rest_token')}" else 401
+
+    def install_rest(self, server: HTTPServer) -> str:
+        """Each database's REST API, under /redis/<endpoint>/: the URL template for its endpoint."""
+
+        def ping(request: Request) -> Response:
+            endpoint = request.path.split("/")[2]
+            status = self.rest_status(endpoint, request.headers.get("Authorization"))
+            return _json(status, {"result": "PONG"} if status == 200 else {"error": "Unauthorized"})
+
+        server.expect_request(re.compile(r"^/redis/[^/]+/ping$")).respond_with_handler(ping)
+        return server.url_for("/redis/{endpoint}")

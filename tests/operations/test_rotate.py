@@ -1,0 +1,238 @@
+"""`make rotate` against stand-ins of Supabase, Vercel and Upstash held to their OpenAPI documents,
+and a stand-in of the app whose /api/health answers with the values its deployment was built
+with: the order of the steps, a failed build stopping before the revocation, a stopped run
+resumed, Upstash's reset proven by a build first, and nothing secret printed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from pytest_httpserver import HTTPServer
+
+from components.cache import database_name
+from operations import rotate as rotation
+from operations.rotate import RotationError, rotate
+from providers import vercel_redeploy
+from stack_config.loader import offline_stack_config
+from stack_config.stack_file import ROOT
+from tests.standins.app import AppStandIn
+from tests.standins.openapi import supabase_management_spec, upstash_spec, vercel_spec
+from tests.standins.supabase_management import SupabaseProjectStandIn
+from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn
+
+CONFIG = offline_stack_config("prod")
+SUPABASE_TOKEN = "sbp_rotation_token_not_to_print"
+VERCEL_TOKEN = "vercel-rotation-token-not-to-print"
+PROJECT_ID = "prj_newcool"
+LIVE = "dpl_live"
+
+
+@dataclass
+class World:
+    supabase: SupabaseProjectStandIn
+    vercel: VercelTeamStandIn
+    upstash: UpstashAccountStandIn
+    app: AppStandIn
+    environ: dict[str, str]
+    root: Path
+    server: HTTPServer
+
+    def value(self, key: str, target: str = "production") -> str:
+        envs = self.vercel.projects[CONFIG.hosting.vercel.project_name]["envs"]
+        return str(next(e["value"] for e in envs if e["key"] == key and target in e["target"]))
+
+    def key(self, name: str) -> dict[str, str] | None:
+        return next((k for k in self.supabase.api_keys if k["name"] == name), None)
+
+    def calls(self) -> list[str]:
+        """Every request that changed something, in the order the vendors received them."""
+        return [f"{r.method} {r.path}" for r, _ in self.server.log if r.method in ("POST", "PATCH", "DELETE")]
+
+    def stack_value(self, key: str) -> object:
+        return yaml.safe_load((self.root / "Pulumi.prod.yaml").read_text())["config"].get(f"newcool-infra:{key}")
+
+
+@pytest.fixture
+def world(httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setattr(vercel_redeploy, "POLL_SECONDS", 0.0)
+    supabase = SupabaseProjectStandIn(supabase_management_spec(), CONFIG.supabase.project_ref, SUPABASE_TOKEN)
+    publishable, secret = supabase._key("publishable", "newcool_app_1"), supabase._key("secret", "newcool_server_1")
+    supabase.api_keys += [publishable, secret]
+    upstash = UpstashAccountStandIn(upstash_spec(), email="ops@newcool.io", api_key="upstash-key-not-to-print")
+    for purpose in ("cache", "ratelimit"):
+        name = database_name(CONFIG.cache, "prod", purpose)
+        upstash.databases.append(
+            {"database_id": f"db-{purpose}", "database_name": name, "endpoint": f"{purpose}-host",
+             "rest_token": f"AX0ld{purpose[:2]}Tk9Qz7Lw", "password": "old"}
+        )  # fmt: skip
+    envs = [
+        ("NEXT_PUBLIC_SUPABASE_ANON_KEY", ["production"], publishable["api_key"]),
+        ("NEXT_PUBLIC_SUPABASE_ANON_KEY", ["preview"], "sb_publishable_of_the_dev_stack"),
+        ("SUPABASE_SERVICE_KEY", ["production"], secret["api_key"]),
+        ("UPSTASH_REDIS_REST_TOKEN", ["production"], "AX0ldcaTk9Qz7Lw"),
+        ("UPSTASH_RATELIMIT_REST_TOKEN", ["production"], "AX0ldraTk9Qz7Lw"),
+    ]
+    vercel = VercelTeamStandIn(vercel_spec(), token=VERCEL_TOKEN, team_id=CONFIG.hosting.vercel.team_id)
+    vercel.projects[CONFIG.hosting.vercel.project_name] = {
+        "id": PROJECT_ID,
+        "domains": [CONFIG.hosting.vercel.domain],
+        "envs": [
+            {"id": f"env_{i}", "key": key, "target": targets, "type": "sensitive", "value": value}
+            for i, (key, targets, value) in enumerate(envs)
+        ],
+    }
+    production_env = {key: value for key, targets, value in envs if "production" in targets}
+    vercel.deployments[LIVE] = {"projectId": PROJECT_ID, "target": "production", "readyState": "READY",
+                                "env": production_env}  # fmt: skip
+
+    def token_opens(purpose: str) -> object:
+        return lambda token: upstash.rest_status(f"{purpose}-host", f"Bearer {token}") == 200
+
+    app = AppStandIn(
+        vercel,
+        PROJECT_ID,
+        {
+            "NEXT_PUBLIC_SUPABASE_ANON_KEY": supabase.key_opens_project,
+            "SUPABASE_SERVICE_KEY": supabase.key_opens_project,
+            "UPSTASH_REDIS_REST_TOKEN": token_opens("cache"),  # type: ignore[dict-item]
+            "UPSTASH_RATELIMIT_REST_TOKEN": token_opens("ratelimit"),  # type: ignore[dict-item]
+        },
+    )
+    environ = {
+        "SUPABASE_ACCESS_TOKEN": SUPABASE_TOKEN,
+        "VERCEL_API_TOKEN": VERCEL_TOKEN,
+        "UPSTASH_EMAIL": upstash.email,
+        "UPSTASH_API_KEY": upstash.api_key,
+        "SUPABASE_API_URL": supabase.install(httpserver),
+        "SUPABASE_PROJECT_URL": supabase.install_project_api(httpserver),
+        "VERCEL_API_URL": vercel.install(httpserver),
+        "UPSTASH_API_URL": upstash.install(httpserver),
+        "UPSTASH_REST_URL": upstash.install_rest(httpserver),
+        "APP_URL": app.install(httpserver),
+    }
+    shutil.copy(ROOT / "Pulumi.prod.yaml", tmp_path / "Pulumi.prod.yaml")
+    yield World(supabase, vercel, upstash, app, environ, tmp_path, httpserver)
+    assert supabase.broken_answers == [] and vercel.broken_answers == [] and upstash.broken_answers == [], (
+        "a stand-in answered what its API document does not allow"
+    )
+
+
+def secrets_of(world: World) -> list[str]:
+    keys = [k["api_key"] for k in world.supabase.api_keys]
+    tokens = [str(d["rest_token"]) for d in world.upstash.databases]
+    return [*keys, *tokens, SUPABASE_TOKEN, VERCEL_TOKEN, world.upstash.api_key]
+
+
+def assert_nothing_secret_in(text: str, secrets: list[str]) -> None:
+    for secret in secrets:
+        assert not any(secret[i : i + 8] in text for i in range(len(secret) - 7)), "part of a secret was printed"
+
+
+def test_a_secret_key_is_replaced_in_order_and_the_old_one_ends_refused(world: World) -> None:
+    old = world.key("newcool_server_1")
+    assert old is not None
+    evidence = rotate("prod", "supabase-secret", world.environ, world.root)
+    new = world.key("newcool_server_2")
+    assert new is not None and world.key("newcool_server_1") is None, "the old key is revoked"
+    assert world.value("SUPABASE_SERVICE_KEY") == new["api_key"]
+    serving = world.app.serving()
+    assert serving != LIVE and world.vercel.deployments[str(serving)]["env"]["SUPABASE_SERVICE_KEY"] == new["api_key"]
+    ref = CONFIG.supabase.project_ref
+    assert world.calls() == [
+        f"POST /v1/projects/{ref}/api-keys",  # 1. the new key
+        f"PATCH /v9/projects/{PROJECT_ID}/env/env_2",  # 2. the variable
+        "POST /v13/deployments",  # 3. a build with it
+        f"DELETE /v1/projects/{ref}/api-keys/{old['id']}",  # 5. only then the old key goes
+    ]
+    assert world.stack_value("supabaseSecretKeyGeneration") == 2
+    assert world.key("newcool_app_1") is not None, "the publishable key is not touched"
+    assert "newcool_server_1 refused (401)" in evidence and "/api/health 200" in evidence
+    assert len(evidence.splitlines()) == 1
+    assert_nothing_secret_in(evidence, [*secrets_of(world), old["api_key"]])
+
+
+def test_the_publishable_key_changes_production_only_never_the_preview_entry(world: World) -> None:
+    rotate("prod", "supabase-publishable", world.environ, world.root)
+    new = world.key("newcool_app_2")
+    assert new is not None and world.value("NEXT_PUBLIC_SUPABASE_ANON_KEY") == new["api_key"]
+    assert world.value("NEXT_PUBLIC_SUPABASE_ANON_KEY", "preview") == "sb_publishable_of_the_dev_stack"
+    assert world.stack_value("supabasePublishableKeyGeneration") == 2
+    assert world.stack_value("supabaseSecretKeyGeneration") is None
+
+
+@pytest.mark.parametrize("ending", ["ERROR", "CANCELED"])
+def test_a_failed_build_stops_before_the_revocation_and_a_rerun_finishes(world: World, ending: str) -> None:
+    world.vercel.build_states = ["QUEUED", "BUILDING", ending]
+    with pytest.raises(RotationError, match=f"ended {ending}: stopped before revoking newcool_server_1"):
+        rotate("prod", "supabase-secret", world.environ, world.root)
+    assert world.key("newcool_server_1") is not None, "the old key stays while production runs on it"
+    assert not any(call.startswith("DELETE") for call in world.calls())
+    assert world.app.serving() == LIVE and world.stack_value("supabaseSecretKeyGeneration") is None
+    assert world.app.health(None).status_code == 200, "production still answers, on the old key"  # type: ignore[arg-type]
+    # Fixed build, same command: the key the stopped run made is taken, not duplicated.
+    world.vercel.build_states = ["QUEUED", "READY"]
+    rotate("prod", "supabase-secret", world.environ, world.root)
+    assert [c for c in world.calls() if c.endswith("/api-keys")] == [
+        f"POST /v1/projects/{CONFIG.supabase.project_ref}/api-keys"
+    ]
+    assert world.key("newcool_server_1") is None and world.stack_value("supabaseSecretKeyGeneration") == 2
+
+
+def test_without_a_production_deployment_nothing_is_created(world: World) -> None:
+    world.vercel.deployments.clear()
+    with pytest.raises(RotationError, match="no READY production deployment"):
+        rotate("prod", "supabase-secret", world.environ, world.root)
+    assert world.calls() == [] and world.key("newcool_server_2") is None
+
+
+def test_upstash_is_reset_only_after_a_build_is_proven_and_reports_its_window(world: World) -> None:
+    old_tokens = {d["database_id"]: d["rest_token"] for d in world.upstash.databases}
+    evidence = rotate("prod", "upstash", world.environ, world.root)
+    new_tokens = {d["database_id"]: d["rest_token"] for d in world.upstash.databases}
+    assert all(new_tokens[id_] != old_tokens[id_] for id_ in old_tokens)
+    assert world.value("UPSTASH_REDIS_REST_TOKEN") == new_tokens["db-cache"]
+    assert world.value("UPSTASH_RATELIMIT_REST_TOKEN") == new_tokens["db-ratelimit"]
+    calls = world.calls()
+    assert calls[0] == "POST /v13/deployments", "a build is proven before the reset, which has no way back"
+    assert calls[1:3] == ["POST /v2/redis/reset-password/db-cache", "POST /v2/redis/reset-password/db-ratelimit"]
+    assert calls[-1] == "POST /v13/deployments"
+    assert world.app.health(None).status_code == 200  # type: ignore[arg-type]
+    assert "old tokens refused (401)" in evidence and "no-overlap window" in evidence
+    assert_nothing_secret_in(evidence, [*secrets_of(world), *map(str, old_tokens.values())])
+
+
+def test_an_upstash_rotation_whose_proving_build_fails_resets_nothing(world: World) -> None:
+    world.vercel.build_states = ["BUILDING", "ERROR"]
+    with pytest.raises(RotationError, match="stopped before the reset; nothing was changed"):
+        rotate("prod", "upstash", world.environ, world.root)
+    assert [d["rest_token"] for d in world.upstash.databases] == ["AX0ldcaTk9Qz7Lw", "AX0ldraTk9Qz7Lw"]
+
+
+def test_missing_credentials_stop_in_one_line_before_any_call(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in world.environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SUPABASE_ACCESS_TOKEN")
+    assert rotation.main(["--stack", "prod", "--key", "supabase-secret"]) == 1
+    err = capsys.readouterr().err
+    wanted = "set SUPABASE_ACCESS_TOKEN in the environment (nothing was changed)"
+    assert err == f"rotate supabase-secret on prod stopped: {wanted}\n"
+    assert world.server.log == []
+
+
+def test_a_refusing_vendor_is_one_line_naming_the_call(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in {**world.environ, "VERCEL_API_TOKEN": "wrong-token"}.items():
+        monkeypatch.setenv(name, value)
+    assert rotation.main(["--stack", "prod", "--key", "supabase-secret"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rotate supabase-secret on prod stopped: Vercel refused GET /v9/projects/")
+    assert len(err.splitlines()) == 1 and "wrong-token" not in err
+    assert world.calls() == []
