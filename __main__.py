@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.app_traffic import AppTraffic, AppTrafficArgs
 from components.cache import CACHE_KEYS, CacheArgs, RedisCache
 from components.firewall import CdnFirewall, FirewallArgs
 from components.hosting import HostingArgs, VercelHosting
@@ -102,6 +103,22 @@ monitoring = Monitoring(
         tags=config.tags,
     ),
 )
+if config.monitoring.log_drain and config.monitoring.log_drain_secret is not None:
+    traffic = AppTraffic(
+        "traffic",
+        AppTrafficArgs(
+            environment=config.environment,
+            log_retention_days=config.storage.log_retention_days,
+            vercel_project_id=hosting.project.id,
+            vercel_team_id=config.hosting.vercel.team_id,
+            drain_secret=config.monitoring.log_drain_secret,
+            alarm_topic_arn=monitoring.topic.arn,
+            health_check_id=monitoring.health_check.id if monitoring.health_check else None,
+            tags=config.tags,
+        ),
+    )
+    pulumi.export("logDrainEndpoint", traffic.url.function_url)
+    pulumi.export("appLogGroup", traffic.log_group.name)
 
 pulumi.export("bucketNames", {role: bucket.bucket for role, bucket in storage.buckets.items()})
 pulumi.export("cdnUrls", storage.cdn_urls)

@@ -4,6 +4,9 @@
   its status and on time to first byte > 2 s.
 - CDN error rate: CloudFront ``5xxErrorRate`` > 1 % per distribution.
 - App error rate > 1 %: a Vercel custom alert rule (needs Observability Plus; behind a flag).
+- Supabase errors: the same scheduled job counts Postgres and auth errors in Supabase's logs
+  (``operations/supabase_errors.py``); an alarm pages on a spike (``supabaseErrorSpike``).
+- Real traffic (5xx share, p95, the drain's silence): ``components/app_traffic.py``.
 - Database connections > 80 %: Supabase's metrics are not in AWS. The closest thing that is code:
   a scheduled workflow (``.github/workflows/db-metrics.yml``, ``operations/db_metrics.py``) publishes
   the usage as a CloudWatch metric, through a role that may only put metrics in one namespace,
@@ -34,6 +37,8 @@ ERROR_RATE_PERCENT = 1
 DB_CONNECTIONS_PERCENT = 80
 DB_METRIC_NAMESPACE = "NewCool/Supabase"
 DB_METRIC_NAME = "DatabaseConnectionsUsedPercent"
+# Postgres and auth errors in Supabase's logs, per 5 minutes (operations/supabase_errors.py).
+LOG_ERRORS_METRIC_NAME = "LogErrors"
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,20 @@ class Monitoring(pulumi.ComponentResource):
                 treat_missing_data="breaching",
             ),
         }
+        self.alarms["supabase-errors"] = self._alarm(
+            "supabase-errors",
+            f"More than {args.config.supabase_error_spike} Postgres or auth errors in Supabase's logs in 5 minutes",
+            namespace=DB_METRIC_NAMESPACE,
+            metric=LOG_ERRORS_METRIC_NAME,
+            dimensions={"Stack": args.environment},
+            statistic="Sum",
+            comparison="GreaterThanThreshold",
+            threshold=args.config.supabase_error_spike,
+            period=300,
+            evaluation_periods=1,
+            # The reporter's silence already pages through db-connections (one job reports both).
+            treat_missing_data="notBreaching",
+        )
         for role, distribution in args.distributions.items():
             self.alarms[f"{role}-cdn-5xx"] = self._alarm(
                 f"{role}-cdn-5xx",

@@ -183,3 +183,32 @@ def github_trust_statement(provider_arn: str, repository: str) -> Statement:
             }
         },
     }
+
+
+def allow_cloudwatch_logs_to_encrypt(account_id: str, region: str, log_group_names: list[str]) -> Statement:
+    """CloudWatch Logs encrypting these log groups only (the encryption context names each group)."""
+    return {
+        "Sid": "AllowCloudWatchLogsForTheseGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {
+            "ArnEquals": {
+                "kms:EncryptionContext:aws:logs:arn": [
+                    f"arn:aws:logs:{region}:{account_id}:log-group:{name}" for name in log_group_names
+                ]
+            }
+        },
+    }
+
+
+def lambda_trust_statement(account_id: str) -> Statement:
+    """Lambda assuming a function's role, for this account's functions only."""
+    return {
+        "Sid": "LambdaOfThisAccount",
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }

@@ -85,11 +85,15 @@ def _charge(registration: Registration) -> Charge | None:
     if kind == "aws:route53/healthCheck:HealthCheck":
         return _health_check(registration)
     if kind == "aws:cloudwatch/metricAlarm:MetricAlarm":
-        high = (registration.props.get("period") or 60) < 60
+        # A metric-math alarm is charged per metric it reads (expressions are free).
+        queries = registration.props.get("metricQueries") or []
+        metrics = sum(1 for query in queries if query.get("metric")) or 1
+        periods = [query["metric"].get("period", 60) for query in queries if query.get("metric")]
+        high = min(periods or [registration.props.get("period") or 60]) < 60
+        unit = ALARM_HIGH_RESOLUTION_MONTHLY if high else ALARM_STANDARD_MONTHLY
+        per_metric = f", {metrics} metrics" if metrics > 1 else ""
         return Charge(
-            registration.name,
-            f"alarm ({'high' if high else 'standard'} resolution)",
-            ALARM_HIGH_RESOLUTION_MONTHLY if high else ALARM_STANDARD_MONTHLY,
+            registration.name, f"alarm ({'high' if high else 'standard'} resolution{per_metric})", unit * metrics
         )
     return None
 

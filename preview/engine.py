@@ -35,6 +35,7 @@ from stack_config.stack_file import (
 
 MOCK_ACCOUNT_ID = "123456789012"
 CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
+VERCEL_VERIFICATION_INVOKE = "vercel:index/getEndpointVerification:getEndpointVerification"
 
 
 def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
@@ -119,6 +120,8 @@ class ProviderStandIns(Mocks):
             state.update(
                 outputs=stack_reference_outputs(other, self.root), secretOutputNames=["supabasePublishableKey"]
             )
+        elif resource_type == "aws:lambda/functionUrl:FunctionUrl":
+            state["functionUrl"] = f"https://{short}.lambda-url.{inputs.get('region', 'us-east-2')}.on.aws/"
         elif resource_type == "pulumi-python:dynamic/supabase:ApiKey":
             state.update(key_id=f"key-{short}", api_key=f"sb_{inputs['type']}_{short}", prefix=f"sb_{inputs['type']}_")
         elif resource_type.startswith("vercel:"):
@@ -142,6 +145,8 @@ class ProviderStandIns(Mocks):
                 "userId": "OFFLINE",
                 "id": MOCK_ACCOUNT_ID,
             }
+        if args.token == VERCEL_VERIFICATION_INVOKE:
+            return {"id": "offline", "verificationCode": "offline-verification-code"}
         raise NotImplementedError(f"no offline stand-in for the invoke {args.token}")
 
 

@@ -49,6 +49,16 @@ def from_wire(value: Any) -> Any:
         return {key: from_wire(item) for key, item in value.items()}
     if isinstance(value, list):
         return [from_wire(item) for item in value]
+    return _asset_wire(value)
+
+
+def _asset_wire(value: Any) -> Any:
+    """A Lambda's code, kept in the engine's own wire form, which is plain data."""
+    if isinstance(value, pulumi.FileAsset):
+        return {rpc._special_sig_key: rpc._special_asset_sig, "path": str(value.path)}
+    if isinstance(value, pulumi.AssetArchive):
+        archive = {name: from_wire(item) for name, item in value.assets.items()}
+        return {rpc._special_sig_key: rpc._special_archive_sig, "assets": archive}
     return value
 
 

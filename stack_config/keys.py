@@ -406,6 +406,31 @@ KEYS: tuple[ConfigKey, ...] = (
         default=False,
     ),
     ConfigKey(
+        "vercelLogDrain",
+        "monitoring",
+        "boolean",
+        "The Vercel log drain (production) into this stack's receiver, its log group and the traffic alarms "
+        "(needs a Pro or Enterprise team); must be true in prod.",
+        default=True,
+    ),
+    ConfigKey(
+        "vercelLogDrainSecret",
+        "monitoring",
+        "string",
+        "The log drain's signing secret (at least 32 characters, e.g. `openssl rand -hex 32`): Vercel signs "
+        "each batch with it and the receiver refuses what it did not sign.",
+        secret=True,
+        in_project_schema=True,
+    ),
+    ConfigKey(
+        "supabaseErrorSpike",
+        "monitoring",
+        "integer",
+        "Postgres or auth errors in Supabase's logs per 5 minutes above which on-call is paged.",
+        default=25,
+        bounds=(1, 100000),
+    ),
+    ConfigKey(
         "vercelErrorRateAlert",
         "monitoring",
         "boolean",

@@ -136,6 +136,12 @@ class MonitoringConfig:
     github_repository: str
     # A health check (and its alarms) on the API's domain: only once that domain resolves.
     api_health_check: bool = True
+    # The Vercel log drain into this stack's receiver (and the alarms on real traffic); its
+    # signing secret is set whenever the drain is on.
+    log_drain: bool = False
+    log_drain_secret: pulumi.Output[str] | None = None
+    # Supabase Postgres and auth errors per 5 minutes that page on-call.
+    supabase_error_spike: int = 25
 
 
 @dataclass(frozen=True)

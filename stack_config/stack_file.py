@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET_PLACEHOLDER = "offline-placeholder-secret"  # noqa: S105 (not a credential)
 # Offline placeholders must still pass the config's shape checks.
 OFFLINE_TOKEN = "sbp_offline_placeholder_token"  # noqa: S105 (not a credential)
+OFFLINE_DRAIN_SECRET = "offline-placeholder-log-drain-signing-secret"  # noqa: S105 (not a credential)
 
 
 def secret_placeholder(key: str, config: Mapping[str, str]) -> str:
@@ -37,6 +38,8 @@ def secret_placeholder(key: str, config: Mapping[str, str]) -> str:
         return f"postgresql://postgres.{ref}:{SECRET_PLACEHOLDER}@aws-0-us-east-1.pooler.supabase.com:5432/postgres"
     if key == "supabaseAccessToken":
         return OFFLINE_TOKEN
+    if key == "vercelLogDrainSecret":
+        return OFFLINE_DRAIN_SECRET
     return SECRET_PLACEHOLDER
 
 

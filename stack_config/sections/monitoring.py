@@ -10,6 +10,7 @@ from stack_config.sections.hosting import GIT_REPOSITORY
 from stack_config.vocabulary import Environment
 
 _EMAIL = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$")
+_DRAIN_SECRET = re.compile(r"^\S{32,}$")
 
 
 def monitoring(reader: Reader, environment: Environment) -> MonitoringConfig:
@@ -28,9 +29,16 @@ def monitoring(reader: Reader, environment: Environment) -> MonitoringConfig:
             "vercelErrorRateAlert",
             "needs Observability Plus on the Vercel team: confirm it, then set vercelObservabilityPlus: true",
         )
+    log_drain = reader.boolean("vercelLogDrain")
+    if environment == "prod" and not log_drain:
+        raise reader.fail("vercelLogDrain", "must be true in prod: its logs outlive Vercel's and its traffic pages")
+    drain_secret = reader.secret("vercelLogDrainSecret", _DRAIN_SECRET, "at least 32 characters") if log_drain else None
     return MonitoringConfig(
         on_call_email=email,
         vercel_error_rate_alert=error_rate_alert,
         github_repository=repository,
         api_health_check=health_check,
+        log_drain=log_drain,
+        log_drain_secret=drain_secret,
+        supabase_error_spike=reader.integer("supabaseErrorSpike"),
     )

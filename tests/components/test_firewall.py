@@ -119,5 +119,5 @@ def test_log_retention_rounds_up_to_a_value_cloudwatch_accepts(days: int, kept: 
 def test_every_firewall_resource_is_parented_to_the_component(plan: Plan) -> None:
     component = plan.named("newcool:firewall:CdnFirewall", "edge")
     for registration in plan:
-        if registration.type.startswith(("aws:wafv2/", "aws:cloudwatch/logGroup", "aws:cloudwatch/logResource")):
+        if registration.type.startswith("aws:wafv2/") or registration.name.startswith("cdn-waf"):
             assert registration.parent == component.urn, registration.name

@@ -242,7 +242,8 @@ def test_access_key_mode_sends_the_key_as_sensitive_secrets(access_key_plan: Pla
     assert sorted(r.name for r in access_key_plan.of_type("aws:iam/role:Role")) == [
         "backups-writer-role",
         "db-metrics-role",
-    ]
+        "log-drain-receiver-role",
+    ], "no app role: the app signs in with the access key"
     found = variables(access_key_plan)
     key = access_key_plan.named("aws:iam/accessKey:AccessKey", "app-user-key")
     user = access_key_plan.named("aws:iam/user:User", "app-user")

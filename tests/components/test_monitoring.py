@@ -52,7 +52,10 @@ def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(watched: Plan) ->
     plan = watched
     topic_arn = plan.named("aws:sns/topic:Topic", "alerts").outputs["arn"]
     alarms = plan.of_type(ALARM)
-    assert {a.name for a in alarms} == {"api-down", "api-slow", "db-connections", "cdn-cdn-5xx", "assets-cdn-5xx"}
+    assert {a.name for a in alarms} == {
+        *("api-down", "api-slow", "db-connections", "supabase-errors", "cdn-cdn-5xx", "assets-cdn-5xx"),
+        *("app-5xx", "app-p95", "log-drain-silent"),
+    }
     for registration in alarms:
         assert registration.props["region"] == "us-east-1", registration.name
         assert registration.props["alarmActions"] == [topic_arn], registration.name
@@ -61,7 +64,12 @@ def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(watched: Plan) ->
 
 def test_dev_without_dns_has_no_api_alarm_that_could_only_page(dev_plan: Plan) -> None:
     assert dev_plan.of_type("aws:route53/healthCheck:HealthCheck") == []
-    assert {a.name for a in dev_plan.of_type(ALARM)} == {"db-connections", "cdn-cdn-5xx", "assets-cdn-5xx"}
+    assert {a.name for a in dev_plan.of_type(ALARM)} == {
+        *("db-connections", "supabase-errors", "cdn-cdn-5xx", "assets-cdn-5xx"),
+        *("app-5xx", "app-p95", "log-drain-silent"),
+    }
+    silent = alarm(dev_plan, "log-drain-silent")
+    assert [q["id"] for q in silent["metricQueries"]] == ["requests", "silent"], "no health check to ask"
     assert dev_plan.outputs["healthCheckId"] is None
 
 

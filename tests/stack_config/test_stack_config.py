@@ -222,8 +222,9 @@ def test_numbers_and_defaults_are_typed() -> None:
             "onCallEmail": "oncall@example.com",
             "githubRepository": "o/infra",
             "deployRoleArn": "arn:aws:iam::444455556666:role/newcool-deploy",
+            "vercelLogDrainSecret": "0123456789abcdef0123456789abcdef",
         },
-        secret_keys=frozenset({"supabaseAccessToken", "databaseUrl"}),
+        secret_keys=frozenset({"supabaseAccessToken", "databaseUrl", "vercelLogDrainSecret"}),
     )
     assert config.storage.noncurrent_version_days == 14
     assert config.storage.log_retention_days == 90

@@ -1,0 +1,202 @@
+"""The receiver of the Vercel log drain: an AWS Lambda function behind a function URL.
+
+Vercel POSTs batches of log entries (a JSON array, or NDJSON) signed with the drain's secret:
+``x-vercel-signature`` is the hex HMAC-SHA1 of the raw body. The receiver
+- answers Vercel's endpoint verification (a GET) with ``x-vercel-verify``, and changes nothing;
+- refuses (403, no effect) a POST that is unsigned, whose signature does not match, or whose
+  newest entry is older than ``REPLAY_WINDOW_MS`` (the signature has no timestamp of its own, so
+  a replayed batch is recognised by its entries' age) or too far in the future;
+- writes the entries of an accepted batch to the drain's CloudWatch log group;
+- prints one CloudWatch embedded-metric-format (EMF) record per batch of request metrics:
+  ``Requests`` and ``Errors5xx`` (counts) and ``Duration`` (milliseconds, one value per request,
+  so CloudWatch's p95 is over requests). Lambda's log group extracts them into ``NewCool/App``.
+
+It refuses to start without its secret: ``LOG_DRAIN_SECRET`` (and ``DRAIN_LOG_GROUP``,
+``VERCEL_VERIFY_CODE``, ``STACK``) must be set, so a deployment that forgot the secret fails
+every request instead of accepting unsigned ones. It imports nothing of this repository: the
+file is the function's whole package (with the runtime's boto3).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+SECRET_ENVIRONMENT = "LOG_DRAIN_SECRET"  # noqa: S105 (a variable's name)
+REQUIRED_ENVIRONMENT = (SECRET_ENVIRONMENT, "DRAIN_LOG_GROUP", "VERCEL_VERIFY_CODE", "STACK")
+SIGNATURE_HEADER = "x-vercel-signature"
+VERIFY_HEADER = "x-vercel-verify"
+METRIC_NAMESPACE = "NewCool/App"
+# Vercel delivers within seconds; a batch whose newest entry is older than this is a replay.
+REPLAY_WINDOW_MS = 5 * 60 * 1000
+FUTURE_SKEW_MS = 60 * 1000
+# EMF takes at most 100 values per metric in one record.
+EMF_MAX_VALUES = 100
+
+
+class MisconfiguredError(RuntimeError):
+    """The function was deployed without what it needs: it serves nothing."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret: bytes
+    log_group: str
+    verify_code: str
+    stack: str
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        missing = [name for name in REQUIRED_ENVIRONMENT if not os.environ.get(name)]
+        if missing:
+            raise MisconfiguredError(f"refusing to start: {', '.join(missing)} not set")
+        return cls(
+            secret=os.environ[SECRET_ENVIRONMENT].encode(),
+            log_group=os.environ["DRAIN_LOG_GROUP"],
+            verify_code=os.environ["VERCEL_VERIFY_CODE"],
+            stack=os.environ["STACK"],
+        )
+
+
+def signature(secret: bytes, body: bytes) -> str:
+    return hmac.new(secret, body, hashlib.sha1).hexdigest()
+
+
+def entries_of(body: bytes) -> list[dict[str, Any]]:
+    """A JSON array or NDJSON; anything else is no entries."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return []
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = [json.loads(line) for line in text.splitlines() if line.strip()]
+    items = parsed if isinstance(parsed, list) else [parsed]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def request_metrics(entries: list[dict[str, Any]]) -> tuple[int, int, list[float]]:
+    """(requests, 5xx, durations): one request per requestId that carries a proxy (the edge's
+    record of the request), its status from the proxy; durations where Vercel gives one."""
+    requests: dict[str, tuple[int, float | None]] = {}
+    for entry in entries:
+        proxy = entry.get("proxy")
+        if not isinstance(proxy, dict):
+            continue
+        key = str(entry.get("requestId") or entry.get("id"))
+        status = int(proxy.get("statusCode") or entry.get("statusCode") or 0)
+        duration = entry.get("durationMs", proxy.get("durationMs"))
+        known = requests.get(key)
+        requests[key] = (max(status, known[0] if known else 0), float(duration) if duration is not None else None)
+    durations = [duration for _, duration in requests.values() if duration is not None]
+    return len(requests), sum(1 for status, _ in requests.values() if status >= 500), durations
+
+
+def emf_records(stack: str, now_ms: int, requests: int, errors: int, durations: list[float]) -> list[dict[str, Any]]:
+    """The EMF records of one batch: counts in the first, durations 100 to a record."""
+    chunks = [durations[i : i + EMF_MAX_VALUES] for i in range(0, len(durations), EMF_MAX_VALUES)] or [[]]
+    records = []
+    for index, chunk in enumerate(chunks):
+        values: dict[str, Any] = {"Requests": requests, "Errors5xx": errors} if index == 0 else {}
+        if chunk:
+            values["Duration"] = chunk
+        if not values:
+            continue
+        units = {"Requests": "Count", "Errors5xx": "Count", "Duration": "Milliseconds"}
+        records.append(
+            {
+                "_aws": {
+                    "Timestamp": now_ms,
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": METRIC_NAMESPACE,
+                            "Dimensions": [["Stack"]],
+                            "Metrics": [{"Name": name, "Unit": units[name]} for name in values],
+                        }
+                    ],
+                },
+                "Stack": stack,
+                **values,
+            }
+        )
+    return records
+
+
+def _answer(status: int, body: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "application/json", VERIFY_HEADER: settings.verify_code},
+        "body": json.dumps(body),
+    }
+
+
+class Receiver:
+    def __init__(self, settings: Settings, logs: Any = None, clock: Any = time.time, emit: Any = print) -> None:
+        self.settings = settings
+        self._logs = logs
+        self._clock = clock
+        self._emit = emit
+
+    def logs(self) -> Any:
+        if self._logs is None:
+            import boto3  # noqa: PLC0415 (the runtime's; only once a batch is accepted)
+
+            self._logs = boto3.client("logs")
+        return self._logs
+
+    def handle(self, event: dict[str, Any], request_id: str) -> dict[str, Any]:
+        method = event.get("requestContext", {}).get("http", {}).get("method", "")
+        if method in ("GET", "HEAD"):
+            return _answer(200, {"verify": True}, self.settings)  # Vercel's endpoint verification
+        if method != "POST":
+            return _answer(405, {"error": "method not allowed"}, self.settings)
+        status, answer = self._receive(event, request_id)
+        return _answer(status, answer, self.settings)
+
+    def _receive(self, event: dict[str, Any], request_id: str) -> tuple[int, dict[str, Any]]:
+        """A POSTed batch: refused with no effect, or kept and measured."""
+        raw = event.get("body") or ""
+        body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        sent = headers.get(SIGNATURE_HEADER, "")
+        if not sent or not hmac.compare_digest(signature(self.settings.secret, body), sent):
+            return 403, {"error": "signature missing or wrong"}
+        try:
+            entries = entries_of(body)
+        except ValueError:
+            return 400, {"error": "not JSON"}
+        now_ms = int(self._clock() * 1000)
+        stamps = [int(e["timestamp"]) for e in entries if isinstance(e.get("timestamp"), int | float)]
+        if not stamps:
+            return 200, {"accepted": 0}
+        newest = max(stamps)
+        if now_ms - newest > REPLAY_WINDOW_MS or newest - now_ms > FUTURE_SKEW_MS:
+            return 403, {"error": "outside the replay window"}
+        self._write(entries, request_id)
+        for record in emf_records(self.settings.stack, now_ms, *request_metrics(entries)):
+            self._emit(json.dumps(record))
+        return 200, {"accepted": len(entries)}
+
+    def _write(self, entries: list[dict[str, Any]], stream: str) -> None:
+        logs = self.logs()
+        logs.create_log_stream(logGroupName=self.settings.log_group, logStreamName=stream)
+        stamped = sorted((int(e.get("timestamp") or 0), json.dumps(e)) for e in entries)
+        events = [{"timestamp": stamp, "message": message} for stamp, message in stamped]
+        logs.put_log_events(logGroupName=self.settings.log_group, logStreamName=stream, logEvents=events)
+
+
+_receiver: Receiver | None = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry point: settings read once per cold start (and refused when missing)."""
+    global _receiver  # noqa: PLW0603 (one receiver per execution environment)
+    if _receiver is None:
+        _receiver = Receiver(Settings.from_environment())
+    return _receiver.handle(event, str(getattr(context, "aws_request_id", "local")))
