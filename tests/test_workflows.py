@@ -91,8 +91,10 @@ def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets(
     for stack, job in workflow["jobs"].items():
         assert "environment" not in job, "an environment would change the OIDC subject the role trusts"
         assert any(f"operations.db_metrics --stack {stack}" in command for command in runs(job))
+        assert any(f"operations.supabase_errors --stack {stack}" in command for command in runs(job))
         named = set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(job)))
-        assert named == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_DB_METRICS_ROLE_ARN"}
+        prefix = stack.upper()
+        assert named == {f"{prefix}_DATABASE_URL", f"{prefix}_DB_METRICS_ROLE_ARN", f"{prefix}_SUPABASE_ACCESS_TOKEN"}
 
 
 def test_policy_findings_reach_code_scanning_from_the_one_job_that_may_write_them() -> None:

@@ -78,6 +78,10 @@ class SupabaseProjectStandIn:
     health_checks_while_restarting: int = 2
     network_status: str = "applied"
     restarting_for: int = 0
+    # Errors in the project's logs by source table, as logs.all counts them for the query's window
+    # ({"postgres_logs": 3, "auth_logs": 1}); a string is the query error the endpoint answers.
+    log_errors: dict[str, int] = field(default_factory=dict)
+    logs_error: str | None = None
     # Answers that broke the document (must stay empty).
     broken_answers: list[str] = field(default_factory=list)
 
@@ -174,6 +178,16 @@ class SupabaseProjectStandIn:
             self.broken_answers.append(str(broken))
         return self._json(status, answer)
 
+    def _logs_answer(self, query: dict[str, str]) -> dict[str, Any]:
+        """logs.all: the count of the one source table the SQL reads, over at most 24 hours."""
+        if self.logs_error is not None:
+            return {"error": self.logs_error}
+        sql = query.get("sql", "")
+        tables = [table for table in ("postgres_logs", "auth_logs", "edge_logs") if table in sql]
+        if len(tables) != 1 or "count(*)" not in sql:
+            return {"error": "the stand-in answers one count(*) over one source table"}
+        return {"result": [{"errors": self.log_errors.get(tables[0], 0)}]}
+
     def _project(self) -> dict[str, Any]:
         return {
             **_defaults(self.spec, "V1ProjectWithDatabaseResponse"),
@@ -193,6 +207,8 @@ class SupabaseProjectStandIn:
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         reveal = query.get("reveal") == "true"
+        if path == "/analytics/endpoints/logs.all":
+            return 200, self._logs_answer(query)
         if path == "/config/auth":
             if method == "PATCH":
                 for name, value in body.items():
