@@ -31,7 +31,7 @@ PROJECT_FILE = ROOT / "Pulumi.yaml"
 
 def _service(policy_name: str) -> str:
     services = {"s3": "S3", "cloudfront": "CloudFront", "iam": "IAM", "kms": "KMS", "sns": "SNS"}
-    services.update({"vercel": "Vercel", "upstash": "Upstash", "supabase": "Supabase"})
+    services.update({"vercel": "Vercel", "upstash": "Upstash", "supabase": "Supabase", "lambda": "Lambda"})
     return services[policy_name.split("-", 1)[0]]
 
 

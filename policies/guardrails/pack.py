@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudfront, iam, kms, s3, sns, supabase, supabase_backups, supabase_settings, upstash, vercel
+from . import cloudfront, drains, iam, kms, s3, sns, supabase, supabase_backups, supabase_settings, upstash, vercel
 from .common import STACKS, enforcement_for
 
 POLICIES: list[Policy] = [
@@ -16,6 +16,7 @@ POLICIES: list[Policy] = [
     *kms.POLICIES,
     *sns.POLICIES,
     *vercel.POLICIES,
+    *drains.POLICIES,
     *upstash.POLICIES,
     *supabase.POLICIES,
     *supabase_settings.POLICIES,

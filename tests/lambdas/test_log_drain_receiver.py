@@ -163,3 +163,10 @@ def test_durations_are_split_into_records_of_at_most_100_values(
     receiver.handle(signed(json.dumps(entries).encode()), "stream-1")
     assert [len(r.get("Duration", [])) for r in emitted] == [100, 100, 50]
     assert sum(r.get("Requests", 0) for r in emitted) == 250, "counted once"
+
+
+def test_the_pack_requires_the_variable_the_handler_refuses_to_start_without() -> None:
+    from policies.guardrails import drains  # noqa: PLC0415 (the pack, read as the auditors run it)
+
+    assert drains.SIGNING_SECRET_VARIABLE == log_drain_receiver.SECRET_ENVIRONMENT
+    assert log_drain_receiver.SECRET_ENVIRONMENT in log_drain_receiver.REQUIRED_ENVIRONMENT

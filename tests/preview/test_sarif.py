@@ -36,7 +36,7 @@ def test_the_prod_log_is_valid_sarif_with_one_rule_per_policy(prod_sarif: dict[s
     jsonschema.validate(prod_sarif, SCHEMA)
     (run,) = prod_sarif["runs"]
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
-    assert len(rules) == 40
+    assert len(rules) == 42
     assert (
         "AWS Foundational Security Best Practices S3.8"
         in rules["s3-public-access-block-complete"]["properties"]["tags"]

@@ -8,6 +8,7 @@ from types import ModuleType
 from tests.policies.breaking import Case
 from tests.policies.cases import (
     cloudfront,
+    drains,
     iam,
     kms,
     s3,
@@ -21,6 +22,18 @@ from tests.policies.cases import (
 
 MODULES: dict[str, ModuleType] = {
     module.__name__.rsplit(".", 1)[1]: module
-    for module in (s3, cloudfront, iam, kms, sns, vercel, upstash, supabase, supabase_settings, supabase_backups)
+    for module in (
+        s3,
+        cloudfront,
+        iam,
+        kms,
+        sns,
+        vercel,
+        drains,
+        upstash,
+        supabase,
+        supabase_settings,
+        supabase_backups,
+    )
 }
 FIRING: list[Case] = [case for module in MODULES.values() for case in module.CASES]
