@@ -270,6 +270,7 @@ def stack_facts(stack: str) -> StackFacts:
         supabase_plan=config.supabase.plan,
         breach_check=bool(config.supabase.auth.get("password_hibp_enabled")),
         vercel_alert_rule=config.monitoring.vercel_error_rate_alert,
+        log_drain=config.monitoring.log_drain,
     )
 
 

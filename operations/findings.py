@@ -39,3 +39,5 @@ class StackFacts:
     breach_check: bool = False
     # The Vercel custom alert rule (needs Observability Plus, which Vercel's API does not show).
     vercel_alert_rule: bool = False
+    # The log drain (needs a Pro or Enterprise team, which the project's deployments show).
+    log_drain: bool = False

@@ -36,6 +36,8 @@ def check_vercel(
             changes=["its settings (git repository, function region, OIDC, protection) take the declared values"],
         )
     ]
+    if facts.log_drain:
+        findings.append(_plan_for_log_drains(project))
     domains = {d["name"]: d for d in api.domains(project["id"])}
     if facts.domain in domains:
         adopt["vercelDomains"] = {facts.domain: f"{project_id}/{facts.domain}"}
@@ -58,6 +60,20 @@ def check_vercel(
     if variables:
         adopt["vercelVariables"] = variables
     return findings + variable_findings, adopt
+
+
+def _plan_for_log_drains(project: Mapping[str, Any]) -> Finding:
+    """Log drains need a Pro or Enterprise team; each deployment records the plan it was made on."""
+    plan = next((d["plan"] for d in project.get("latestDeployments") or [] if d.get("plan")), None)
+    if plan == "hobby":
+        return Finding(
+            "Vercel plan (hobby)",
+            exists=True,
+            blockers=["log drains need Pro or Enterprise: upgrade the team, or set vercelLogDrain: false in dev"],
+        )
+    if plan is None:
+        return Finding("Vercel plan", exists=False, changes=["not shown (no deployment yet): log drains need Pro"])
+    return Finding(f"Vercel plan ({plan})", exists=True, changes=["allows the log drain"])
 
 
 def _variables(

@@ -22,7 +22,7 @@ from operations.findings import StackFacts
 from operations.verify import PUBLIC_ACCESS_FLAGS
 from preview.adoption import check_imports
 from preview.engine import run_program
-from tests.standins.openapi import supabase_management_spec, upstash_spec, vercel_spec
+from tests.standins.openapi import answer_schema, minimal, supabase_management_spec, upstash_spec, vercel_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn
 
@@ -78,7 +78,14 @@ def aws() -> Iterator[tuple[Any, Any]]:
         yield s3, iam
 
 
-def live_vercel(httpserver: HTTPServer) -> tuple[VercelTeamStandIn, str]:
+def deployment_made_on(plan: str) -> dict[str, Any]:
+    """One of the project's latest deployments as getProject lists it, made on ``plan``."""
+    spec = vercel_spec()
+    project = spec._resolve(answer_schema(spec, "GET", "/v9/projects/newcool-api"))
+    return {**minimal(spec, project["properties"]["latestDeployments"]["items"]), "plan": plan}
+
+
+def live_vercel(httpserver: HTTPServer, plan: str = "pro") -> tuple[VercelTeamStandIn, str]:
     team = VercelTeamStandIn(vercel_spec(), token=VERCEL_TOKEN, team_id=TEAM_ID)
     everywhere = ["production", "preview", "development"]
     team.projects["newcool-api"] = {
@@ -88,6 +95,7 @@ def live_vercel(httpserver: HTTPServer) -> tuple[VercelTeamStandIn, str]:
             "framework": "nextjs",
             "autoExposeSystemEnvs": True,
             "ssoProtection": {"deploymentType": "all_except_custom_domains"},
+            "latestDeployments": [deployment_made_on(plan)],
         },
         "domains": ["api.newcool.io", "newcool-api.vercel.app"],
         "envs": [
@@ -288,6 +296,24 @@ def test_the_vercel_alert_rule_asks_for_observability_plus_to_be_confirmed(
     _, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
     assert "- Vercel Observability Plus: absent" in out
     assert "Vercel's API does not show it: confirm it under the team's billing" in out
+
+
+def test_the_vercel_plan_must_allow_the_log_drain(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
+) -> None:
+    _, vercel_url = live_vercel(httpserver, plan="hobby")
+    _, upstash_url = live_upstash(httpserver)
+    _, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
+    assert "log drains need Pro or Enterprise" in out
+
+
+def test_a_pro_team_allows_the_log_drain(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
+) -> None:
+    _, vercel_url = live_vercel(httpserver)
+    _, upstash_url = live_upstash(httpserver)
+    _, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
+    assert "Vercel plan (pro): exists" in out and "log drains need Pro or Enterprise" not in out
 
 
 def test_a_regional_database_cannot_become_the_global_cache(
