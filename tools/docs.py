@@ -3,6 +3,7 @@
 - ``docs/policies.md`` and ``policies/config.<stack>.json`` from the policy pack itself;
 - ``docs/configuration.md`` and ``Pulumi.yaml``'s ``config:`` block from the key table
   (``stack_config/keys.py``);
+- the README's monitoring table from the alarms of prod's plan (``tools/monitoring_doc.py``);
 - ``docs/access-matrix.md`` from the pgTAP access tests (``supabase/tests``), run with
   ``pg_prove`` on a real PostgreSQL 15 with the migrations applied.
 
@@ -19,14 +20,18 @@ from localdb import pgtap
 from localdb.cluster import PostgresCluster, running_cluster
 from policies.guardrails.common import RATIONALE, STACKS
 from policies.guardrails.pack import POLICIES, enforcement_table, stack_config
+from preview.engine import run_program
+from preview.plan import Plan
 from stack_config.stack_file import ROOT
 from tools.configuration_doc import GENERATED, configuration_markdown, project_file
 from tools.control_coverage import coverage_markdown
+from tools.monitoring_doc import readme_with_table
 
 POLICIES_DOC = ROOT / "docs" / "policies.md"
 ACCESS_MATRIX_DOC = ROOT / "docs" / "access-matrix.md"
 CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
 PROJECT_FILE = ROOT / "Pulumi.yaml"
+README = ROOT / "README.md"
 
 
 def _service(policy_name: str) -> str:
@@ -90,12 +95,15 @@ def access_matrix_markdown(cluster: PostgresCluster) -> str:
     )
 
 
-def database_free_files() -> dict[Path, str]:
-    """The generated files that need no database (checked by the fast tests)."""
+def database_free_files(prod_plan: Plan | None = None) -> dict[Path, str]:
+    """The generated files that need no database (checked by the fast tests); the README's
+    monitoring table comes from prod's plan (the tests pass the one they already ran)."""
+    plan = prod_plan or run_program("prod")
     files = {
         POLICIES_DOC: policies_markdown(),
         CONFIGURATION_DOC: configuration_markdown(),
         PROJECT_FILE: project_file(PROJECT_FILE.read_text()),
+        README: readme_with_table(README.read_text(), plan),
     }
     for stack in STACKS:
         files[ROOT / "policies" / f"config.{stack}.json"] = (

@@ -10,6 +10,7 @@ import pytest
 
 from localdb.cluster import PostgresCluster
 from policies.guardrails.pack import POLICIES
+from preview.plan import Plan
 from stack_config import SECRET_KEYS
 from stack_config.keys import KEYS
 from stack_config.stack_file import ROOT
@@ -24,8 +25,8 @@ def stale(files: dict[Path, str]) -> list[str]:
     ]
 
 
-def test_the_generated_documents_that_need_no_database_are_current() -> None:
-    assert stale(database_free_files()) == [], "run `make docs` and commit the result"
+def test_the_generated_documents_that_need_no_database_are_current(prod_plan: Plan) -> None:
+    assert stale(database_free_files(prod_plan)) == [], "run `make docs` and commit the result"
 
 
 @pytest.mark.sql
