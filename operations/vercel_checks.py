@@ -36,8 +36,8 @@ def check_vercel(
             changes=["its settings (git repository, function region, OIDC, protection) take the declared values"],
         )
     ]
-    if facts.log_drain:
-        findings.append(_plan_for_log_drains(project))
+    if facts.log_drain or facts.vercel_alert_rule:
+        findings.append(_plan_allows(project, facts))
     domains = {d["name"]: d for d in api.domains(project["id"])}
     if facts.domain in domains:
         adopt["vercelDomains"] = {facts.domain: f"{project_id}/{facts.domain}"}
@@ -62,18 +62,26 @@ def check_vercel(
     return findings + variable_findings, adopt
 
 
-def _plan_for_log_drains(project: Mapping[str, Any]) -> Finding:
-    """Log drains need a Pro or Enterprise team; each deployment records the plan it was made on."""
+def _plan_allows(project: Mapping[str, Any], facts: StackFacts) -> Finding:
+    """Log drains, and Observability Plus (the alert rule's add-on), need a Pro or Enterprise team;
+    each deployment getProject lists records the plan it was made on."""
     plan = next((d["plan"] for d in project.get("latestDeployments") or [] if d.get("plan")), None)
+    needs = [
+        what
+        for what, wanted in (("log drains", facts.log_drain), ("Observability Plus", facts.vercel_alert_rule))
+        if wanted
+    ]
     if plan == "hobby":
         return Finding(
             "Vercel plan (hobby)",
             exists=True,
-            blockers=["log drains need Pro or Enterprise: upgrade the team, or set vercelLogDrain: false in dev"],
+            blockers=[f"{' and '.join(needs)} need Pro or Enterprise: upgrade the team, or turn them off in dev"],
         )
     if plan is None:
-        return Finding("Vercel plan", exists=False, changes=["not shown (no deployment yet): log drains need Pro"])
-    return Finding(f"Vercel plan ({plan})", exists=True, changes=["allows the log drain"])
+        return Finding(
+            "Vercel plan", exists=False, changes=[f"not shown (no deployment yet): {' and '.join(needs)} need Pro"]
+        )
+    return Finding(f"Vercel plan ({plan})", exists=True, changes=[f"allows {' and '.join(needs)}"])
 
 
 def _variables(

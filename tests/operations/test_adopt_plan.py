@@ -304,7 +304,7 @@ def test_the_vercel_plan_must_allow_the_log_drain(
     _, vercel_url = live_vercel(httpserver, plan="hobby")
     _, upstash_url = live_upstash(httpserver)
     _, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
-    assert "log drains need Pro or Enterprise" in out
+    assert "log drains and Observability Plus need Pro or Enterprise" in out
 
 
 def test_a_pro_team_allows_the_log_drain(
@@ -313,7 +313,7 @@ def test_a_pro_team_allows_the_log_drain(
     _, vercel_url = live_vercel(httpserver)
     _, upstash_url = live_upstash(httpserver)
     _, out = preflight(capsys, aws, facts, environment(vercel_url, upstash_url))
-    assert "Vercel plan (pro): exists" in out and "log drains need Pro or Enterprise" not in out
+    assert "Vercel plan (pro): exists" in out and "need Pro or Enterprise" not in out
 
 
 def test_a_regional_database_cannot_become_the_global_cache(
