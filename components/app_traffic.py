@@ -226,8 +226,8 @@ class AppTraffic(pulumi.ComponentResource):
             role=role.arn,
             timeout=15,
             memory_size=256,
-            # Bounds what a flood of (refused) requests can cost.
-            reserved_concurrent_executions=20,
+            # No reserved concurrency: AWS refuses any reservation that leaves the account fewer
+            # than 10 unreserved executions, which is every account still on the default quota.
             environment={
                 "variables": {
                     receiver.SECRET_ENVIRONMENT: args.drain_secret,

@@ -2,7 +2,8 @@
 
 Vercel POSTs batches of log entries (a JSON array, or NDJSON) signed with the drain's secret:
 ``x-vercel-signature`` is the hex HMAC-SHA1 of the raw body. The receiver
-- answers Vercel's endpoint verification (a GET) with ``x-vercel-verify``, and changes nothing;
+- answers Vercel's endpoint verification (a GET, or an empty POST) with ``x-vercel-verify``, and
+  changes nothing;
 - refuses (403, no effect) a POST that is unsigned, whose signature does not match, or whose
   newest entry is older than ``REPLAY_WINDOW_MS`` (the signature has no timestamp of its own, so
   a replayed batch is recognised by its entries' age) or too far in the future;
@@ -163,6 +164,10 @@ class Receiver:
         """A POSTed batch: refused with no effect, or kept and measured."""
         raw = event.get("body") or ""
         body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+        if not body.strip():
+            # An empty POST carries nothing to write: answered like the verification GET, in case
+            # Vercel verifies with one.
+            return 200, {"verify": True}
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         sent = headers.get(SIGNATURE_HEADER, "")
         if not sent or not hmac.compare_digest(signature(self.settings.secret, body), sent):

@@ -147,6 +147,14 @@ def test_vercel_endpoint_verification_is_answered_and_changes_nothing(receiver: 
     assert logs.describe_log_streams(logGroupName=GROUP)["logStreams"] == []
 
 
+def test_an_empty_unsigned_post_is_answered_as_a_verification_and_writes_nothing(
+    receiver: Receiver, logs: Any, emitted: list[dict[str, Any]]
+) -> None:
+    answer = receiver.handle(event(b""), "stream-1")
+    assert answer["statusCode"] == 200 and answer["headers"]["x-vercel-verify"] == "verify-code-123"
+    assert logs.describe_log_streams(logGroupName=GROUP)["logStreams"] == [] and emitted == []
+
+
 def test_the_handler_refuses_to_start_without_its_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(log_drain_receiver, "_receiver", None)
     for name in ("DRAIN_LOG_GROUP", "VERCEL_VERIFY_CODE", "STACK"):
