@@ -28,6 +28,7 @@ import pulumiverse_vercel as vercel
 
 from components import policy_documents as docs
 from components.firewall import log_retention
+from components.kms_keys import customer_managed_key
 from components.monitoring import ERROR_RATE_PERCENT, METRICS_REGION, TTFB_THRESHOLD_MS
 from lambdas import log_drain_receiver as receiver
 from stack_config import Environment
@@ -94,28 +95,14 @@ class AppTraffic(pulumi.ComponentResource):
         function_name = f"{prefix}-log-drain"
         group_names = [f"/newcool/{args.environment}/vercel", f"/aws/lambda/{function_name}"]
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        self.key = aws.kms.Key(
+        self.key = customer_managed_key(
             "app-logs-key",
             description=f"{prefix}: encrypts the app's drained logs and the receiver's environment",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=docs.render(
-                account_id.apply(
-                    lambda account: [
-                        docs.key_administration(account),
-                        docs.allow_cloudwatch_logs_to_encrypt(account, METRICS_REGION, group_names),
-                    ]
-                )
-            ),
+            account_id=account_id,
+            grants=lambda account: [docs.allow_cloudwatch_logs_to_encrypt(account, METRICS_REGION, group_names)],
+            alias=f"alias/{prefix}-app-logs",
             region=METRICS_REGION,
-            tags=dict(args.tags),
-            opts=self._child,
-        )
-        aws.kms.Alias(
-            "app-logs-key-alias",
-            name=f"alias/{prefix}-app-logs",
-            target_key_id=self.key.key_id,
-            region=METRICS_REGION,
+            tags=args.tags,
             opts=self._child,
         )
         self.log_group, function_group = (

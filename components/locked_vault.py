@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
+from components.kms_keys import customer_managed_key
 from stack_config import STORAGE_REGION, Environment
 
 # Where each writer puts its objects.
@@ -103,14 +104,12 @@ class LockedVault(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         prod, purpose = args.environment == "prod", args.purpose
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        key = aws.kms.Key(
+        key = customer_managed_key(
             f"{purpose}-key",
             description=f"newcool {args.environment}: encrypts the {purpose} bucket",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
+            account_id=account_id,
             region=STORAGE_REGION,
-            policy=docs.render(account_id.apply(lambda account: [docs.key_administration(account)])),
-            tags=dict(args.tags),
+            tags=args.tags,
             opts=child,
         )
         # Object Lock can only be switched on when the bucket is created.

@@ -28,6 +28,7 @@ import pulumi_aws as aws
 import pulumiverse_vercel as vercel
 
 from components import policy_documents as docs
+from components.kms_keys import customer_managed_key
 from stack_config import BucketRole, Environment, MonitoringConfig
 
 METRICS_REGION = "us-east-1"
@@ -238,31 +239,16 @@ class Monitoring(pulumi.ComponentResource):
 
     def _topic_key(self, prefix: str, account_id: pulumi.Output[str]) -> aws.kms.Key:
         """The alert topic's key: administered by the account, usable by this stack's alarms."""
-        key = aws.kms.Key(
+        return customer_managed_key(
             "alerts-key",
             description=f"{prefix}: encrypts the alert topic; CloudWatch alarms {prefix}-* may publish",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=docs.render(
-                account_id.apply(
-                    lambda account: [
-                        docs.key_administration(account),
-                        docs.allow_cloudwatch_alarms_to_encrypt(account, METRICS_REGION, f"{prefix}-"),
-                    ]
-                )
-            ),
+            account_id=account_id,
+            grants=lambda account: [docs.allow_cloudwatch_alarms_to_encrypt(account, METRICS_REGION, f"{prefix}-")],
+            alias=f"alias/{prefix}-alerts",
             region=METRICS_REGION,
-            tags=dict(self._args.tags),
+            tags=self._args.tags,
             opts=self._child,
         )
-        aws.kms.Alias(
-            "alerts-key-alias",
-            name=f"alias/{prefix}-alerts",
-            target_key_id=key.key_id,
-            region=METRICS_REGION,
-            opts=self._child,
-        )
-        return key
 
     def _db_metrics_role(self, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         """The role the scheduled workflow assumes to publish the connection metric, and nothing else."""
