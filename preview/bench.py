@@ -23,7 +23,8 @@ import pulumi, pulumi.dynamic, psycopg, yaml
 import pulumi_aws as aws, pulumiverse_vercel as vercel, upstash_pulumi as upstash
 for cls in (aws.s3.Bucket, aws.cloudfront.Distribution, aws.wafv2.WebAcl, aws.iam.Role, aws.kms.Key,
             aws.sns.Topic, aws.cloudwatch.MetricAlarm, aws.cloudwatch.LogDeliverySource, aws.route53.Record,
-            aws.acm.Certificate, vercel.Project, vercel.ProjectEnvironmentVariable, upstash.RedisDatabase):
+            aws.acm.Certificate, aws.lambda_.Function, vercel.Project, vercel.ProjectEnvironmentVariable,
+            vercel.LogDrain, upstash.RedisDatabase):
     pass
 """
 
