@@ -36,7 +36,8 @@ USAGE_BASED = (
     "CloudFront requests and data transfer",
     "S3 storage (noncurrent versions included) and requests",
     "WAF requests (0.60 USD per million)",
-    "CloudWatch Logs ingestion and storage, log deliveries",
+    "CloudWatch Logs ingestion and storage (the app's logs: usage.yml), log deliveries",
+    "Lambda requests and duration (the log drain receiver: a batch every few seconds)",
     "SNS notifications",
     "Route 53 queries",
     "Upstash commands, storage and bandwidth (up to each database's budget)",
@@ -50,6 +51,8 @@ CLOUDFRONT_EGRESS_PER_GB = 0.085  # first 10 TB a month
 S3_STANDARD_PER_GB_MONTH = 0.023
 WAF_REQUEST_PER_MILLION = 0.60
 UPSTASH_COMMAND_PER_MILLION = 2.00  # pay as you go, 0.2 USD per 100,000
+LOGS_INGESTION_PER_GB = 0.50  # CloudWatch Logs, standard class
+LOGS_STORAGE_PER_GB_MONTH = 0.03
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,15 @@ def usage_charges(plan: Plan, usage: Mapping[str, Any]) -> list[Charge]:
         charges.append(
             Charge(r.name, f"{requests:g} M requests inspected", round(requests * WAF_REQUEST_PER_MILLION, 2))
         )
+    ingested = float(usage.get("app_logs_gb", 0))
+    for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        if r.name == "app-logs" and ingested:
+            # Steady state: a month's ingestion, and as many months kept as the retention says.
+            months = float(r.props.get("retentionInDays") or 30) / 30
+            cost = ingested * LOGS_INGESTION_PER_GB + ingested * months * LOGS_STORAGE_PER_GB_MONTH
+            charges.append(
+                Charge(r.name, f"{ingested:g} GB of app logs a month, kept {months:g} months", round(cost, 2))
+            )
     commands = usage.get("upstash_commands_millions") or {}
     for r in plan.of_type("upstash:index/redisDatabase:RedisDatabase"):
         if r.name in commands:

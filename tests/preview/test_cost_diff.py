@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from preview.cost_diff import Line, compare, monthly_by_resource, usage_of
-from preview.costs import CLOUDFRONT_EGRESS_PER_GB, KMS_KEY_MONTHLY
+from preview.costs import CLOUDFRONT_EGRESS_PER_GB, KMS_KEY_MONTHLY, LOGS_INGESTION_PER_GB, LOGS_STORAGE_PER_GB_MONTH
 from preview.engine import run_program
 from preview.plan import Plan
 from tests.conftest import ROOT
@@ -59,3 +59,16 @@ def test_more_traffic_in_usage_yml_shows_on_the_distribution(prod_plan: Plan) ->
     (change,) = compare(monthly_by_resource(prod_plan, usage), monthly_by_resource(prod_plan, busier))
     assert change.resource == "cdn-distribution"
     assert change.delta == pytest.approx(1000 * CLOUDFRONT_EGRESS_PER_GB)
+
+
+def test_more_app_logs_in_usage_yml_show_on_the_log_group_with_its_retention(prod_plan: Plan) -> None:
+    usage = dict(usage_of(ROOT, "prod"))
+    (change,) = compare(
+        monthly_by_resource(prod_plan, usage),
+        monthly_by_resource(prod_plan, {**usage, "app_logs_gb": usage["app_logs_gb"] + 10}),
+    )
+    assert change.resource == "app-logs"
+    # Prod keeps 365 days: each extra GB a month is ingested once and stored about 12 months.
+    assert change.delta == pytest.approx(
+        10 * LOGS_INGESTION_PER_GB + 10 * (365 / 30) * LOGS_STORAGE_PER_GB_MONTH, abs=0.01
+    )
