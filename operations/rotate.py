@@ -50,10 +50,11 @@ from providers.vercel_redeploy import wait_until_ready
 from stack_config import StackConfig
 from stack_config.loader import offline_stack_config
 from stack_config.reader import ConfigError
+from stack_config.sections.supabase import KEY_GENERATION_KEYS
 from stack_config.stack_file import ROOT, set_stack_value
 
 KEYS = ("supabase-secret", "supabase-publishable", "upstash")
-GENERATION_KEYS = {"secret": "supabaseSecretKeyGeneration", "publishable": "supabasePublishableKeyGeneration"}
+UPSTASH_REST_URL = "https://{endpoint}"
 # Which value of the hosting component each credential is (components/hosting.py wires them).
 SUPABASE_VALUES = {"secret": "supabase_secret_key", "publishable": "supabase_publishable_key"}
 UPSTASH_VALUES: dict[Database, str] = {"cache": "cache_rest_token", "ratelimit": "ratelimit_rest_token"}
@@ -79,7 +80,7 @@ class Endpoints:
     supabase_project: str  # the project's own URL (https://<ref>.supabase.co)
     app: str  # the production domain, https://api.newcool.io
     # A database's REST URL from its endpoint (host name).
-    upstash_rest: str = "https://{endpoint}"
+    upstash_rest: str = UPSTASH_REST_URL
 
     @classmethod
     def of(cls, config: StackConfig, environ: Mapping[str, str]) -> Endpoints:
@@ -89,7 +90,7 @@ class Endpoints:
             upstash_api=environ.get("UPSTASH_API_URL", UPSTASH_API),
             supabase_project=environ.get("SUPABASE_PROJECT_URL", config.supabase.url),
             app=environ.get("APP_URL", f"https://{config.hosting.vercel.domain}"),
-            upstash_rest=environ.get("UPSTASH_REST_URL", "https://{endpoint}"),
+            upstash_rest=environ.get("UPSTASH_REST_URL", UPSTASH_REST_URL),
         )
 
 
@@ -139,13 +140,11 @@ class Production:
             raise RotationError(f"{failed}: {stopped}") from None
         return deployment_id
 
-    def serving(self, deployment_id: str, app_url: str) -> int:
-        """The app's /api/health status, once production is ``deployment_id``."""
+    def serving(self, deployment_id: str, app_url: str) -> None:
+        """Production is ``deployment_id`` and its /api/health answers 200 (else the run stops)."""
         if self.current() != deployment_id:
             raise RotationError(f"production is not the new deployment {deployment_id} (an alias points elsewhere)")
-        status = app_health_status(app_url)
-        _expect(status, 200, f"{app_url}/api/health after the redeploy")
-        return status
+        _expect(app_health_status(app_url), 200, f"{app_url}/api/health after the redeploy")
 
 
 def _production(api: VercelApi, config: StackConfig) -> Production:
@@ -194,7 +193,7 @@ def rotate_supabase_key(
         )
         built = clock()
         # 4. Production is the new build, and it answers.
-        health = production.serving(deployment, endpoints.app)
+        production.serving(deployment, endpoints.app)
         # 5. The old key goes, is refused, and the app does not notice.
         if old is not None:
             supabase.revoke_api_key(ref, str(old["id"]))
@@ -202,11 +201,11 @@ def rotate_supabase_key(
             _expect(app_health_status(endpoints.app), 200, f"/api/health after revoking {old_name}")
         revoked = "refused (401)" if old is not None else "already revoked"
     # 6. The code names the new key from now on.
-    written = set_stack_value(config.environment, GENERATION_KEYS[key_type], generation + 1, root)
+    written = set_stack_value(config.environment, KEY_GENERATION_KEYS[key_type], generation + 1, root)
     return (
         f"rotated supabase-{key_type} on {config.environment}: {old_name} -> {new_name} (key id {new['id']}); "
-        f"{variable} -> production {deployment} READY in {built - started:.0f} s; /api/health {health}; "
-        f"{old_name} {revoked}; {written.name} {GENERATION_KEYS[key_type]}={generation + 1} (commit it)"
+        f"{variable} -> production {deployment} READY in {built - started:.0f} s; /api/health 200; "
+        f"{old_name} {revoked}; {written.name} {KEY_GENERATION_KEYS[key_type]}={generation + 1} (commit it)"
     )
 
 
@@ -248,11 +247,11 @@ def rotate_upstash(
         deployment = production.redeploy(
             proven, "the reset tokens are in the variables; production fails until a build of them is READY"
         )
-        health = production.serving(deployment, endpoints.app)
+        production.serving(deployment, endpoints.app)
         window = clock() - window_opened
     return (
         f"rotated upstash on {config.environment}: {', '.join(names.values())} reset; old tokens refused (401); "
-        f"{', '.join(variables.values())} -> production {deployment} READY; /api/health {health}; "
+        f"{', '.join(variables.values())} -> production {deployment} READY; /api/health 200; "
         f"no-overlap window {window:.0f} s (build proven first: {proven})"
     )
 

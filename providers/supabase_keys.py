@@ -39,15 +39,10 @@ class ApiKeyProvider(TokenProvider):
         ref = props["project_ref"]
 
         def adopt_or_create(api: ManagementApi) -> dict[str, Any]:
-            existing = api.request("GET", f"/v1/projects/{ref}/api-keys", params={"reveal": "true"})
-            for key in existing or []:
+            for key in api.api_keys(ref, reveal=True):
                 if key.get("type") == props["type"] and key.get("name") == props["name"]:
-                    return dict(key)
-            body = {"type": props["type"], "name": props["name"], "description": props.get("description")}
-            created = api.request(
-                "POST", f"/v1/projects/{ref}/api-keys", params={"reveal": "true"}, json=body, what=props["name"]
-            )
-            return dict(created)
+                    return key
+            return api.create_api_key(ref, props["type"], props["name"], props["description"])
 
         key = self._call(props, adopt_or_create)
         return CreateResult(id_=str(key["id"]), outs=self._outs(props, key))
@@ -87,10 +82,9 @@ class ApiKeyProvider(TokenProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if not props.get("revoke_on_delete"):
             return
-        path = f"/v1/projects/{props['project_ref']}/api-keys/{id_}"
         try:
             with self.api() as api:
-                api.request("DELETE", path)
+                api.revoke_api_key(props["project_ref"], id_)
         except ApiError as error:
             if error.status == 404:
                 return  # already revoked (`make rotate` revokes the key it replaced)

@@ -67,10 +67,6 @@ def _window_minutes(props: Mapping[str, Any]) -> int:
     return int(period * props["datapointsToAlarm"] // 60)
 
 
-def _threshold(props: Mapping[str, Any]) -> str:
-    return str(props["alarmDescription"])
-
-
 def rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
     """(alert, threshold, data from, fires within, how to test) for every alarm of the plan."""
     found = []
@@ -79,7 +75,7 @@ def rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
         source = SOURCES[_source_key(alarm.name)]
         props = alarm.props
         minutes = _window_minutes(props) + source.delay_minutes
-        found.append((str(props["name"]), _threshold(props), source.data, f"~{minutes} min", source.test))
+        found.append((str(props["name"]), str(props["alarmDescription"]), source.data, f"~{minutes} min", source.test))
     return found
 
 

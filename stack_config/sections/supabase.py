@@ -33,6 +33,9 @@ from stack_config.vocabulary import (
 _SUPABASE_URL = re.compile(r"^https://[a-z]{20}\.supabase\.co$")
 _POSTGRES_URL = re.compile(r"^postgres(ql)?://\S+$")
 
+# The config key holding each managed API key's generation (make rotate raises one).
+KEY_GENERATION_KEYS = {"publishable": "supabasePublishableKeyGeneration", "secret": "supabaseSecretKeyGeneration"}
+
 
 def _typed_settings(reader: Reader, key: str, fields: Mapping[str, type]) -> dict[str, Any]:
     """A mapping of Management API fields, each of its declared type (bool is not an int)."""
@@ -181,10 +184,7 @@ def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, .
         network=_network(reader, environment),
         ssl_enforced=reader.boolean("supabaseSslEnforced"),
         legacy_keys_enabled=reader.boolean("supabaseLegacyKeysEnabled"),
-        key_generations={
-            "publishable": reader.integer("supabasePublishableKeyGeneration"),
-            "secret": reader.integer("supabaseSecretKeyGeneration"),
-        },
+        key_generations={key_type: reader.integer(key) for key_type, key in KEY_GENERATION_KEYS.items()},
         plan=plan,
         pitr=pitr,
         pitr_waiver=_pitr_waiver(reader, pitr),
