@@ -29,7 +29,7 @@ import pulumiverse_vercel as vercel
 from components import policy_documents as docs
 from components.firewall import log_retention
 from components.kms_keys import customer_managed_key
-from components.monitoring import ERROR_RATE_PERCENT, METRICS_REGION, TTFB_THRESHOLD_MS
+from components.monitoring import ERROR_RATE_PERCENT, METRICS_REGION, TTFB_THRESHOLD_MS, paging_alarm
 from lambdas import log_drain_receiver as receiver
 from stack_config import Environment
 
@@ -158,7 +158,7 @@ class AppTraffic(pulumi.ComponentResource):
             team_id=args.vercel_team_id,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[invoke_url, invoke]),
         )
-        self.alarms = self._alarms(prefix)
+        self.alarms = self._alarms()
         self.register_outputs({"logDrainEndpoint": self.url.function_url, "logGroup": self.log_group.name})
 
     def _receiver(
@@ -230,7 +230,7 @@ class AppTraffic(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[write]),
         )
 
-    def _alarms(self, prefix: str) -> dict[str, aws.cloudwatch.MetricAlarm]:
+    def _alarms(self) -> dict[str, aws.cloudwatch.MetricAlarm]:
         args = self._args
         stack = {"Stack": args.environment}
         requests = _metric("requests", "Requests", "Sum", stack, receiver.METRIC_NAMESPACE)
@@ -245,9 +245,8 @@ class AppTraffic(pulumi.ComponentResource):
                 periods=1,
                 treat_missing_data="notBreaching",
             ),
-            "app-p95": aws.cloudwatch.MetricAlarm(
+            "app-p95": self._alarm(
                 "app-p95",
-                name=f"{prefix}-app-p95",
                 alarm_description=f"The app's p95 request duration above {TTFB_THRESHOLD_MS} ms over 5 minutes",
                 namespace=receiver.METRIC_NAMESPACE,
                 metric_name="Duration",
@@ -259,11 +258,6 @@ class AppTraffic(pulumi.ComponentResource):
                 evaluation_periods=1,
                 datapoints_to_alarm=1,
                 treat_missing_data="notBreaching",
-                alarm_actions=[args.alarm_topic_arn],
-                ok_actions=[args.alarm_topic_arn],
-                region=METRICS_REGION,
-                tags=dict(args.tags),
-                opts=self._child,
             ),
         }
         queries = [requests]
@@ -293,10 +287,8 @@ class AppTraffic(pulumi.ComponentResource):
         periods: int,
         treat_missing_data: str,
     ) -> aws.cloudwatch.MetricAlarm:
-        topic = self._args.alarm_topic_arn
-        return aws.cloudwatch.MetricAlarm(
+        return self._alarm(
             name,
-            name=f"newcool-{self._args.environment}-{name}",
             alarm_description=description,
             metric_queries=queries,
             comparison_operator="GreaterThanThreshold",
@@ -304,9 +296,15 @@ class AppTraffic(pulumi.ComponentResource):
             evaluation_periods=periods,
             datapoints_to_alarm=periods,
             treat_missing_data=treat_missing_data,
-            alarm_actions=[topic],
-            ok_actions=[topic],
-            region=METRICS_REGION,
-            tags=dict(self._args.tags),
+        )
+
+    def _alarm(self, name: str, **alarm: Any) -> aws.cloudwatch.MetricAlarm:
+        args = self._args
+        return paging_alarm(
+            name,
+            environment=args.environment,
+            topic_arn=args.alarm_topic_arn,
+            tags=args.tags,
             opts=self._child,
+            **alarm,
         )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -51,6 +52,30 @@ class MonitoringArgs:
     vercel_project_id: pulumi.Output[str]
     vercel_team_id: str
     tags: Mapping[str, str]
+
+
+def paging_alarm(
+    name: str,
+    *,
+    environment: str,
+    topic_arn: pulumi.Input[str],
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+    **alarm: Any,
+) -> aws.cloudwatch.MetricAlarm:
+    """An alarm that pages on-call, on alarm and on recovery: named ``newcool-<stack>-<name>``
+    (the topic's key admits only those) and in us-east-1 beside the topic. ``alarm`` is the rest
+    of the MetricAlarm's arguments (what it watches and when it fires)."""
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        name=f"newcool-{environment}-{name}",
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        region=METRICS_REGION,
+        tags=dict(tags),
+        opts=opts,
+        **alarm,
+    )
 
 
 def db_metrics_statements() -> list[docs.Statement]:
@@ -216,9 +241,12 @@ class Monitoring(pulumi.ComponentResource):
         treat_missing_data: str,
         datapoints_to_alarm: int | None = None,
     ) -> aws.cloudwatch.MetricAlarm:
-        return aws.cloudwatch.MetricAlarm(
+        return paging_alarm(
             name,
-            name=f"newcool-{self._args.environment}-{name}",
+            environment=self._args.environment,
+            topic_arn=self.topic.arn,
+            tags=self._args.tags,
+            opts=self._child,
             alarm_description=description,
             namespace=namespace,
             metric_name=metric,
@@ -230,11 +258,6 @@ class Monitoring(pulumi.ComponentResource):
             evaluation_periods=evaluation_periods,
             datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
             treat_missing_data=treat_missing_data,
-            alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn],
-            region=METRICS_REGION,
-            tags=dict(self._args.tags),
-            opts=self._child,
         )
 
     def _topic_key(self, prefix: str, account_id: pulumi.Output[str]) -> aws.kms.Key:
