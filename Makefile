@@ -91,18 +91,18 @@ migrate-status: setup
 # make drift STACK=prod: `pulumi preview --refresh` classified, plus what refresh cannot see
 # (Vercel variables, Supabase API keys, Upstash databases: credentials from the environment).
 drift: setup
-	$(BIN)/python -m operations.drift_check --stack $(STACK) $(if $(JSON),--json $(JSON))
+	$(BIN)/python -m operations.drift.check --stack $(STACK) $(if $(JSON),--json $(JSON))
 
 # DATABASE_URL=postgresql://... make db-drift: the live catalog against what supabase/migrations
 # builds on a throwaway PostgreSQL 15; one line per drifted object (exit 1), 0 when clean.
 db-drift: setup
-	$(BIN)/python -m operations.db_drift
+	$(BIN)/python -m operations.drift.db_drift
 
 # make rotate STACK=prod KEY=supabase-secret|supabase-publishable|upstash: new credential, Vercel
 # variable, production redeploy READY, app checked, old credential revoked and refused, one
-# evidence line (operations/rotate.py; credentials from the environment, never printed).
+# evidence line (operations/rotation/rotate.py; credentials from the environment, never printed).
 rotate: setup
-	$(BIN)/python -m operations.rotate --stack $(STACK) --key $(KEY)
+	$(BIN)/python -m operations.rotation.rotate --stack $(STACK) --key $(KEY)
 
 # Marks files applied by hand as applied, after checking their objects exist (UP_TO=004 limits it).
 migrate-baseline: setup
@@ -113,24 +113,24 @@ bench-rls: setup
 	$(BIN)/python -m localdb.bench_rls
 
 # DATABASE_URL=postgresql://... make backup [DIR=backups]: a pg_dump of the project's schemas and
-# data, the auth users and a manifest (operations/backup.py).
+# data, the auth users and a manifest (operations/backups/backup.py).
 backup: setup
-	$(BIN)/python -m operations.backup $(if $(DIR),--directory $(DIR))
+	$(BIN)/python -m operations.backups.backup $(if $(DIR),--directory $(DIR))
 
 # make restore-drill BACKUP=backups/<name>.dump: restore into a throwaway PostgreSQL 15 and prove it.
 restore-drill: setup pgtap
-	$(BIN)/python -m operations.restore_drill $(BACKUP)
+	$(BIN)/python -m operations.backups.restore_drill $(BACKUP)
 
 # make s3-restore BUCKET=… PREFIX=… AT=2026-11-30T03:00:00Z [APPLY=1]: versions back to a moment
 # (a dry run unless APPLY=1; no version is ever deleted).
 s3-restore: setup
-	$(BIN)/python -m operations.s3_restore --bucket $(BUCKET) --prefix "$(PREFIX)" --at $(AT) $(if $(APPLY),--apply)
+	$(BIN)/python -m operations.backups.s3_restore --bucket $(BUCKET) --prefix "$(PREFIX)" --at $(AT) $(if $(APPLY),--apply)
 
 # Read-only preflight of the live accounts before the first `up`: what exists, its import id, what
 # the first `up` changes or breaks, and the adopt: block to paste. Credentials from the environment:
 # AWS (profile or keys), VERCEL_TOKEN, UPSTASH_EMAIL + UPSTASH_API_KEY, optionally DATABASE_URL.
 adopt-plan: setup
-	$(BIN)/python -m operations.adopt_plan --stack $(STACK)
+	$(BIN)/python -m operations.adoption.adopt_plan --stack $(STACK)
 
 # Post-deploy checks against the real stack (needs the Pulumi CLI and credentials; skips without).
 verify: setup

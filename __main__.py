@@ -146,5 +146,5 @@ pulumi.export("dbMetricsRoleArn", monitoring.metrics_role_arn)
 # The nightly backup workflow uploads here, as this role (its BACKUP_ROLE_ARN secret).
 pulumi.export("backupBucket", backups.bucket.bucket)
 pulumi.export("backupWriterRoleArn", backups.writer_role_arn)
-# The deploy workflow seals each deploy's record here (operations/evidence.py).
+# The deploy workflow seals each deploy's record here (operations/evidence/records.py).
 pulumi.export("evidenceBucket", evidence.bucket.bucket)

@@ -5,10 +5,10 @@
 - CDN error rate: CloudFront ``5xxErrorRate`` > 1 % per distribution.
 - App error rate > 1 %: a Vercel custom alert rule (needs Observability Plus; behind a flag).
 - Supabase errors: the same scheduled job counts Postgres and auth errors in Supabase's logs
-  (``operations/supabase_errors.py``); an alarm pages on a spike (``supabaseErrorSpike``).
+  (``operations/reporters/supabase_errors.py``); an alarm pages on a spike (``supabaseErrorSpike``).
 - Real traffic (5xx share, p95, the drain's silence): ``components/app_traffic.py``.
 - Database connections > 80 %: Supabase's metrics are not in AWS. The closest thing that is code:
-  a scheduled workflow (``.github/workflows/db-metrics.yml``, ``operations/db_metrics.py``) publishes
+  a scheduled workflow (``.github/workflows/db-metrics.yml``, ``operations/reporters/db_metrics.py``) publishes
   the usage as a CloudWatch metric, through a role that may only put metrics in one namespace,
   and an alarm fires above 80 % or when the reporter goes silent.
 
@@ -39,7 +39,7 @@ ERROR_RATE_PERCENT = 1
 DB_CONNECTIONS_PERCENT = 80
 DB_METRIC_NAMESPACE = "NewCool/Supabase"
 DB_METRIC_NAME = "DatabaseConnectionsUsedPercent"
-# Postgres and auth errors in Supabase's logs, per 5 minutes (operations/supabase_errors.py).
+# Postgres and auth errors in Supabase's logs, per 5 minutes (operations/reporters/supabase_errors.py).
 LOG_ERRORS_METRIC_NAME = "LogErrors"
 
 

@@ -92,3 +92,20 @@ def test_the_program_entry_point_only_composes() -> None:
     classes = [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
     functions = [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
     assert classes == [] and functions == []
+
+
+# A newcomer finds an operator command's home from the folder names: one package per concern
+# (adoption, drift, backups, rotation, evidence, reporters), and few loose modules beside them.
+MAX_LOOSE_OPERATIONS_MODULES = 8
+
+
+def test_operations_are_grouped_by_concern() -> None:
+    loose = sorted(path.name for path in (ROOT / "operations").glob("*.py") if path.name != "__init__.py")
+    packages = sorted(path.parent.name for path in (ROOT / "operations").glob("*/__init__.py"))
+    assert len(loose) <= MAX_LOOSE_OPERATIONS_MODULES, loose
+    assert {"adoption", "drift", "backups", "rotation", "evidence", "reporters"} <= set(packages)
+
+
+def test_tests_mirror_the_operations_packages() -> None:
+    for package in (ROOT / "operations").glob("*/__init__.py"):
+        assert (ROOT / "tests" / "operations" / package.parent.name / "__init__.py").is_file(), package.parent.name

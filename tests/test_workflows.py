@@ -90,8 +90,8 @@ def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets(
     assert set(workflow["jobs"]) == {"dev", "prod"}
     for stack, job in workflow["jobs"].items():
         assert "environment" not in job, "an environment would change the OIDC subject the role trusts"
-        assert any(f"operations.db_metrics --stack {stack}" in command for command in runs(job))
-        assert any(f"operations.supabase_errors --stack {stack}" in command for command in runs(job))
+        assert any(f"operations.reporters.db_metrics --stack {stack}" in command for command in runs(job))
+        assert any(f"operations.reporters.supabase_errors --stack {stack}" in command for command in runs(job))
         named = set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(job)))
         prefix = stack.upper()
         assert named == {f"{prefix}_DATABASE_URL", f"{prefix}_DB_METRICS_ROLE_ARN", f"{prefix}_SUPABASE_ACCESS_TOKEN"}
@@ -270,7 +270,7 @@ def test_drift_runs_daily_per_stack_and_keeps_one_issue_each() -> None:
         commands = "\n".join(runs(job))
         assert f"make drift STACK={stack} JSON=drift.json || test $? -eq 1" in commands
         assert "make db-drift > db-drift.txt || test $? -eq 1" in commands
-        assert f"operations.drift_issue --stack {stack}" in commands
+        assert f"operations.drift.issue --stack {stack}" in commands
         # Read-only: the preview role, never the deploy role.
         (aws,) = uses(job, "aws-actions/configure-aws-credentials")
         assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PREVIEW_ROLE_ARN }}"

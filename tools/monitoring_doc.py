@@ -46,12 +46,12 @@ SOURCES: Mapping[str, Source] = {
     "api-down": Source("Route 53 health checkers on `/api/health`, every 30 s", 1, "`make verify STACK=…`"),
     "api-slow": Source("Route 53 health checkers' time to first byte", 1, "`make verify STACK=…`"),
     "db-connections": Source(
-        "db-metrics workflow, every 5 min (`pg_stat_activity`)", 5, "`tests/operations/test_db_metrics.py`"
+        "db-metrics workflow, every 5 min (`pg_stat_activity`)", 5, "`tests/operations/reporters/test_db_metrics.py`"
     ),
     "supabase-errors": Source(
         "db-metrics workflow, every 5 min (Supabase `logs.all`: Postgres and auth errors)",
         6,
-        "`tests/operations/test_supabase_errors.py`",
+        "`tests/operations/reporters/test_supabase_errors.py`",
     ),
     "cdn-5xx": Source("CloudFront `5xxErrorRate`, per distribution", 1, "`tests/components/test_monitoring.py`"),
 }

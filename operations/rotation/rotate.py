@@ -267,7 +267,7 @@ def rotate(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m operations.rotate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m operations.rotation.rotate", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", choices=("dev", "prod"), required=True)
     parser.add_argument("--key", choices=KEYS, required=True)
     args = parser.parse_args(argv)

@@ -185,7 +185,7 @@ def check(database_url: str, migrations: Path = MIGRATIONS_DIR) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m operations.db_drift", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m operations.drift.db_drift", description=__doc__.splitlines()[0])
     parser.add_argument("--directory", type=Path, default=MIGRATIONS_DIR)
     args = parser.parse_args(argv)
     database_url = os.environ.get("DATABASE_URL", "")

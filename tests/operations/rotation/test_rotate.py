@@ -15,8 +15,8 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 from components.cache import database_name
-from operations import rotate as rotation
-from operations.rotate import RotationError, rotate
+from operations.rotation import rotate as rotation
+from operations.rotation.rotate import RotationError, rotate
 from providers import vercel_redeploy
 from stack_config.loader import offline_stack_config
 from stack_config.stack_file import ROOT

@@ -14,7 +14,7 @@ from moto import mock_aws
 from pytest_httpserver import HTTPServer
 
 from components.monitoring import DB_METRIC_NAMESPACE, LOG_ERRORS_METRIC_NAME
-from operations import supabase_errors
+from operations.reporters import supabase_errors
 from stack_config.loader import offline_stack_config
 from tests.standins.openapi import supabase_management_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn

@@ -2,7 +2,7 @@
 --expect-no-changes --json`, and the checks a refresh cannot make.
 
 A step of the preview is drift unless its op is ``same`` or every property it changes is listed as
-known provider noise for its type (``operations/drift_noise.json``, each entry with its reason).
+known provider noise for its type (``operations/drift/noise.json``, each entry with its reason).
 Drift is security-relevant when it touches a resource that guards access or data (see
 ``SECURITY_TYPES``), or deletes or replaces anything. What refresh cannot see: Vercel variables
 that the code does not declare, or whose ``updatedAt`` is newer than the last deploy by this
@@ -20,7 +20,7 @@ from typing import Any
 
 from clients.vercel import live_targets
 
-NOISE_FILE = Path(__file__).resolve().parent / "drift_noise.json"
+NOISE_FILE = Path(__file__).resolve().parent / "noise.json"
 UNCHANGED_OPS = ("same", "read", "refresh")
 DESTRUCTIVE_OPS = ("delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced")
 # Resources that guard access or data: drift there pages the on-call, not just the issue.

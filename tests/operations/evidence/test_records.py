@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from moto import mock_aws
 
-from operations import evidence
+from operations.evidence import records as evidence
 
 BUCKET = "newcool-prod-deploy-evidence"
 RUN = {"id": 123456789, "url": "https://github.com/newcool/newcool-infra/actions/runs/123456789", "attempt": 1}

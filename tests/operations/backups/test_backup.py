@@ -13,9 +13,9 @@ import psycopg
 import pytest
 
 from localdb.cluster import PostgresCluster
-from operations import backup as backup_command
-from operations import restore_drill
-from operations.backup import BackupError, backup
+from operations.backups import backup as backup_command
+from operations.backups import restore_drill
+from operations.backups.backup import BackupError, backup
 
 pytestmark = pytest.mark.sql
 MOMENT = datetime.datetime(2026, 11, 30, 3, 0, tzinfo=datetime.UTC)

@@ -9,8 +9,8 @@ from typing import Any
 from clients.http import ApiError
 from clients.vercel import VercelApi, live_targets
 from live_state import LiveResource
-from operations import live_record
-from operations.findings import Finding, StackFacts
+from operations.adoption import live_record
+from operations.adoption.findings import Finding, StackFacts
 
 
 def check_vercel(

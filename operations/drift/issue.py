@@ -1,7 +1,7 @@
 """One GitHub issue per stack for its drift: opened on drift, updated in place, closed when the
 stack is clean; the on-call SNS topic hears only of security-relevant drift it has not heard of.
 
-``python -m operations.drift_issue --stack prod --report drift.json [--topic-arn ARN]`` runs in
+``python -m operations.drift.issue --stack prod --report drift.json [--topic-arn ARN]`` runs in
 the drift workflow after `make drift JSON=drift.json`, with the `gh` CLI (GH_TOKEN, issues:
 write). The issue is found by a marker in its body, so a renamed title does not fork it.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from operations.drift import Drift
+from operations.drift.classify import Drift
 
 LABEL = "drift"
 
@@ -82,7 +82,7 @@ def page(topic_arn: str, stack: str, lines: Sequence[str], sns: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None, sns: Any = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m operations.drift_issue", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m operations.drift.issue", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", choices=["dev", "prod"], required=True)
     parser.add_argument("--report", type=Path, required=True)
     parser.add_argument("--db-drift", type=Path, help="`make db-drift`'s output: its drift lines join the report")

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from operations import s3_restore
+from operations.backups import s3_restore
 
 BUCKET = "newcool-uploads"
 

@@ -1,6 +1,6 @@
 """`make drift STACK=dev|prod`: what changed behind the stack's back, one line per drifted thing.
 
-1. `pulumi preview --refresh --expect-no-changes --json`, classified (``operations/drift.py``).
+1. `pulumi preview --refresh --expect-no-changes --json`, classified (``operations/drift/classify.py``).
 2. What refresh cannot see, for each vendor whose credentials are in the environment:
    Vercel variables not in the code or edited since the last `up` (``VERCEL_API_TOKEN``), Supabase
    API keys no stack manages (``SUPABASE_ACCESS_TOKEN``), Upstash databases no stack manages
@@ -35,7 +35,7 @@ from clients.vercel import VercelApi
 from components.cache import database_name
 from components.hosting import declared_targets
 from components.supabase_project import managed_key_names
-from operations.drift import Drift, classify_preview, load_noise, unmanaged_redis, vercel_variable_drift
+from operations.drift.classify import Drift, classify_preview, load_noise, unmanaged_redis, vercel_variable_drift
 from stack_config.loader import offline_stack_config
 
 STACKS = ("dev", "prod")
@@ -137,7 +137,7 @@ def check(stack: str, environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m operations.drift_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m operations.drift.check", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", choices=STACKS, required=True)
     parser.add_argument("--json", type=Path, help="also write the report (the drift workflow's issue reads it)")
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from clients.upstash import UpstashApi
 from clients.vercel import VercelApi
 from components.hosting import declared_targets
-from operations.drift import Drift, classify_preview, load_noise, unmanaged_redis, vercel_variable_drift
+from operations.drift.classify import Drift, classify_preview, load_noise, unmanaged_redis, vercel_variable_drift
 from preview.plan import Plan
 from tests.standins.openapi import upstash_spec, vercel_spec
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn

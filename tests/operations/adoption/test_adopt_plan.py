@@ -17,8 +17,8 @@ from pytest_httpserver import HTTPServer
 
 import live_state
 from live_state import load
-from operations import adopt_plan
-from operations.findings import StackFacts
+from operations.adoption import adopt_plan
+from operations.adoption.findings import StackFacts
 from operations.verify import PUBLIC_ACCESS_FLAGS
 from preview.adoption import check_imports
 from preview.engine import run_program

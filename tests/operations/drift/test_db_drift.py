@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from localdb.cluster import PostgresCluster
-from operations import db_drift
+from operations.drift import db_drift
 
 _names = itertools.count()
 

@@ -8,13 +8,13 @@ import pytest
 from moto import mock_aws
 
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
-from localdb.cluster import PostgresCluster
-from operations import db_metrics
+from operations.reporters import db_metrics
 
 
 @pytest.mark.sql
-def test_usage_counts_client_connections_against_max_connections(cluster: PostgresCluster) -> None:
-    url = cluster.url()
+def test_usage_counts_client_connections_against_max_connections(unmigrated_db: str) -> None:
+    # As the reporter connects on Supabase: as postgres, into a database with Supabase's roles.
+    url = unmigrated_db
     with psycopg.connect(url) as admin:
         row = admin.execute("select current_setting('max_connections')::int").fetchone()
     assert row is not None

@@ -30,7 +30,7 @@ import psycopg
 from db_migrations import Runner
 from localdb import pgtap
 from localdb.cluster import PostgresCluster, running_cluster
-from operations.backup import MANIFEST_FORMAT, server_tool, sha256, table_facts
+from operations.backups.backup import MANIFEST_FORMAT, server_tool, sha256, table_facts
 
 DRILL_DB = "restore_drill"
 # What a new Supabase database already has: the public schema, its grants, and the platform's

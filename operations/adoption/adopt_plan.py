@@ -35,9 +35,9 @@ from clients.vercel import API_URL as VERCEL_URL
 from clients.vercel import VercelApi
 from components.hosting import declared_targets
 from live_state import LiveResource
-from operations import live_record
-from operations.findings import Finding, StackFacts
-from operations.vercel_checks import check_vercel
+from operations.adoption import live_record
+from operations.adoption.findings import Finding, StackFacts
+from operations.adoption.vercel_checks import check_vercel
 from stack_config import CDN_ROLES, PROJECT, STORAGE_REGION
 from stack_config.loader import offline_stack_config
 from stack_config.vocabulary import PLANS_WITH_BREACH_CHECK

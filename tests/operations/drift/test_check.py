@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from operations import drift_check
+from operations.drift import check as drift_check
 from stack_config.loader import offline_stack_config
 from tests.standins.openapi import supabase_management_spec, upstash_spec, vercel_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn

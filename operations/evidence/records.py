@@ -25,7 +25,7 @@ import jsonschema
 from clients.aws_errors import error_code
 from components.locked_vault import EVIDENCE_PREFIX
 
-SCHEMA = json.loads((Path(__file__).resolve().parent / "evidence.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parent / "records.schema.json").read_text())
 
 
 class EvidenceError(RuntimeError):

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from operations import drift_issue
+from operations.drift import issue as drift_issue
 
 SECURITY = {"subject": "aws:s3/bucketPolicy:BucketPolicy cdn-policy", "change": "update (policy)", "security": True}
 TAGS = {"subject": "aws:s3/bucket:Bucket assets", "change": "update (tags)", "security": False}

@@ -1,0 +1,1 @@
+"""Scheduled reporters that publish what CloudWatch alarms on: database connections and Supabase's log errors."""

@@ -1,0 +1,1 @@
+"""One credential replaced, proven and revoked (`make rotate`)."""
