@@ -123,3 +123,51 @@ class JsonApi:
         raise ApiError(
             f"{self.vendor} refused {label}: {response.status_code} {_vendor_message(response)}", response.status_code
         )
+
+    def create(
+        self,
+        method: str,
+        path: str,
+        *,
+        find_existing: Callable[[], Any | None],
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        what: str = "",
+    ) -> Any:
+        """A call that creates something, sent at most once after the vendor may have acted.
+
+        A timeout, a reset or a 5xx leaves it unknown whether the vendor made the thing, so the
+        request is never resent blind: ``find_existing`` looks it up (by name, or a marker the
+        body set) and what the first attempt made is adopted. Only when the lookup finds nothing
+        is the failure reported. A 429 is a refusal before acting, so it is waited out and resent.
+        """
+        import httpx  # noqa: PLC0415 (see __init__)
+
+        label = f"{method} {path}" + (f" ({what})" if what else "")
+        response: httpx.Response | None = None
+        for attempt in range(self._attempts):
+            try:
+                response = self._client.request(method, path, json=json, params=params)
+            except httpx.HTTPError as error:
+                unreachable = f"{self.vendor} unreachable for {label}: {type(error).__name__}"
+                return self._adopt_or_fail(find_existing, unreachable)
+            if response.status_code == 429 and attempt + 1 < self._attempts:
+                self._sleep(self._wait(attempt, response))
+                continue
+            break
+        assert response is not None
+        if response.status_code >= 500:
+            return self._adopt_or_fail(
+                find_existing, f"{self.vendor} failed {label}: {response.status_code} {_vendor_message(response)}"
+            )
+        if response.is_success:
+            return response.json() if response.content else None
+        raise ApiError(
+            f"{self.vendor} refused {label}: {response.status_code} {_vendor_message(response)}", response.status_code
+        )
+
+    def _adopt_or_fail(self, find_existing: Callable[[], Any | None], message: str) -> Any:
+        existing = find_existing()
+        if existing is None:
+            raise ApiError(f"{message}; nothing was made, so it is safe to run again")
+        return existing

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from clients import aws
 
 TIMEOUT_SECONDS = 10
 S3_PROBE_KEY = "newcool-verify-probe"
@@ -91,7 +92,7 @@ def buckets_block_public_access(
     name = "every bucket blocks all public access"
     in_cutover = in_cutover or {}
     try:
-        client = s3 or boto3.client("s3", region_name="us-east-2")
+        client = s3 or aws.client("s3", "us-east-2")
         open_flags = []
         for bucket in buckets:
             config = client.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]

@@ -18,6 +18,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
+from clients import aws
 from clients.aws_errors import error_code
 
 # What WAF answers while the destination's resource policy is not visible to it yet.
@@ -28,9 +29,7 @@ REPLACING = ("resource_arn", "region")
 
 
 def waf_client(region: str) -> Any:
-    import boto3  # noqa: PLC0415 (loaded only when the provider runs)
-
-    return boto3.client("wafv2", region_name=region)
+    return aws.client("wafv2", region)
 
 
 def _configuration(props: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 import live_state
+from clients import aws
 from clients.aws_errors import error_code
 from clients.http import ApiError
 from clients.supabase_management import API_URL as SUPABASE_URL
@@ -384,8 +385,8 @@ def main(
 
         session = boto3.Session()
         aws_ready = session.get_credentials() is not None
-        s3 = s3 or session.client("s3", region_name=STORAGE_REGION)
-        iam = iam or session.client("iam")
+        s3 = s3 or aws.client("s3", STORAGE_REGION, session)
+        iam = iam or aws.client("iam", session=session)
     else:
         aws_ready = True
     missing = missing_credentials(environ, aws_ready)

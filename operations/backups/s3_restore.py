@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from clients import aws
 from clients.aws_errors import error_code
 
 Action = Literal["restore", "undelete", "unchanged", "newer only"]
@@ -89,9 +90,7 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
         print("error: AT needs a time zone (…Z or …+00:00): S3 times are UTC", file=sys.stderr)
         return 2
     if s3 is None:
-        import boto3  # noqa: PLC0415 (only with real credentials)
-
-        s3 = boto3.client("s3")
+        s3 = aws.client("s3")
     try:
         plans = plan_restore(s3, args.bucket, args.prefix, at)
         for plan in plans:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clients import aws
 from operations.drift.classify import Drift
 
 LABEL = "drift"
@@ -110,9 +111,7 @@ def main(argv: Sequence[str] | None = None, sns: Any = None) -> int:
         return 1
     if upkeep.page and args.topic_arn:
         if sns is None:
-            import boto3  # noqa: PLC0415 (only when someone must be paged)
-
-            sns = boto3.client("sns", region_name=args.topic_arn.split(":")[3])
+            sns = aws.client("sns", args.topic_arn.split(":")[3])
         page(args.topic_arn, args.stack, upkeep.page, sns)
     print(f"drift issue for {args.stack}: {upkeep.action}" + (f", paged {len(upkeep.page)}" if upkeep.page else ""))
     return 0

@@ -22,6 +22,7 @@ from typing import Any
 
 import jsonschema
 
+from clients import aws
 from clients.aws_errors import error_code
 from components.locked_vault import EVIDENCE_PREFIX
 
@@ -128,9 +129,7 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
     listing.add_argument("--since", required=True, help="ISO date or time, e.g. 2026-11-01")
     args = parser.parse_args(argv)
     if s3 is None:
-        import boto3  # noqa: PLC0415 (only with real credentials)
-
-        s3 = boto3.client("s3")
+        s3 = aws.client("s3")
     try:
         if args.command == "record":
             built = build(

@@ -13,9 +13,9 @@ import os
 import sys
 from typing import Any
 
-import boto3
 import psycopg
 
+from clients import aws
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE, METRICS_REGION
 from db_migrations.connection import describe, scrub
 
@@ -33,7 +33,7 @@ def connection_usage_percent(database_url: str) -> float:
 
 
 def publish(stack: str, percent: float, cloudwatch: Any = None) -> None:
-    client = cloudwatch or boto3.client("cloudwatch", region_name=METRICS_REGION)
+    client = cloudwatch or aws.client("cloudwatch", METRICS_REGION)
     client.put_metric_data(
         Namespace=DB_METRIC_NAMESPACE,
         MetricData=[

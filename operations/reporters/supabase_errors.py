@@ -17,9 +17,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from clients import aws
 from clients.aws_errors import error_code
 from clients.http import ApiError
 from clients.supabase_management import API_URL, ManagementApi
@@ -68,7 +68,7 @@ def error_counts(api: ManagementApi, ref: str, start: datetime.datetime, end: da
 
 def publish(stack: str, counts: Mapping[str, int], at: datetime.datetime, cloudwatch: Any = None) -> None:
     """The total (what the alarm reads) and each source (what on-call reads next)."""
-    client = cloudwatch or boto3.client("cloudwatch", region_name=METRICS_REGION)
+    client = cloudwatch or aws.client("cloudwatch", METRICS_REGION)
     stack_dimension = {"Name": "Stack", "Value": stack}
     data = [
         {"MetricName": LOG_ERRORS_METRIC_NAME, "Dimensions": [stack_dimension], "Value": float(sum(counts.values()))},
