@@ -7,7 +7,7 @@ import pytest
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
 from preview.engine import run_program
 from preview.plan import Plan
-from stack_config import ConfigError
+from stack_config import CDN_ROLES, ConfigError
 from tests.plan_queries import statements
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -89,7 +89,7 @@ def test_api_alarms_watch_the_health_check(watched: Plan) -> None:
     assert (slow["comparisonOperator"], slow["threshold"]) == ("GreaterThanThreshold", 2000)
 
 
-@pytest.mark.parametrize("role", ["cdn", "assets"])
+@pytest.mark.parametrize("role", CDN_ROLES)
 def test_cdn_alarms_fire_above_one_percent_5xx(plan: Plan, role: str) -> None:
     distribution = plan.named("aws:cloudfront/distribution:Distribution", f"{role}-distribution")
     props = alarm(plan, f"{role}-cdn-5xx")
