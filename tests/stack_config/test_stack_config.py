@@ -104,7 +104,7 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "prod",
-        {"cdnDomains": {"cdn": "media newcool", "assets": "assets.newcool.io"}},
+        {"cdnDomains": {**PROD_CDN_DOMAINS, "cdn": "media newcool"}},
         "Pulumi.prod.yaml: newcool-infra:cdnDomains.cdn is not a valid domain name",
     ),
     (

@@ -24,15 +24,15 @@ from stack_config import app_variables as variables
 
 def test_an_unknown_bucket_role_is_an_error_never_a_default() -> None:
     assert bucket_role("uploads").data is True
-    with pytest.raises(UnknownBucketRoleError, match=r"unknown bucket role 'thumbnails' \(the roles: cdn, "):
-        bucket_role("thumbnails")
+    with pytest.raises(UnknownBucketRoleError, match=r"unknown bucket role 'no-such-role' \(the roles: cdn, "):
+        bucket_role("no-such-role")
 
 
 def test_a_cdn_domain_is_answered_only_for_its_own_role() -> None:
     domains = CdnDomains(by_role=dict(PROD_CDN_DOMAINS), zone_id="Z0NEWCOOL00PROD")
     assert [domains.for_role(role) for role in CDN_ROLES] == [PROD_CDN_DOMAINS[role] for role in CDN_ROLES]
     # It once answered the assets domain for any other role, so a new bucket got assets.newcool.io.
-    for role in ("uploads", "thumbnails"):
+    for role in ("uploads", "no-such-role"):
         with pytest.raises(UnknownBucketRoleError, match=f"no custom CDN domain for bucket role '{role}'"):
             domains.for_role(role)
 
