@@ -1,4 +1,4 @@
-"""What both CloudFront distributions of the media storage share: the cache and response headers
+"""What the CloudFront distributions of the media storage share: the cache and response headers
 policies, and each one's certificate. Declared under the storage component (``parent``)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ MIN_TLS_VERSION = "TLSv1.2_2021"
 def edge_policies(
     parent: pulumi.Resource, environment: str, app_origins: Sequence[str]
 ) -> tuple[aws.cloudfront.CachePolicy, aws.cloudfront.ResponseHeadersPolicy]:
-    """What both distributions share: a cache keyed per Origin (S3's CORS answer depends on
+    """What every distribution shares: a cache keyed per Origin (S3's CORS answer depends on
     it, so one origin's cached answer never reaches another) and the response headers."""
     cache_policy = aws.cloudfront.CachePolicy(
         "cdn-cache-per-origin",

@@ -1,7 +1,7 @@
-"""The web application firewall in front of both CloudFront distributions (AWS WAF).
+"""The web application firewall in front of every CloudFront distribution (AWS WAF).
 
-One web ACL, scope ``CLOUDFRONT`` (which AWS only accepts in us-east-1), shared by the ``cdn``
-and ``assets`` distributions. Rules, in the order WAF evaluates them:
+One web ACL, scope ``CLOUDFRONT`` (which AWS only accepts in us-east-1), shared by every
+distribution of the CDN-served bucket roles. Rules, in the order WAF evaluates them:
 
 1. Amazon IP reputation list: sources AWS threat intelligence has seen attacking.
 2. Known bad inputs: request patterns of known exploits (Log4j and the like).

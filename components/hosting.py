@@ -7,7 +7,7 @@ renamed bucket reaches the app on the next ``pulumi up`` with nobody copying str
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -23,10 +23,18 @@ from components.adoption import (
 )
 from components.cache import RedisCache
 from providers.vercel_redeploy import ProductionRedeploy, variables_version
-from stack_config import PROJECT, STORAGE_REGION, BucketRole, ConfigError, Environment, HostingConfig
+from stack_config import (
+    CDN_ROLES,
+    DATA_BUCKET_ROLES,
+    STORAGE_REGION,
+    UPLOAD_ROLES,
+    BucketRole,
+    Environment,
+    HostingConfig,
+)
+from stack_config.app_variables import ALL_TARGETS, app_variables
 from stack_config.vocabulary import AwsAccessMode
 
-ALL_TARGETS = ("production", "preview", "development")
 # Vercel deploys functions next to Upstash's us-east-1 primary.
 FUNCTION_REGION = "iad1"
 OIDC_ISSUER_HOST = "oidc.vercel.com"
@@ -45,18 +53,6 @@ class HostingArgs:
     tags: Mapping[str, str]
 
 
-def targets_for(environment: Environment, secret: bool) -> tuple[str, ...]:
-    """Where a variable is present.
-
-    Prod: secrets only in production, because preview deployments build any pushed branch and
-    must never hold prod credentials; public values also in preview; none in development, so
-    `vercel env pull` never brings prod values to a laptop. Dev holds dev data only: everywhere.
-    """
-    if environment != "prod":
-        return ALL_TARGETS
-    return ("production",) if secret else ("production", "preview")
-
-
 def oidc_subjects(team: str, project: str, environment: Environment) -> list[str]:
     """The `sub` claims of Vercel's OIDC tokens that may assume the app role."""
     environments = ["production"] if environment == "prod" else list(ALL_TARGETS)
@@ -64,21 +60,22 @@ def oidc_subjects(team: str, project: str, environment: Environment) -> list[str
 
 
 def app_access_statements(
-    cdn_arn: str, assets_arn: str, uploads_arn: str, upload_prefixes: tuple[str, ...]
+    read_arns: Sequence[str], upload_arns: Sequence[str], upload_prefixes: tuple[str, ...]
 ) -> list[docs.Statement]:
-    """What the app does with S3, and nothing more: sign GETs for media and assets, PUT/GET uploads."""
+    """What the app does with S3, and nothing more: sign GETs from the CDN-served buckets, PUT/GET
+    in the upload buckets under its prefixes."""
     return [
         {
             "Sid": "SignMediaAndAssetReads",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": [f"{cdn_arn}/*", f"{assets_arn}/*"],
+            "Resource": [f"{arn}/*" for arn in read_arns],
         },
         {
             "Sid": "ReadWriteUserUploads",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject"],
-            "Resource": [f"{uploads_arn}/{prefix}*" for prefix in upload_prefixes],
+            "Resource": [f"{arn}/{prefix}*" for arn in upload_arns for prefix in upload_prefixes],
         },
     ]
 
@@ -121,61 +118,12 @@ class VariableDeclaration:
 def declared_variables(
     environment: Environment, aws_access: AwsAccessMode, preview_backend: bool = False
 ) -> list[VariableDeclaration]:
-    """Every variable the app gets, in this order; values are wired by the component from the
-    resources that produce them. Pure data, so the preflight reads it without running the program.
-
-    Prod's preview deployments build any pushed branch: they never get prod's Supabase (or any
-    prod secret). With a preview backend (another stack's Supabase) they get its URL and key;
-    without one, no Supabase at all."""
-    public, secret = targets_for(environment, secret=False), targets_for(environment, secret=True)
-    backend = ("production",) if environment == "prod" else public
-    previews = (
-        [
-            VariableDeclaration("NEXT_PUBLIC_SUPABASE_URL", "preview_supabase_url", False, ("preview",),
-                                "the preview stack's supabaseUrl (StackReference)"),
-            VariableDeclaration("NEXT_PUBLIC_SUPABASE_ANON_KEY", "preview_supabase_publishable_key", False,
-                                ("preview",), "the preview stack's publishable key (StackReference)"),
-        ]
-        if environment == "prod" and preview_backend
-        else []
-    )  # fmt: skip
-    declare = VariableDeclaration
-    if aws_access == "oidc":
-        # Not a secret, but only the environments the trust admits get it.
-        aws = [declare("AWS_ROLE_ARN", "aws_role_arn", False, secret, "IAM role assumed through Vercel OIDC")]
-    else:
-        aws = [
-            declare("AWS_ACCESS_KEY_ID", "aws_access_key_id", True, secret, "IAM access key id"),
-            declare("AWS_SECRET_ACCESS_KEY", "aws_secret_access_key", True, secret, "IAM access key secret"),
-        ]
-    # Deployments build for production; `vercel env pull` on a laptop gets development, so
-    # `next dev` behaves as it should.
-    deployed = tuple(target for target in public if target != "development")
-    node_env = [declare("NODE_ENV", "production", False, deployed, "fixed: Vercel builds are production builds")]
-    if "development" in public:
-        node_env.append(declare("NODE_ENV", "development", False, ("development",), "fixed: `next dev` on a laptop"))
+    """Every variable the app gets, from the table (``stack_config.app_variables``), in its order;
+    values are wired by the component from the resources that produce them. Pure data, so the
+    preflight, drift and rotation read it without running the program."""
     return [
-        declare("NEXT_PUBLIC_SUPABASE_URL", "supabase_url", False, backend, "config supabaseUrl"),
-        # The variable names stay: supabase-js v2 takes the new keys where it took the JWTs.
-        declare(
-            "NEXT_PUBLIC_SUPABASE_ANON_KEY",
-            "supabase_publishable_key",
-            False,
-            backend,
-            "Supabase publishable key (public by design: RLS guards the data)",
-        ),
-        declare("SUPABASE_SERVICE_KEY", "supabase_secret_key", True, secret, "Supabase secret key (server only)"),
-        declare("UPSTASH_REDIS_REST_URL", "cache_rest_url", True, secret, "Upstash cache database"),
-        declare("UPSTASH_REDIS_REST_TOKEN", "cache_rest_token", True, secret, "Upstash cache database"),
-        declare("UPSTASH_RATELIMIT_REST_URL", "ratelimit_rest_url", True, secret, "Upstash rate-limit database"),
-        declare("UPSTASH_RATELIMIT_REST_TOKEN", "ratelimit_rest_token", True, secret, "Upstash rate-limit database"),
-        *aws,
-        declare("AWS_REGION", "storage_region", False, public, "the buckets' region"),
-        declare("S3_BUCKET_CDN", "bucket_cdn", False, public, "S3 bucket cdn"),
-        declare("S3_BUCKET_ASSETS", "bucket_assets", False, public, "S3 bucket assets"),
-        declare("S3_BUCKET_UPLOADS", "bucket_uploads", False, public, "S3 bucket uploads"),
-        *node_env,
-        *previews,
+        VariableDeclaration(row.key, row.value_from, row.sensitive, row.targets[environment], row.source)
+        for row in app_variables(environment, aws_access, preview_backend)
     ]
 
 
@@ -242,8 +190,12 @@ class VercelHosting(pulumi.ComponentResource):
             description="The app's S3 access: signed reads of media/assets, uploads under its prefixes",
             policy=docs.render(
                 pulumi.Output.all(
-                    args.buckets["cdn"].arn, args.buckets["assets"].arn, args.buckets["uploads"].arn
-                ).apply(lambda arns: app_access_statements(arns[0], arns[1], arns[2], config.upload_prefixes))
+                    *(args.buckets[role].arn for role in CDN_ROLES), *(args.buckets[role].arn for role in UPLOAD_ROLES)
+                ).apply(
+                    lambda arns: app_access_statements(
+                        arns[: len(CDN_ROLES)], arns[len(CDN_ROLES) :], config.upload_prefixes
+                    )
+                )
             ),
             tags=dict(args.tags),
             opts=self._child,
@@ -253,13 +205,6 @@ class VercelHosting(pulumi.ComponentResource):
         )
         self.variables = declared_variables(args.environment, config.aws_access, config.preview_stack is not None)
         values = self._values(aws_values)
-        declared = {variable.key for variable in self.variables}
-        for key in config.adopt_variables:
-            if key not in declared:
-                raise ConfigError(
-                    f"Pulumi.{args.environment}.yaml: {PROJECT}:adopt.vercelVariables.{key} is not a variable this "
-                    "stack declares; leave it out (make adopt-plan lists it among those the code does not know)"
-                )
         adopted_keys: set[str] = set()
         deployed: dict[str, vercel.ProjectEnvironmentVariable] = {}
         for variable in self.variables:
@@ -374,9 +319,7 @@ class VercelHosting(pulumi.ComponentResource):
             "ratelimit_rest_token": args.redis.ratelimit.rest_token,
             **aws_values,
             "storage_region": STORAGE_REGION,
-            "bucket_cdn": args.buckets["cdn"].bucket,
-            "bucket_assets": args.buckets["assets"].bucket,
-            "bucket_uploads": args.buckets["uploads"].bucket,
+            **{f"bucket_{role}": args.buckets[role].bucket for role in DATA_BUCKET_ROLES},
             "production": "production",
             "development": "development",
             **self._preview_values(),

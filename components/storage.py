@@ -1,14 +1,15 @@
-"""Media storage: the three private S3 buckets in us-east-2, a log bucket, and CloudFront.
+"""Media storage: one private S3 bucket in us-east-2 per role of the bucket role table
+(``stack_config.vocabulary.BUCKET_TABLE``), the log bucket among them, and CloudFront.
 
 Secure by default, with no flag for a caller to forget: every bucket blocks public access,
-disables ACLs, encrypts at rest and refuses plain HTTP. ``cdn`` and ``assets`` are read only by
+disables ACLs, encrypts at rest and refuses plain HTTP. The CDN-served roles are read only by
 their own CloudFront distribution through Origin Access Control, behind the web ACL the caller
-passes; ``uploads`` is reached only through presigned URLs. CORS admits the app's origins only:
-PUT/POST on ``uploads``, GET/HEAD on ``cdn`` and ``assets`` (hls.js-style players, Web Audio and
-web fonts read media cross-origin). The log bucket is versioned, so a deleted or overwritten log
-survives as a noncurrent version for the whole retention period.
+passes; the other data buckets are reached only through presigned URLs. CORS admits the app's
+origins only: PUT/POST on the upload buckets, GET/HEAD on the CDN-served ones (hls.js-style
+players, Web Audio and web fonts read media cross-origin). The log bucket is versioned, so a
+deleted or overwritten log survives as a noncurrent version for the whole retention period.
 
-The one exception, time-boxed: while the app still hands out direct S3 URLs, ``cdn``/``assets``
+The one exception, time-boxed: while the app still hands out direct S3 URLs, a cut-over role
 may stay readable by anyone until a date (``mediaPublicReadUntil``): by a bucket policy
 statement (never ACLs), with only the two policy-related public access flags lowered. The
 bucket is tagged with the date, so the policy pack can hold the stack to it. That policy lands
@@ -27,7 +28,16 @@ import pulumi_aws as aws
 from components import policy_documents as docs
 from components.adoption import BUCKET_CHANGES, adopting
 from components.cdn import CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS, GLOBAL_REGION, edge_policies, viewer_certificate
-from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION, BucketRole, StorageConfig
+from stack_config import (
+    BUCKET_ROLES,
+    CDN_ROLES,
+    DATA_BUCKET_ROLES,
+    LOG_BUCKET_ROLE,
+    STORAGE_REGION,
+    UPLOAD_ROLES,
+    BucketRole,
+    StorageConfig,
+)
 
 # AWS managed policy (a stable id, the same in every account; CloudFront Developer Guide,
 # "Use managed origin request policies"). Managed-CORS-S3Origin forwards Origin,
@@ -60,7 +70,7 @@ class StorageArgs:
     # Prod: data buckets survive `pulumi destroy` and refuse replacement (a rename).
     protect_data: bool
     tags: Mapping[str, str]
-    # The CLOUDFRONT-scope web ACL both distributions sit behind (components.firewall).
+    # The CLOUDFRONT-scope web ACL every distribution sits behind (components.firewall).
     web_acl_arn: pulumi.Input[str]
 
 
@@ -82,23 +92,24 @@ class MediaStorage(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
-        secured = {role: self._secure_bucket(role, account_id) for role in (*DATA_BUCKET_ROLES, "logs")}
+        secured = {role: self._secure_bucket(role, account_id) for role in BUCKET_ROLES}
         self.buckets = {role: item.bucket for role, item in secured.items()}
-        for role in (*DATA_BUCKET_ROLES, "logs"):
+        for role in BUCKET_ROLES:
             secured[role].last_setting = self._versioning(role, secured[role])
         self._lifecycles(secured)
-        secured["uploads"].last_setting = self._cors(secured["uploads"], "uploads", ["PUT", "POST"])
+        for role in UPLOAD_ROLES:
+            secured[role].last_setting = self._cors(secured[role], role, ["PUT", "POST"])
         for role in CDN_ROLES:
             secured[role].last_setting = self._cors(secured[role], role, ["GET", "HEAD"])
         # The log bucket must admit the logging service before any bucket points its logs there.
-        logs_policy = self._logs_bucket_policy(secured["logs"], account_id)
+        logs_policy = self._logs_bucket_policy(secured[LOG_BUCKET_ROLE], account_id)
         self._logs_policy = logs_policy
         for role in DATA_BUCKET_ROLES:
             secured[role].last_setting = aws.s3.BucketLogging(
                 f"{role}-access-logging",
                 bucket=secured[role].bucket.id,
                 region=STORAGE_REGION,
-                target_bucket=self.buckets["logs"].id,
+                target_bucket=self.buckets[LOG_BUCKET_ROLE].id,
                 target_prefix=f"{S3_LOG_PREFIX}{role}/",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[secured[role].last_setting, logs_policy]),
             )
@@ -231,7 +242,7 @@ class MediaStorage(pulumi.ComponentResource):
                 "expiration": {"expired_object_delete_marker": True},
             },
         ]
-        secured["logs"].last_setting = self._lifecycle("logs", secured["logs"], log_rules)
+        secured[LOG_BUCKET_ROLE].last_setting = self._lifecycle(LOG_BUCKET_ROLE, secured[LOG_BUCKET_ROLE], log_rules)
 
     def _lifecycle(
         self,
@@ -351,7 +362,7 @@ class MediaStorage(pulumi.ComponentResource):
             name=f"newcool-{self._args.environment}-{role}-cdn-s3",
             output_format="parquet",
             delivery_destination_configuration={
-                "destination_resource_arn": self.buckets["logs"].arn.apply(
+                "destination_resource_arn": self.buckets[LOG_BUCKET_ROLE].arn.apply(
                     lambda arn: f"{arn}/{CLOUDFRONT_LOG_PREFIX}{role}"
                 )
             },
@@ -415,7 +426,7 @@ class MediaStorage(pulumi.ComponentResource):
             ]
         )
         return aws.s3.BucketPolicy(
-            "logs-policy",
+            f"{LOG_BUCKET_ROLE}-policy",
             bucket=logs.bucket.id,
             region=STORAGE_REGION,
             policy=docs.render(statements),

@@ -25,6 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from clients import aws
+from stack_config import BUCKET_ROLES, CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION
 
 TIMEOUT_SECONDS = 10
 S3_PROBE_KEY = "newcool-verify-probe"
@@ -92,7 +93,7 @@ def buckets_block_public_access(
     name = "every bucket blocks all public access"
     in_cutover = in_cutover or {}
     try:
-        client = s3 or aws.client("s3", "us-east-2")
+        client = s3 or aws.client("s3", STORAGE_REGION)
         open_flags = []
         for bucket in buckets:
             config = client.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
@@ -154,11 +155,25 @@ def anon_cannot_read_profiles(supabase_url: str, publishable_key: str, get: Fetc
     return _guard(name, check)
 
 
+def every_role_deployed(outputs: Mapping[str, Any]) -> Check:
+    """The stack's outputs name a bucket for every role of the table and a CDN URL for every
+    CDN-served one, so no bucket of the table goes unchecked (and no unknown role is passed over)."""
+    buckets, cdn_urls = outputs.get("bucketNames") or {}, outputs.get("cdnUrls") or {}
+    problems = [f"no bucket for {role}" for role in BUCKET_ROLES if role not in buckets]
+    problems += [f"no CDN URL for {role}" for role in CDN_ROLES if role not in cdn_urls]
+    problems += [f"unknown bucket role {role}" for role in buckets if role not in BUCKET_ROLES]
+    problems += [f"CDN URL for {role}, which CloudFront does not serve" for role in cdn_urls if role not in CDN_ROLES]
+    detail = "; ".join(problems) or f"{len(buckets)} bucket(s), {len(cdn_urls)} CDN URL(s), as the role table says"
+    return Check("the stack has every bucket role of the table", not problems, detail)
+
+
 def run_checks(outputs: Mapping[str, Any], get: Fetch = fetch, s3: Any = None) -> list[Check]:
     buckets = outputs["bucketNames"]
-    checks = [
-        s3_anonymous_get_denied(f"https://{buckets[role]}.s3.us-east-2.amazonaws.com", get)
-        for role in ("cdn", "assets", "uploads")
+    checks = [every_role_deployed(outputs)]
+    checks += [
+        s3_anonymous_get_denied(f"https://{buckets[role]}.s3.{STORAGE_REGION}.amazonaws.com", get)
+        for role in DATA_BUCKET_ROLES
+        if role in buckets
     ]
     until = outputs.get("mediaPublicReadUntil") or {}
     checks.append(

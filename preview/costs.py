@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from preview.plan import Plan, Registration
+from stack_config import CDN_ROLES
 
 PRICES_CHECKED = "2026-11"
 SOURCES = (
@@ -117,7 +118,7 @@ def budget_caps(plan: Plan) -> list[Charge]:
 def usage_charges(plan: Plan, usage: Mapping[str, Any]) -> list[Charge]:
     """What the stack's assumed monthly usage (usage.yml) costs, per resource."""
     charges: list[Charge] = []
-    for role in ("cdn", "assets"):
+    for role in CDN_ROLES:
         traffic = usage.get(role) or {}
         for r in plan.of_type("aws:cloudfront/distribution:Distribution"):
             if r.name == f"{role}-distribution":

@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 from stack_config.vocabulary import (
     AWS_ACCESS_MODES,
+    BUCKET_ROLES,
+    CDN_ROLES,
+    CUTOVER_ROLES,
     PITR_CHOICES,
     PRICE_CLASSES,
     SUPABASE_PLANS,
@@ -81,7 +84,7 @@ KEYS: tuple[ConfigKey, ...] = (
         "buckets",
         "storage",
         "object",
-        "Bucket names {cdn, assets, uploads, logs}: prod must use the seed's names, dev may never use a prod name.",
+        f"Bucket names {{{', '.join(BUCKET_ROLES)}}}: prod must use the seed's names, dev may never use a prod name.",
     ),
     ConfigKey(
         "appOrigins",
@@ -95,7 +98,7 @@ KEYS: tuple[ConfigKey, ...] = (
         "cdnPriceClass",
         "storage",
         "string",
-        "CloudFront price class of both distributions.",
+        "CloudFront price class of every distribution.",
         default="PriceClass_100",
         choices=PRICE_CLASSES,
         in_project_schema=True,
@@ -104,7 +107,8 @@ KEYS: tuple[ConfigKey, ...] = (
         "cdnDomains",
         "storage",
         "object",
-        "Optional custom CDN domains {cdn, assets} (ACM in us-east-1, DNS-validated in dnsZoneId).",
+        f"Optional custom CDN domains {{{', '.join(CDN_ROLES)}}} (ACM in us-east-1, DNS-validated in dnsZoneId); "
+        "prod's are the bucket role table's.",
         optional=True,
     ),
     ConfigKey(
@@ -145,8 +149,8 @@ KEYS: tuple[ConfigKey, ...] = (
         "mediaPublicReadUntil",
         "storage",
         "object",
-        "The media cut-over: {cdn, assets} -> a date until which those buckets stay readable by anyone "
-        "(a bucket policy, never ACLs); at most 120 days ahead.",
+        f"The media cut-over: {{{', '.join(CUTOVER_ROLES)}}} -> a date until which those buckets stay readable "
+        "by anyone (a bucket policy, never ACLs); at most 120 days ahead.",
         optional=True,
     ),
     ConfigKey(

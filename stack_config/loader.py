@@ -59,7 +59,7 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
     return StackConfig(
         environment=environment,
         stack_file=stack_file,
-        storage=storage.storage(reader, names, origins, adopted.buckets),
+        storage=storage.storage(reader, environment, names, origins, adopted.buckets),
         firewall=firewall.firewall(reader),
         cache=cache.cache(reader, adopted.redis_cache),
         hosting=hosting.hosting(reader, environment, vercel, adopted),

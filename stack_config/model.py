@@ -9,19 +9,22 @@ from typing import Any
 
 import pulumi
 
-from stack_config.vocabulary import AwsAccessMode, BucketRole, Environment, WafMode
+from stack_config.vocabulary import AwsAccessMode, BucketRole, Environment, UnknownBucketRoleError, WafMode
 
 
 @dataclass(frozen=True)
 class CdnDomains:
-    """Custom domain names for the two CloudFront distributions, in one Route 53 zone."""
+    """Custom domain names of the CloudFront distributions (one per CDN role), in one Route 53 zone."""
 
-    cdn: str
-    assets: str
+    by_role: Mapping[BucketRole, str]
     zone_id: str
 
     def for_role(self, role: BucketRole) -> str:
-        return self.cdn if role == "cdn" else self.assets
+        if role not in self.by_role:
+            raise UnknownBucketRoleError(
+                f"no custom CDN domain for bucket role {role!r} (cdnDomains has {', '.join(self.by_role)})"
+            )
+        return self.by_role[role]
 
 
 @dataclass(frozen=True)

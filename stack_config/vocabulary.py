@@ -5,24 +5,90 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 PROJECT = "newcool-infra"
 
 Environment = Literal["dev", "prod"]
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
-BucketRole = Literal["cdn", "assets", "uploads", "logs"]
-BUCKET_ROLES: tuple[BucketRole, ...] = get_args(BucketRole)
-DATA_BUCKET_ROLES: tuple[BucketRole, ...] = ("cdn", "assets", "uploads")
-# The buckets CloudFront serves; uploads are reached only through presigned URLs.
-CDN_ROLES: tuple[BucketRole, ...] = ("cdn", "assets")
+# A bucket role's name: one of BUCKET_TABLE's keys (``bucket_role`` refuses any other).
+BucketRole = str
 
-# The seed's bucket names (spec: File Storage). Prod must use exactly these; dev never may.
-PROD_BUCKET_NAMES: Mapping[BucketRole, str] = {
-    "cdn": "newcool-streaming-platform-cdn",
-    "assets": "newcool-assets",
-    "uploads": "newcool-uploads",
-    "logs": "newcool-access-logs",
+
+@dataclass(frozen=True)
+class BucketRoleFacts:
+    """What one bucket role is; the code derives every bucket's resources from these facts."""
+
+    # Holds the platform's data (versioned history, access-logged into the log bucket). The one
+    # role that is not data is the log bucket.
+    data: bool
+    # Served by its own CloudFront distribution (the app signs reads); a data bucket that is not is
+    # reached only through presigned URLs, and browsers upload to it.
+    cdn: bool
+    # May stay readable by anyone until a date (mediaPublicReadUntil): direct S3 URLs live today.
+    cutover: bool
+    # The seed's bucket name (spec: File Storage): prod must use exactly it; dev never may.
+    prod_name: str
+    # Prod's custom CDN domain (cdnDomains.<role>), for the roles CloudFront serves.
+    custom_domain: str | None = None
+
+
+# The one table of bucket roles, in the order resources are declared.
+BUCKET_TABLE: Mapping[str, BucketRoleFacts] = {
+    "cdn": BucketRoleFacts(
+        data=True, cdn=True, cutover=True, prod_name="newcool-streaming-platform-cdn", custom_domain="media.newcool.io"
+    ),
+    "assets": BucketRoleFacts(
+        data=True, cdn=True, cutover=True, prod_name="newcool-assets", custom_domain="assets.newcool.io"
+    ),
+    "uploads": BucketRoleFacts(data=True, cdn=False, cutover=False, prod_name="newcool-uploads"),
+    "logs": BucketRoleFacts(data=False, cdn=False, cutover=False, prod_name="newcool-access-logs"),
+}
+
+
+class UnknownBucketRoleError(ValueError):
+    pass
+
+
+def bucket_role(role: str) -> BucketRoleFacts:
+    """The facts of a role in the table; any other name is an error, never a default."""
+    if role not in BUCKET_TABLE:
+        raise UnknownBucketRoleError(f"unknown bucket role {role!r} (the roles: {', '.join(BUCKET_TABLE)})")
+    return BUCKET_TABLE[role]
+
+
+def _table_problems(table: Mapping[str, BucketRoleFacts]) -> list[str]:
+    """What would make the derived resources wrong: the code relies on each of these."""
+    problems = []
+    logs = [role for role, facts in table.items() if not facts.data]
+    if len(logs) != 1:
+        problems.append(f"exactly one role must be the log bucket (data=False), got {logs}")
+    for role, facts in table.items():
+        if facts.cutover and not facts.cdn:
+            problems.append(f"{role}: a cut-over ends in CloudFront, so cutover needs cdn")
+        if facts.cdn != (facts.custom_domain is not None):
+            problems.append(f"{role}: a custom_domain is given exactly for the roles CloudFront serves")
+        if facts.cdn and not facts.data:
+            problems.append(f"{role}: the log bucket is never served")
+    if len({facts.prod_name for facts in table.values()}) != len(table):
+        problems.append("each role needs its own prod_name")
+    return problems
+
+
+if _problems := _table_problems(BUCKET_TABLE):
+    raise ValueError(f"stack_config/vocabulary.py BUCKET_TABLE: {'; '.join(_problems)}")
+
+BUCKET_ROLES: tuple[BucketRole, ...] = tuple(BUCKET_TABLE)
+DATA_BUCKET_ROLES: tuple[BucketRole, ...] = tuple(role for role, facts in BUCKET_TABLE.items() if facts.data)
+# The buckets CloudFront serves; the other data buckets are reached only through presigned URLs.
+CDN_ROLES: tuple[BucketRole, ...] = tuple(role for role, facts in BUCKET_TABLE.items() if facts.cdn)
+UPLOAD_ROLES: tuple[BucketRole, ...] = tuple(role for role in DATA_BUCKET_ROLES if role not in CDN_ROLES)
+CUTOVER_ROLES: tuple[BucketRole, ...] = tuple(role for role, facts in BUCKET_TABLE.items() if facts.cutover)
+LOG_BUCKET_ROLE: BucketRole = next(role for role, facts in BUCKET_TABLE.items() if not facts.data)
+PROD_BUCKET_NAMES: Mapping[BucketRole, str] = {role: facts.prod_name for role, facts in BUCKET_TABLE.items()}
+PROD_CDN_DOMAINS: Mapping[BucketRole, str] = {
+    role: facts.custom_domain for role, facts in BUCKET_TABLE.items() if facts.custom_domain
 }
 STORAGE_REGION = "us-east-2"
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")

@@ -4,6 +4,9 @@
 - ``docs/configuration.md`` and ``Pulumi.yaml``'s ``config:`` block from the key table
   (``stack_config/keys.py``);
 - the README's monitoring table from the alarms of prod's plan (``tools/monitoring_doc.py``);
+- docs/architecture.md's picture of the system from prod's plan (``tools/architecture_diagram.py``),
+  and its tables of bucket roles and app variables from the vocabulary tables, with the pack's own
+  copy of the bucket roles (``tools/vocabulary_docs.py``);
 - ``docs/access-matrix.md`` from the pgTAP access tests (``supabase/tests``), run with
   ``pg_prove`` on a real PostgreSQL 15 with the migrations applied.
 
@@ -23,6 +26,7 @@ from policies.guardrails.pack import POLICIES, enforcement_table, stack_config
 from preview.engine import run_program
 from preview.plan import Plan
 from stack_config.stack_file import ROOT
+from tools import architecture_diagram, vocabulary_docs
 from tools.configuration_doc import GENERATED, configuration_markdown, project_file
 from tools.control_coverage import coverage_markdown
 from tools.monitoring_doc import readme_with_table
@@ -32,6 +36,8 @@ ACCESS_MATRIX_DOC = ROOT / "docs" / "access-matrix.md"
 CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
 PROJECT_FILE = ROOT / "Pulumi.yaml"
 README = ROOT / "README.md"
+ARCHITECTURE_DOC = ROOT / "docs" / "architecture.md"
+PACK_BUCKET_ROLES = ROOT / "policies" / "guardrails" / "bucket_roles.py"
 
 
 def _service(policy_name: str) -> str:
@@ -95,6 +101,17 @@ def access_matrix_markdown(cluster: PostgresCluster) -> str:
     )
 
 
+def architecture_markdown(text: str, prod_plan: Plan) -> str:
+    """docs/architecture.md with its generated blocks current: the picture and the two tables."""
+    for start, end, block in (
+        (architecture_diagram.START, architecture_diagram.END, architecture_diagram.diagram_block(prod_plan)),
+        (vocabulary_docs.BUCKET_ROLES_START, vocabulary_docs.BUCKET_ROLES_END, vocabulary_docs.bucket_roles_table()),
+        (vocabulary_docs.APP_VARIABLES_START, vocabulary_docs.APP_VARIABLES_END, vocabulary_docs.app_variables_table()),
+    ):
+        text = vocabulary_docs.replace_between(text, start, end, block)
+    return text
+
+
 def database_free_files(prod_plan: Plan | None = None) -> dict[Path, str]:
     """The generated files that need no database (checked by the fast tests); the README's
     monitoring table comes from prod's plan (the tests pass the one they already ran)."""
@@ -104,6 +121,8 @@ def database_free_files(prod_plan: Plan | None = None) -> dict[Path, str]:
         CONFIGURATION_DOC: configuration_markdown(),
         PROJECT_FILE: project_file(PROJECT_FILE.read_text()),
         README: readme_with_table(README.read_text(), plan),
+        ARCHITECTURE_DOC: architecture_markdown(ARCHITECTURE_DOC.read_text(), plan),
+        PACK_BUCKET_ROLES: vocabulary_docs.pack_bucket_roles(),
     }
     for stack in STACKS:
         files[ROOT / "policies" / f"config.{stack}.json"] = (

@@ -39,7 +39,7 @@ from live_state import LiveResource
 from operations.adoption import live_record
 from operations.adoption.findings import Finding, StackFacts
 from operations.adoption.vercel_checks import check_vercel
-from stack_config import CDN_ROLES, PROJECT, STORAGE_REGION
+from stack_config import CUTOVER_ROLES, DATA_BUCKET_ROLES, PROJECT, STORAGE_REGION
 from stack_config.loader import offline_stack_config
 from stack_config.vocabulary import PLANS_WITH_BREACH_CHECK
 
@@ -87,7 +87,7 @@ def check_bucket(s3: Any, role: str, name: str, in_cutover: bool) -> Finding:  #
     if public_objects:
         finding.changes.append(
             f"{public_objects} of the sampled objects are public by object ACL: those direct URLs stop working"
-            + (" unless mediaPublicReadUntil keeps the bucket readable" if role in CDN_ROLES else "")
+            + (" unless mediaPublicReadUntil keeps the bucket readable" if role in CUTOVER_ROLES else "")
         )
     try:
         statements = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"]).get("Statement", [])
@@ -99,12 +99,12 @@ def check_bucket(s3: Any, role: str, name: str, in_cutover: bool) -> Finding:  #
     except Exception:  # no policy: not public by policy
         public_policy = False
     if public_policy or any(g.get("Grantee", {}).get("URI") in PUBLIC_GRANTEES for g in grants):
-        if role in CDN_ROLES and not in_cutover:
+        if role in CUTOVER_ROLES and not in_cutover:
             finding.blockers.append(
                 "anyone can read it today (direct S3 URLs): set mediaPublicReadUntil for it until the app serves "
                 "CloudFront URLs, or those URLs break at the first up"
             )
-        elif role in CDN_ROLES:
+        elif role in CUTOVER_ROLES:
             finding.changes.append("public reads stay, through the cut-over's dated policy statement")
         else:
             finding.blockers.append(
@@ -311,7 +311,7 @@ def run(
     for role, name in facts.buckets.items():
         finding = check_bucket(s3, role, name, role in facts.cutover_roles)
         findings.append(finding)
-        if finding.exists and role != "logs":
+        if finding.exists and role in DATA_BUCKET_ROLES:
             adopted_buckets[role] = name
             records.append(live_record.bucket(s3, name, {"changes": finding.changes}))
     oidc, oidc_arn = check_oidc_provider(iam, facts.team_slug)

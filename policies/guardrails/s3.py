@@ -14,6 +14,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from .bucket_roles import CUTOVER_ROLES, DATA_ROLES
 from .common import Report, as_list, condition_keys, fsbp, resource_policy, stack_policy, statements
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -25,7 +26,6 @@ VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 ACL_TYPES = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 APPROVED_REGIONS = ("us-east-2",)
-DATA_ROLES = ("cdn", "assets", "uploads")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 ENCRYPTION_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 # Service principals may be granted access only when the grant names the source resource.
@@ -34,7 +34,6 @@ SOURCE_CONDITION_KEYS = ("aws:sourcearn", "aws:sourceaccount")
 # through one policy statement with this Sid prefix, until that date.
 PUBLIC_READ_UNTIL_TAG = "newcool:public-read-until"
 CUTOVER_SID_PREFIX = "PublicReadUntil"
-CUTOVER_ROLES = ("cdn", "assets")
 # The two public access flags a cut-over lowers; the ACL flags never move.
 POLICY_FLAGS = ("blockPublicPolicy", "restrictPublicBuckets")
 

@@ -28,9 +28,9 @@ def _string_map(reader: Reader, key: str, value: Any) -> dict[str, str]:
 def _adopted_buckets(reader: Reader, raw: Any, names: Mapping[BucketRole, str]) -> dict[BucketRole, str]:
     buckets: dict[BucketRole, str] = {}
     for role_name, bucket in _string_map(reader, "adopt.buckets", raw).items():
-        role = next((r for r in BUCKET_ROLES if r == role_name), None)
-        if role is None:
+        if role_name not in BUCKET_ROLES:
             raise reader.fail(f"adopt.buckets.{role_name}", f"is not a bucket role ({', '.join(BUCKET_ROLES)})")
+        role = role_name
         if bucket != names[role]:
             raise reader.fail(
                 f"adopt.buckets.{role}", f"must name the configured bucket {names[role]!r}, got {bucket!r}"

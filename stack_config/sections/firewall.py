@@ -1,4 +1,4 @@
-"""The WAF in front of both distributions."""
+"""The WAF in front of every distribution."""
 
 from __future__ import annotations
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from stack_config.app_variables import declared_keys
 from stack_config.model import Adoption, HostingConfig, VercelConfig
 from stack_config.reader import Reader
 from stack_config.sections.storage import HOSTNAME
-from stack_config.vocabulary import PROD_API_DOMAIN, VERCEL_KEYS, Environment
+from stack_config.vocabulary import PROD_API_DOMAIN, VERCEL_KEYS, AwsAccessMode, Environment
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _TEAM_ID = re.compile(r"^team_[A-Za-z0-9]{8,}$")
@@ -61,10 +62,19 @@ def hosting(reader: Reader, environment: Environment, vercel_config: VercelConfi
             raise reader.fail("previewStack", f"must be <org>/<project>/<stack>, got {preview_stack!r}")
         if environment != "prod" or parts[2] == "prod":
             raise reader.fail("previewStack", "is for prod's previews only, and never names prod itself")
+    aws_access: AwsAccessMode = "oidc" if access == "oidc" else "access-key"
+    declared = declared_keys(environment, aws_access, preview_stack is not None)
+    for key in adoption.vercel_variables:
+        if key not in declared:
+            raise reader.fail(
+                f"adopt.vercelVariables.{key}",
+                "is not a variable this stack declares; leave it out (make adopt-plan lists it among those the code "
+                "does not know)",
+            )
     return HostingConfig(
         vercel=vercel_config,
         preview_stack=preview_stack,
-        aws_access="oidc" if access == "oidc" else "access-key",
+        aws_access=aws_access,
         upload_prefixes=tuple(prefixes),
         oidc_provider_arn=provider_arn,
         adopt_project=adoption.vercel_project,

@@ -11,8 +11,10 @@ from stack_config.reader import Reader
 from stack_config.vocabulary import (
     BUCKET_ROLES,
     CDN_ROLES,
+    CUTOVER_ROLES,
     MAX_PUBLIC_READ_DAYS,
     PROD_BUCKET_NAMES,
+    PROD_CDN_DOMAINS,
     BucketRole,
     Environment,
 )
@@ -54,7 +56,7 @@ def app_origins(reader: Reader, environment: Environment) -> tuple[str, ...]:
     return tuple(origins)
 
 
-def _cdn_domains(reader: Reader) -> CdnDomains | None:
+def _cdn_domains(reader: Reader, environment: Environment) -> CdnDomains | None:
     domains = reader.mapping("cdnDomains", CDN_ROLES)
     if not domains:
         return None
@@ -64,20 +66,22 @@ def _cdn_domains(reader: Reader) -> CdnDomains | None:
     for role, domain in domains.items():
         if not HOSTNAME.match(domain):
             raise reader.fail(f"cdnDomains.{role}", f"is not a valid domain name: {domain!r}")
+        if environment == "prod" and domain != PROD_CDN_DOMAINS[role]:
+            raise reader.fail(f"cdnDomains.{role}", f"must be {PROD_CDN_DOMAINS[role]!r} in prod, got {domain!r}")
     if not reader.has("dnsZoneId"):
         raise reader.fail("dnsZoneId", "is required when cdnDomains is set (the Route 53 hosted zone id)")
     zone_id = reader.string("dnsZoneId")
     if not _ZONE_ID.match(zone_id):
         raise reader.fail("dnsZoneId", f"is not a Route 53 hosted zone id: {zone_id!r}")
-    return CdnDomains(cdn=domains["cdn"], assets=domains["assets"], zone_id=zone_id)
+    return CdnDomains(by_role={role: domains[role] for role in CDN_ROLES}, zone_id=zone_id)
 
 
 def _public_read_until(reader: Reader) -> dict[BucketRole, datetime.date]:
     """Media buckets still readable by anyone (a bucket policy, never ACLs) until a date."""
-    raw = reader.mapping("mediaPublicReadUntil", CDN_ROLES)
+    raw = reader.mapping("mediaPublicReadUntil", CUTOVER_ROLES)
     until: dict[BucketRole, datetime.date] = {}
     latest = datetime.date.today() + datetime.timedelta(days=MAX_PUBLIC_READ_DAYS)
-    for role in CDN_ROLES:
+    for role in CUTOVER_ROLES:
         if role not in raw:
             continue
         text = raw[role]
@@ -96,6 +100,7 @@ def _public_read_until(reader: Reader) -> dict[BucketRole, datetime.date]:
 
 def storage(
     reader: Reader,
+    environment: Environment,
     names: Mapping[BucketRole, str],
     origins: tuple[str, ...],
     adopted_buckets: Mapping[BucketRole, str],
@@ -107,7 +112,7 @@ def storage(
         noncurrent_version_days=reader.integer("noncurrentVersionDays"),
         log_retention_days=reader.integer("logRetentionDays"),
         abort_incomplete_upload_days=reader.integer("abortIncompleteUploadDays"),
-        cdn_domains=_cdn_domains(reader),
+        cdn_domains=_cdn_domains(reader, environment),
         import_buckets=adopted_buckets,
         public_read_until=_public_read_until(reader),
     )

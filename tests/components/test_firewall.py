@@ -9,7 +9,7 @@ import pytest
 from components.firewall import LOG_RETENTION_DAYS, MANAGED_RULE_GROUPS, log_retention
 from preview.engine import run_program
 from preview.plan import Plan
-from stack_config import ConfigError
+from stack_config import CDN_ROLES, ConfigError
 from tests.plan_queries import statements
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
@@ -25,11 +25,11 @@ def rules_by_name(plan: Plan) -> dict[str, dict[str, Any]]:
     return {rule["name"]: rule for rule in web_acl(plan)["rules"]}
 
 
-def test_one_cloudfront_scope_web_acl_in_us_east_1_guards_both_distributions(plan: Plan) -> None:
+def test_one_cloudfront_scope_web_acl_in_us_east_1_guards_every_distribution(plan: Plan) -> None:
     (acl,) = plan.of_type(WEB_ACL)
     assert acl.props["scope"] == "CLOUDFRONT"
     assert acl.props["region"] == "us-east-1", "AWS accepts CLOUDFRONT-scope web ACLs in us-east-1 only"
-    for role in ("cdn", "assets"):
+    for role in CDN_ROLES:
         distribution = plan.named(DISTRIBUTION, f"{role}-distribution")
         assert distribution.props["webAclId"] == acl.outputs["arn"]
         assert distribution.property_dependencies["webAclId"] == [acl.urn]

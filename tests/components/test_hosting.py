@@ -11,7 +11,7 @@ from preview.adoption import run_second_up
 from preview.engine import run_program
 from preview.plan import Plan, Registration, Secret
 from providers.vercel_redeploy import variables_version
-from stack_config import ConfigError
+from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, UPLOAD_ROLES, ConfigError
 from tests.plan_queries import as_list, bucket, statements
 
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
@@ -82,8 +82,8 @@ def test_secret_values_stay_pulumi_secrets(plan: Plan) -> None:
 
 def test_values_come_from_the_resources_that_produce_them(plan: Plan) -> None:
     found = {key: r.props["value"] for key, r in variables(plan).items()}
-    for role, key in (("cdn", "S3_BUCKET_CDN"), ("assets", "S3_BUCKET_ASSETS"), ("uploads", "S3_BUCKET_UPLOADS")):
-        assert found[key] == bucket(plan, role).props["bucket"]
+    for role in DATA_BUCKET_ROLES:
+        assert found[f"S3_BUCKET_{role.upper()}"] == bucket(plan, role).props["bucket"]
     cache = plan.named(REDIS, "cache").outputs
     ratelimit = plan.named(REDIS, "ratelimit").outputs
     assert found["UPSTASH_REDIS_REST_URL"] == f"https://{cache['endpoint']}"
@@ -168,8 +168,8 @@ def app_policy(plan: Plan) -> dict[str, Any]:
     return plan.named("aws:iam/policy:Policy", "app-s3-access").json_input("policy")
 
 
-def test_app_policy_allows_only_what_the_app_does_on_the_three_buckets(plan: Plan) -> None:
-    arns = {role: bucket(plan, role).outputs["arn"] for role in ("cdn", "assets", "uploads")}
+def test_app_policy_allows_only_what_the_app_does_on_its_buckets(plan: Plan) -> None:
+    arns = {role: bucket(plan, role).outputs["arn"] for role in DATA_BUCKET_ROLES}
     granted: set[tuple[str, str]] = set()
     for statement in statements(app_policy(plan)):
         assert statement["Effect"] == "Allow"
@@ -177,11 +177,9 @@ def test_app_policy_allows_only_what_the_app_does_on_the_three_buckets(plan: Pla
             assert "*" not in action, action
             for resource in as_list(statement["Resource"]):
                 granted.add((action, resource))
-    assert granted == {
-        ("s3:GetObject", f"{arns['cdn']}/*"),
-        ("s3:GetObject", f"{arns['assets']}/*"),
-        ("s3:GetObject", f"{arns['uploads']}/avatars/*"),
-        ("s3:PutObject", f"{arns['uploads']}/avatars/*"),
+    # Signed reads from what CloudFront serves; reads and writes under the prefix of the others.
+    assert granted == {("s3:GetObject", f"{arns[role]}/*") for role in CDN_ROLES} | {
+        (action, f"{arns[role]}/avatars/*") for role in UPLOAD_ROLES for action in ("s3:GetObject", "s3:PutObject")
     }
     for _, resource in granted:
         assert resource != "*" and not resource.startswith("arn:aws:s3:::*")

@@ -7,7 +7,7 @@ import pytest
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
 from preview.engine import run_program
 from preview.plan import Plan
-from stack_config import ConfigError
+from stack_config import CDN_ROLES, ConfigError
 from tests.plan_queries import statements
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -53,8 +53,9 @@ def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(watched: Plan) ->
     topic_arn = plan.named("aws:sns/topic:Topic", "alerts").outputs["arn"]
     alarms = plan.of_type(ALARM)
     assert {a.name for a in alarms} == {
-        *("api-down", "api-slow", "db-connections", "supabase-errors", "cdn-cdn-5xx", "assets-cdn-5xx"),
+        *("api-down", "api-slow", "db-connections", "supabase-errors"),
         *("app-5xx", "app-p95", "log-drain-silent"),
+        *(f"{role}-cdn-5xx" for role in CDN_ROLES),
     }
     for registration in alarms:
         assert registration.props["region"] == "us-east-1", registration.name
@@ -65,8 +66,9 @@ def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(watched: Plan) ->
 def test_dev_without_dns_has_no_api_alarm_that_could_only_page(dev_plan: Plan) -> None:
     assert dev_plan.of_type("aws:route53/healthCheck:HealthCheck") == []
     assert {a.name for a in dev_plan.of_type(ALARM)} == {
-        *("db-connections", "supabase-errors", "cdn-cdn-5xx", "assets-cdn-5xx"),
+        *("db-connections", "supabase-errors"),
         *("app-5xx", "app-p95", "log-drain-silent"),
+        *(f"{role}-cdn-5xx" for role in CDN_ROLES),
     }
     silent = alarm(dev_plan, "log-drain-silent")
     assert [q["id"] for q in silent["metricQueries"]] == ["requests", "silent"], "no health check to ask"
@@ -89,7 +91,7 @@ def test_api_alarms_watch_the_health_check(watched: Plan) -> None:
     assert (slow["comparisonOperator"], slow["threshold"]) == ("GreaterThanThreshold", 2000)
 
 
-@pytest.mark.parametrize("role", ["cdn", "assets"])
+@pytest.mark.parametrize("role", CDN_ROLES)
 def test_cdn_alarms_fire_above_one_percent_5xx(plan: Plan, role: str) -> None:
     distribution = plan.named("aws:cloudfront/distribution:Distribution", f"{role}-distribution")
     props = alarm(plan, f"{role}-cdn-5xx")

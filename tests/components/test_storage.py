@@ -9,10 +9,21 @@ import pytest
 from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID, PUBLIC_READ_UNTIL_TAG, log_lifecycle_days
 from preview.engine import run_program
 from preview.plan import Plan
-from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, PROD_BUCKET_NAMES
+from stack_config import (
+    BUCKET_ROLES,
+    CDN_ROLES,
+    CUTOVER_ROLES,
+    DATA_BUCKET_ROLES,
+    LOG_BUCKET_ROLE,
+    PROD_BUCKET_NAMES,
+    PROD_CDN_DOMAINS,
+)
+from stack_config.loader import offline_stack_config
 from tests.plan_queries import BUCKET, ancestors, as_list, bucket, setting_of, statements
 
-ALL_ROLES = (*DATA_BUCKET_ROLES, "logs")
+ALL_ROLES = BUCKET_ROLES
+# The media buckets prod's stack file keeps readable until a date (mediaPublicReadUntil).
+PROD_IN_CUTOVER = tuple(offline_stack_config("prod").storage.public_read_until)
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 APP_ORIGINS = {
     "dev": ["https://dev.newcool.io", "http://localhost:3000"],
@@ -106,8 +117,8 @@ def test_cdn_buckets_are_readable_only_by_their_own_distribution(private_plan: P
     assert distribution_arn(plan, other) not in str(grant)
 
 
-def test_uploads_and_logs_grant_cloudfront_nothing(plan: Plan) -> None:
-    for role in ("uploads", "logs"):
+def test_buckets_cloudfront_does_not_serve_grant_it_nothing(plan: Plan) -> None:
+    for role in (role for role in BUCKET_ROLES if role not in CDN_ROLES):
         assert "cloudfront.amazonaws.com" not in str(bucket_policy(plan, role))
 
 
@@ -140,7 +151,7 @@ def test_every_bucket_is_versioned_and_expires_noncurrent_versions(plan: Plan, r
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
     rules = setting_of(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", role).props["rules"]
     # Logs: a deleted or overwritten log stays recoverable for 30 days (half a short retention).
-    expected_days = {"dev": 15, "prod": 30} if role == "logs" else {"dev": 7, "prod": 90}
+    expected_days = {"dev": 15, "prod": 30} if role == LOG_BUCKET_ROLE else {"dev": 7, "prod": 90}
     noncurrent = [r for r in rules if "noncurrentVersionExpiration" in r]
     assert [r["noncurrentVersionExpiration"]["noncurrentDays"] for r in noncurrent] == [expected_days[plan.stack]]
     assert all(r["status"] == "Enabled" for r in rules)
@@ -258,7 +269,7 @@ def test_the_cdn_sends_cors_for_the_app_origins_only_and_keeps_the_security_head
     assert "contentTypeOptions" in security
 
 
-@pytest.mark.parametrize("role", CDN_ROLES)
+@pytest.mark.parametrize("role", PROD_IN_CUTOVER)
 def test_during_the_cutover_media_stay_readable_by_a_policy_statement_until_the_date(
     prod_plan: Plan, role: str
 ) -> None:
@@ -284,7 +295,7 @@ def test_during_the_cutover_media_stay_readable_by_a_policy_statement_until_the_
     assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
 
 
-@pytest.mark.parametrize("role", CDN_ROLES)
+@pytest.mark.parametrize("role", PROD_IN_CUTOVER)
 def test_in_the_cutover_the_public_read_policy_lands_before_acls_stop_counting(prod_plan: Plan, role: str) -> None:
     """BucketOwnerEnforced and ignore_public_acls take effect at once: an object public today
     through its ACL answers 403 from then on unless the public-read statement is already there."""
@@ -302,7 +313,7 @@ def test_in_the_cutover_the_public_read_policy_lands_before_acls_stop_counting(p
     assert all(deps == [the_bucket.urn] or not deps for deps in policy.property_dependencies.values())
 
 
-@pytest.mark.parametrize("role", CDN_ROLES)
+@pytest.mark.parametrize("role", PROD_IN_CUTOVER)
 def test_in_the_cutover_cloudfront_reads_as_this_accounts_distributions(prod_plan: Plan, role: str) -> None:
     grant = next(
         s
@@ -315,8 +326,8 @@ def test_in_the_cutover_cloudfront_reads_as_this_accounts_distributions(prod_pla
     }
 
 
-def test_uploads_and_logs_are_never_in_a_cutover(prod_plan: Plan) -> None:
-    for role in ("uploads", "logs"):
+def test_roles_outside_the_cutover_are_never_in_one(prod_plan: Plan) -> None:
+    for role in (role for role in BUCKET_ROLES if role not in CUTOVER_ROLES):
         assert not in_cutover(prod_plan, role)
         block = setting_of(prod_plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", role).props
         assert all(
@@ -332,7 +343,7 @@ def test_no_origin_access_identity_exists(plan: Plan) -> None:
 @pytest.mark.parametrize("role", CDN_ROLES)
 def test_prod_custom_domains_use_a_validated_us_east_1_certificate_and_modern_tls(prod_plan: Plan, role: str) -> None:
     props = distribution(prod_plan, role)
-    domain = {"cdn": "media.newcool.io", "assets": "assets.newcool.io"}[role]
+    domain = PROD_CDN_DOMAINS[role]
     assert props["aliases"] == [domain]
     certificate = prod_plan.named("aws:acm/certificate:Certificate", f"{role}-certificate")
     assert certificate.props["region"] == "us-east-1"
@@ -404,9 +415,13 @@ def test_dev_buckets_are_not_protected(dev_plan: Plan) -> None:
 
 
 def test_prod_adopts_the_existing_data_buckets_by_import(prod_plan: Plan) -> None:
-    for role in DATA_BUCKET_ROLES:
-        assert bucket(prod_plan, role).import_id == PROD_BUCKET_NAMES[role]
-    assert bucket(prod_plan, "logs").import_id == ""
+    adopted = offline_stack_config("prod").storage.import_buckets
+    # The seed's live data buckets are imported; a bucket new to the platform is created.
+    assert set(adopted) >= {"cdn", "assets", "uploads"}
+    for role in BUCKET_ROLES:
+        expected = PROD_BUCKET_NAMES[role] if role in adopted else ""
+        assert bucket(prod_plan, role).import_id == expected, role
+    assert bucket(prod_plan, LOG_BUCKET_ROLE).import_id == ""
 
 
 def test_dev_creates_its_buckets_unless_told_to_adopt_one(dev_plan: Plan) -> None:
@@ -427,7 +442,7 @@ def test_every_storage_resource_is_parented_to_the_component(plan: Plan) -> None
 
 def test_stack_outputs_name_the_buckets_and_cdn_urls(prod_plan: Plan) -> None:
     assert prod_plan.outputs["bucketNames"]["cdn"] == "newcool-streaming-platform-cdn"
-    assert prod_plan.outputs["cdnUrls"] == {"cdn": "https://media.newcool.io", "assets": "https://assets.newcool.io"}
+    assert prod_plan.outputs["cdnUrls"] == {role: f"https://{PROD_CDN_DOMAINS[role]}" for role in CDN_ROLES}
 
 
 @pytest.mark.parametrize("role", CDN_ROLES)

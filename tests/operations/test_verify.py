@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from operations import verify
+from stack_config import BUCKET_ROLES, CDN_ROLES, DATA_BUCKET_ROLES
 
 TOKEN = "redis-token"
 ANON = "sb_publishable_standin"
@@ -149,3 +150,43 @@ def test_in_ci_a_verify_that_cannot_check_fails(
     monkeypatch.setenv("CI", "true")
     assert verify.main(["--stack", "prod"]) == 1
     assert "skipped, nothing was checked" in capsys.readouterr().out
+
+
+def outputs_for(roles: list[str], cdn_roles: list[str]) -> dict[str, Any]:
+    return {
+        "bucketNames": {role: f"newcool-{role}" for role in roles},
+        "cdnUrls": {role: f"https://{role}.example" for role in cdn_roles},
+        "apiDomain": "api.example",
+        "redisRestUrls": {"cache": "https://redis.example"},
+        "redisRestTokens": {"cache": TOKEN},
+        "supabaseUrl": "https://supabase.example",
+        "supabasePublishableKey": ANON,
+    }
+
+
+class AllBlocked:
+    def get_public_access_block(self, Bucket: str) -> dict[str, Any]:  # noqa: N803 (boto3's name)
+        return {"PublicAccessBlockConfiguration": {flag: True for flag in verify.PUBLIC_ACCESS_FLAGS}}
+
+
+def test_every_data_bucket_of_the_role_table_gets_its_anonymous_get_probe() -> None:
+    probed: list[str] = []
+
+    def refuse(url: str, headers: Any = None) -> verify.Response:
+        probed.append(url)
+        return verify.Response(403, {}, b"")
+
+    outputs = outputs_for(list(BUCKET_ROLES), list(CDN_ROLES))
+    checks = verify.run_checks(outputs, refuse, AllBlocked())
+    s3_probes = {url.split("//")[1].split(".s3.")[0] for url in probed if ".s3." in url}
+    assert s3_probes == {f"newcool-{role}" for role in DATA_BUCKET_ROLES}
+    assert checks[0].ok, checks[0].detail
+
+
+def test_a_stack_missing_a_role_of_the_table_or_naming_an_unknown_one_fails_verify() -> None:
+    assert verify.every_role_deployed(outputs_for(list(BUCKET_ROLES), list(CDN_ROLES))).ok
+    missing = verify.every_role_deployed(outputs_for(list(BUCKET_ROLES[1:]), list(CDN_ROLES[1:])))
+    assert not missing.ok and f"no bucket for {BUCKET_ROLES[0]}" in missing.detail
+    assert f"no CDN URL for {CDN_ROLES[0]}" in missing.detail
+    unknown = verify.every_role_deployed(outputs_for([*BUCKET_ROLES, "no-such-role"], list(CDN_ROLES)))
+    assert not unknown.ok and "unknown bucket role no-such-role" in unknown.detail

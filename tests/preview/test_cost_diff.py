@@ -11,9 +11,16 @@ from pathlib import Path
 import pytest
 
 from preview.cost_diff import Line, compare, monthly_by_resource, usage_of
-from preview.costs import CLOUDFRONT_EGRESS_PER_GB, KMS_KEY_MONTHLY, LOGS_INGESTION_PER_GB, LOGS_STORAGE_PER_GB_MONTH
+from preview.costs import (
+    CLOUDFRONT_EGRESS_PER_GB,
+    KMS_KEY_MONTHLY,
+    LOGS_INGESTION_PER_GB,
+    LOGS_STORAGE_PER_GB_MONTH,
+    usage_charges,
+)
 from preview.engine import run_program
 from preview.plan import Plan
+from stack_config import BUCKET_ROLES, CDN_ROLES
 from tests.conftest import ROOT
 
 NOT_THE_TREE = shutil.ignore_patterns(".venv", "node_modules", ".git", "*_cache", "__pycache__", "backups")
@@ -72,3 +79,19 @@ def test_more_app_logs_in_usage_yml_show_on_the_log_group_with_its_retention(pro
     assert change.delta == pytest.approx(
         10 * LOGS_INGESTION_PER_GB + 10 * (365 / 30) * LOGS_STORAGE_PER_GB_MONTH, abs=0.01
     )
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_usage_yml_states_traffic_for_every_distribution_and_storage_for_every_bucket(stack: str) -> None:
+    # Roles come from the role table: a new bucket is priced once usage.yml says how it is used.
+    usage = usage_of(ROOT, stack)
+    assert [role for role in CDN_ROLES if not usage.get(role)] == []
+    assert [role for role in BUCKET_ROLES if role not in usage["storage_gb"]] == []
+
+
+def test_every_distribution_of_the_plan_is_priced_by_its_role(prod_plan: Plan) -> None:
+    usage = usage_of(ROOT, "prod")
+    priced = {charge.resource for charge in usage_charges(prod_plan, usage) if charge.monthly_usd > 0}
+    distributions = {r.name for r in prod_plan.of_type("aws:cloudfront/distribution:Distribution")}
+    assert distributions == {f"{role}-distribution" for role in CDN_ROLES}
+    assert distributions <= priced

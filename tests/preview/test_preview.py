@@ -17,6 +17,7 @@ from preview import __main__ as preview_command
 from preview import costs
 from preview.engine import run_program
 from preview.plan import Plan, Secret
+from stack_config import CDN_ROLES
 from stack_config.stack_file import SECRET_PLACEHOLDER
 from tests.conftest import ROOT
 
@@ -183,12 +184,12 @@ def test_prod_preview_fails_without_the_web_acl_or_the_encrypted_topic(
 def test_the_fixed_monthly_cost_counts_priced_resources_and_only_names_usage(prod_plan: Plan) -> None:
     charges = {c.resource: c for c in costs.fixed_charges(prod_plan)}
     # One web ACL with 3 managed rule groups and a rate rule; one key; one health check with
-    # HTTPS and latency measurement (a non-AWS endpoint); nine standard alarms, two of them
-    # metric math over two metrics (charged per metric).
+    # HTTPS and latency measurement (a non-AWS endpoint); seven standard alarms and one per
+    # distribution, two of them metric math over two metrics (charged per metric).
     assert charges["cdn-web-acl"].monthly_usd == costs.WAF_WEB_ACL_MONTHLY + 4 * costs.WAF_RULE_MONTHLY
     assert charges["alerts-key"].monthly_usd == costs.KMS_KEY_MONTHLY
     assert charges["api-health"].monthly_usd == costs.HEALTH_CHECK_MONTHLY + 2 * costs.HEALTH_CHECK_OPTION_MONTHLY
-    assert sum(1 for c in charges.values() if c.what.startswith("alarm")) == 9
+    assert sum(1 for c in charges.values() if c.what.startswith("alarm")) == 7 + len(CDN_ROLES)
     assert charges["app-5xx"].monthly_usd == 2 * costs.ALARM_STANDARD_MONTHLY
     assert charges["app-logs-key"].monthly_usd == costs.KMS_KEY_MONTHLY
     assert charges["backups-key"].monthly_usd == costs.KMS_KEY_MONTHLY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,18 +13,23 @@ import yaml
 from preview import engine as mock_engine
 from preview.engine import run_program
 from preview.plan import Secret
-from stack_config import SECRET_KEYS, ConfigError, keys, parse_stack_config
+from stack_config import (
+    BUCKET_ROLES,
+    PROD_BUCKET_NAMES,
+    PROD_CDN_DOMAINS,
+    SECRET_KEYS,
+    ConfigError,
+    keys,
+    parse_stack_config,
+)
 from stack_config.keys import KNOWN_KEYS
 from stack_config.namespaces import check_config_namespaces, provider_config_keys
 from stack_config.stack_file import check_project_schema, set_stack_value
 from tests.conftest import ROOT
 
-PROD_BUCKETS = {
-    "cdn": "newcool-streaming-platform-cdn",
-    "assets": "newcool-assets",
-    "uploads": "newcool-uploads",
-    "logs": "newcool-access-logs",
-}
+PROD_BUCKETS = dict(PROD_BUCKET_NAMES)
+# Valid dev names for every role of the table.
+DEV_BUCKETS = {role: f"x-{role}" for role in BUCKET_ROLES}
 
 BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     ("prod", {"buckets": None}, "Pulumi.prod.yaml: newcool-infra:buckets is required but not set"),
@@ -39,14 +45,24 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "dev",
-        {"buckets": {"cdn": "a", "assets": "newcool-dev-assets", "uploads": "x-up", "logs": "x-logs"}},
+        {"buckets": {**DEV_BUCKETS, "cdn": "a"}},
         "Pulumi.dev.yaml: newcool-infra:buckets.cdn is not a valid S3 bucket name: 'a'",
     ),
     ("dev", {"buckets": {"cdn": "newcool-dev-cdn"}}, "Pulumi.dev.yaml: newcool-infra:buckets.assets is required"),
     (
         "dev",
-        {"buckets": {"cdn": "x-cdn", "assets": "x-a", "uploads": "x-u", "logs": "x-l", "backup": "x-b"}},
+        {"buckets": {**DEV_BUCKETS, "backup": "x-b"}},
         "Pulumi.dev.yaml: newcool-infra:buckets.backup is not a known key",
+    ),
+    (
+        "prod",
+        {"cdnDomains": {**PROD_CDN_DOMAINS, "cdn": "cdn.example.com"}},
+        f"Pulumi.prod.yaml: newcool-infra:cdnDomains.cdn must be {PROD_CDN_DOMAINS['cdn']!r} in prod",
+    ),
+    (
+        "prod",
+        {"mediaPublicReadUntil": {"uploads": "2027-01-31"}},
+        "Pulumi.prod.yaml: newcool-infra:mediaPublicReadUntil.uploads is not a known key",
     ),
     ("dev", {"appOrigins": ["*"]}, "Pulumi.dev.yaml: newcool-infra:appOrigins entries must be"),
     (
@@ -88,7 +104,7 @@ BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "prod",
-        {"cdnDomains": {"cdn": "media newcool", "assets": "assets.newcool.io"}},
+        {"cdnDomains": {**PROD_CDN_DOMAINS, "cdn": "media newcool"}},
         "Pulumi.prod.yaml: newcool-infra:cdnDomains.cdn is not a valid domain name",
     ),
     (
@@ -211,7 +227,7 @@ def test_numbers_and_defaults_are_typed() -> None:
     config = parse_stack_config(
         "dev",
         {
-            "buckets": '{"cdn": "d-cdn", "assets": "d-assets", "uploads": "d-uploads", "logs": "d-logs"}',
+            "buckets": json.dumps(DEV_BUCKETS),
             "appOrigins": '["https://dev.newcool.io"]',
             "noncurrentVersionDays": "14",
             "vercel": '{"team": "t", "teamId": "team_abcdefgh", "project": "p", "gitRepository": "o/r", '

@@ -72,3 +72,20 @@ def test_the_esc_environment_in_secrets_md_supplies_every_secret_the_program_rea
 
 def test_the_policy_pack_page_counts_the_packs_rules() -> None:
     assert f"named `newcool-guardrails`: {len(POLICIES)} rules" in (ROOT / "docs" / "policy-pack.md").read_text()
+
+
+# "three buckets", "both distributions", "15.25 USD": counts and prices go stale when a bucket
+# or a charge is added; they come from the tables or the plan (generated), or not at all.
+STATED_COUNT_OR_PRICE = re.compile(
+    r"\b(two|three|four|five|six|both|\d+)\s+(\w+\s+)?(buckets?|distributions?)\b|\d+(\.\d+)?\s*USD", re.IGNORECASE
+)
+
+
+def test_no_prose_states_a_count_of_buckets_or_distributions_or_a_price() -> None:
+    pages = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").rglob("*.md") if "reference" not in p.parts)]
+    stated = [
+        f"{page.relative_to(ROOT)}: {match.group(0)}"
+        for page in pages
+        for match in STATED_COUNT_OR_PRICE.finditer(page.read_text())
+    ]
+    assert stated == []
