@@ -137,5 +137,6 @@ def test_a_refused_token_is_one_line_without_it(httpserver: HTTPServer, team: Ve
     provider.configure(ConfigureRequest(Config({TOKEN_CONFIG_KEY: "wrong-token-secret"}, "vercel")))
     with pytest.raises(RuntimeError) as failure:
         provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
-    assert str(failure.value).startswith(f"vercel production redeploy: Vercel refused GET /v9/projects/{PROJECT_ID}: 403")
+    refused = f"vercel production redeploy: Vercel refused GET /v9/projects/{PROJECT_ID}: 403"
+    assert str(failure.value).startswith(refused)
     assert "wrong-token" not in str(failure.value)
