@@ -16,9 +16,9 @@ Semantics, the same for every settings resource:
 - refresh reads the declared fields back, so drift shows as a diff; fields the API returns
   hashed (secrets) keep their declared value and never cause one.
 
-The access token is read when the provider runs (``configure``: the stack's secret
-``supabaseAccessToken``, else ``SUPABASE_ACCESS_TOKEN``), never stored in the state, which
-holds the provider as it was pickled, before it had a token.
+The access token is read when the provider runs (``SUPABASE_ACCESS_TOKEN`` when set, else the
+stack's secret ``supabaseAccessToken``: an explicit credential wins), never stored in the state,
+which holds the provider as it was pickled, before it had a token.
 """
 
 from __future__ import annotations

@@ -140,3 +140,17 @@ def test_a_refused_token_is_one_line_without_it(httpserver: HTTPServer, team: Ve
     refused = f"vercel production redeploy: Vercel refused GET /v9/projects/{PROJECT_ID}: 403"
     assert str(failure.value).startswith(refused)
     assert "wrong-token" not in str(failure.value)
+
+
+def test_an_explicit_token_in_the_environment_wins_over_the_stacks_config(
+    httpserver: HTTPServer, team: VercelTeamStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drift hands the providers a narrower token than the ESC environment's: that one is used."""
+    team.token = "read-only-token-given-to-the-job"
+    monkeypatch.setenv(vercel_redeploy.TOKEN_ENVIRONMENT, "read-only-token-given-to-the-job")
+    provider = running(httpserver)  # configured with the stack's TOKEN
+    outs = provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"}).outs
+    assert outs is not None and outs["deployment_id"] is not None
+    monkeypatch.delenv(vercel_redeploy.TOKEN_ENVIRONMENT)
+    with pytest.raises(RuntimeError, match="403"):
+        provider.update("id", {**PROPS, "variables_version": "v2"}, {**PROPS, "variables_version": "v3"})
