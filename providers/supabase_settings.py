@@ -288,6 +288,14 @@ class LegacyApiKeys(_SettingsResource, module="supabase", name="LegacyApiKeys"):
     ENDPOINT = "legacy-keys"
 
 
+# The engine's type token of each settings resource, and the endpoint it writes (make adopt-plan
+# records the live settings under these; make preview compares the declared ones with them).
+SETTINGS_RESOURCE_TYPES: Mapping[str, str] = {
+    f"pulumi-python:dynamic/supabase:{cls.__name__}": cls.ENDPOINT
+    for cls in (AuthConfig, DataApiConfig, NetworkRestrictions, SslEnforcement, LegacyApiKeys)
+}
+
+
 class BackupsProvider(TokenProvider):
     """Reads backups and PITR; never changes them."""
 

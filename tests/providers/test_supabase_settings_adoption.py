@@ -85,7 +85,7 @@ def test_an_adoptions_first_up_writes_nothing_and_the_second_leaves_the_declared
     assert states["ssl"][3]["settings"] == {"requestedConfig": {"database": False}}
 
     # Second up: adopt: gone, so record_only is off; every resource whose live value differs updates.
-    for name, (endpoint, props, id_, outs) in states.items():
+    for endpoint, props, id_, outs in states.values():
         second = {**props, "record_only": False}
         running = provider(httpserver, endpoint)
         if running.diff(id_, outs, second).changes:
