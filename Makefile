@@ -121,10 +121,10 @@ backup: setup
 restore-drill: setup pgtap
 	$(BIN)/python -m operations.backups.restore_drill $(BACKUP)
 
-# make s3-restore BUCKET=… PREFIX=… AT=2026-11-30T03:00:00Z [APPLY=1]: versions back to a moment
+# make s3-restore BUCKET=… PREFIX=… AT=2026-11-30T03:00:00Z [APPLY=1 STACK=prod]: versions back to a moment
 # (a dry run unless APPLY=1; no version is ever deleted).
 s3-restore: setup
-	$(BIN)/python -m operations.backups.s3_restore --bucket $(BUCKET) --prefix "$(PREFIX)" --at $(AT) $(if $(APPLY),--apply)
+	$(BIN)/python -m operations.backups.s3_restore --bucket $(BUCKET) --prefix "$(PREFIX)" --at $(AT) $(if $(APPLY),--apply) $(if $(STACK),--stack $(STACK))
 
 # Read-only preflight of the live accounts before the first `up`: what exists, its import id, what
 # the first `up` changes or breaks, and the adopt: block to paste. Credentials from the environment:

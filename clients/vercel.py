@@ -42,16 +42,24 @@ class VercelApi(JsonApi):
         self.request("PATCH", path, json={"value": value}, params=self._team, what="variable value")
 
     def production_deployment(self, project_id: str) -> dict[str, Any] | None:
-        """The project's newest READY production deployment (what serves the domain), if any."""
-        params = {**self._team, "projectId": project_id, "target": "production", "state": "READY", "limit": 1}
-        deployments = self.request("GET", "/v6/deployments", params=params)["deployments"]
-        return dict(deployments[0]) if deployments else None
+        """The deployment that serves the project's production domain now (getProject's
+        ``targets.production``), if any. After an Instant Rollback that is the one rolled back to,
+        older than the newest READY production deployment: rebuilding the newest would undo the
+        rollback. Answered as ``{"uid": …}``, the id a redeploy names."""
+        serving = (self.project(project_id).get("targets") or {}).get("production")
+        return {**serving, "uid": str(serving["id"])} if serving else None
 
     def redeploy(self, project_name: str, deployment_id: str) -> str:
         """A new production deployment of the same source, built with the variables as they are now."""
         body = {"name": project_name, "deploymentId": deployment_id, "target": "production"}
         answer = self.request("POST", "/v13/deployments", json=body, params=self._team, what="production redeploy")
         return str(answer["id"])
+
+    def promote(self, project_id: str, deployment_id: str) -> None:
+        """promoteDeployment: ``deployment_id`` serves production. After an Instant Rollback Vercel
+        stops promoting new production deployments by itself, so a rebuild must be promoted."""
+        path = f"/v10/projects/{project_id}/promote/{deployment_id}"
+        self.request("POST", path, params=self._team, what="promote to production")
 
     def deployment_state(self, deployment_id: str) -> str:
         """readyState: QUEUED, INITIALIZING, BUILDING, then READY, ERROR or CANCELED."""

@@ -221,7 +221,9 @@ class LockedVault(pulumi.ComponentResource):
             name=f"newcool-{args.environment}-{args.purpose}-writer",
             description=f"Assumed by the {args.purpose} workflow on main: adds objects, reads them back",
             assume_role_policy=docs.render(
-                provider_arn.apply(lambda arn: [docs.github_trust_statement(arn, args.github_repository)])
+                provider_arn.apply(
+                    lambda arn: [docs.github_trust_statement(arn, args.github_repository, args.environment)]
+                )
             ),
             max_session_duration=3600,
             tags=dict(args.tags),

@@ -10,7 +10,8 @@
 - Database connections > 80 %: Supabase's metrics are not in AWS. The closest thing that is code:
   a scheduled workflow (``.github/workflows/db-metrics.yml``, ``operations/reporters/db_metrics.py``) publishes
   the usage as a CloudWatch metric, through a role that may only put metrics in one namespace,
-  and an alarm fires above 80 % or when the reporter goes silent.
+  and an alarm fires above 80 %. The reporter's failures and silence page through its own
+  heartbeat alarm (``db-metrics-reporter``), never as "connections above 80 %".
 
 Route 53 and CloudFront publish their metrics in us-east-1, so the alarms and the SNS topic
 live there. Every alarm notifies the on-call address (the subscription must be confirmed once).
@@ -39,6 +40,8 @@ ERROR_RATE_PERCENT = 1
 DB_CONNECTIONS_PERCENT = 80
 DB_METRIC_NAMESPACE = "NewCool/Supabase"
 DB_METRIC_NAME = "DatabaseConnectionsUsedPercent"
+# 1 per run that measured, 0 per run that could not (operations/reporters/db_metrics.py).
+REPORTER_HEARTBEAT_METRIC = "ReporterHeartbeat"
 # Postgres and auth errors in Supabase's logs, per 5 minutes (operations/reporters/supabase_errors.py).
 LOG_ERRORS_METRIC_NAME = "LogErrors"
 
@@ -127,13 +130,29 @@ class Monitoring(pulumi.ComponentResource):
         self.alarms |= {
             "db-connections": self._alarm(
                 "db-connections",
-                f"Supabase connections above {DB_CONNECTIONS_PERCENT}% of max_connections (or the reporter is silent)",
+                f"Supabase connections above {DB_CONNECTIONS_PERCENT}% of max_connections (as measured)",
                 namespace=DB_METRIC_NAMESPACE,
                 metric=DB_METRIC_NAME,
                 dimensions={"Stack": args.environment},
                 statistic="Maximum",
                 comparison="GreaterThanThreshold",
                 threshold=DB_CONNECTIONS_PERCENT,
+                period=300,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                # Silence is the reporter's failure, paged once by its own alarm below.
+                treat_missing_data="notBreaching",
+            ),
+            "db-metrics-reporter": self._alarm(
+                "db-metrics-reporter",
+                "The db-metrics reporter failed or went silent: Supabase connections and log errors are not "
+                "being measured (the reporter, not the database)",
+                namespace=DB_METRIC_NAMESPACE,
+                metric=REPORTER_HEARTBEAT_METRIC,
+                dimensions={"Stack": args.environment},
+                statistic="Minimum",
+                comparison="LessThanThreshold",
+                threshold=1,
                 period=300,
                 evaluation_periods=3,
                 datapoints_to_alarm=2,
@@ -151,7 +170,7 @@ class Monitoring(pulumi.ComponentResource):
             threshold=args.config.supabase_error_spike,
             period=300,
             evaluation_periods=1,
-            # The reporter's silence already pages through db-connections (one job reports both).
+            # The reporter's silence pages through db-metrics-reporter (one job reports both).
             treat_missing_data="notBreaching",
         )
         for role, distribution in args.distributions.items():
@@ -283,7 +302,9 @@ class Monitoring(pulumi.ComponentResource):
             name=f"newcool-{args.environment}-db-metrics",
             description="Assumed by the db-metrics workflow on main to publish Supabase connection usage",
             assume_role_policy=docs.render(
-                provider_arn.apply(lambda arn: [docs.github_trust_statement(arn, args.config.github_repository)])
+                provider_arn.apply(
+                    lambda arn: [docs.github_trust_statement(arn, args.config.github_repository, args.environment)]
+                )
             ),
             max_session_duration=3600,
             tags=dict(args.tags),

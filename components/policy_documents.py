@@ -170,7 +170,20 @@ def allow_public_read_until(bucket_arn: str, until: str) -> Statement:
     }
 
 
-def github_trust_statement(provider_arn: str, repository: str) -> Statement:
+# The GitHub environment prod's scheduled jobs (db-metrics, backup, drift) name: its secrets are
+# prod's, its deployment branches `main` only (docs/secrets.md). A job naming it gets this OIDC subject.
+PROD_SCHEDULED_ENVIRONMENT = "production-scheduled"
+
+
+def github_subject(repository: str, environment: str) -> str:
+    """The OIDC subject a stack's scheduled workflow jobs present: prod's name their GitHub
+    environment (where prod's secrets live), dev's run on this repository's main branch."""
+    if environment == "prod":
+        return f"repo:{repository}:environment:{PROD_SCHEDULED_ENVIRONMENT}"
+    return f"repo:{repository}:ref:refs/heads/main"
+
+
+def github_trust_statement(provider_arn: str, repository: str, environment: str) -> Statement:
     return {
         "Sid": "GitHubActionsOnMain",
         "Effect": "Allow",
@@ -179,7 +192,7 @@ def github_trust_statement(provider_arn: str, repository: str) -> Statement:
         "Condition": {
             "StringEquals": {
                 f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:ref:refs/heads/main",
+                f"{GITHUB_OIDC_HOST}:sub": github_subject(repository, environment),
             }
         },
     }

@@ -1,7 +1,8 @@
 """The Supabase project itself, as code: auth, Data API, network access, SSL, API keys, backups.
 
 Every setting is a resource over the Management API (``providers.supabase_settings``) that
-adopts the live value on its first ``pulumi up``, then keeps the declared one: Supabase's
+adopts the live value on its first ``pulumi up``, then keeps the declared one (in a takeover,
+``adopt.supabaseSettings``, the first `up` only records the live values and the second applies): Supabase's
 production checklist, from the stack config's secure defaults, where the policy pack and an
 auditor can read it. The app's keys are created here (a publishable key for the browser, a
 secret key for the server) and reach Vercel from these resources, never from hand-set config.
@@ -56,12 +57,15 @@ class SupabaseProject(pulumi.ComponentResource):
         super().__init__("newcool:supabase:SupabaseProject", name, None, opts)
         config, ref, api_url = args.config, args.config.project_ref, args.api_url
         child = pulumi.ResourceOptions(parent=self)
-        AuthConfig("auth", ref, dict(config.auth), api_url, child)
-        DataApiConfig("data-api", ref, dict(config.data_api), api_url, child)
-        ssl = SslEnforcement("ssl", ref, {"requestedConfig": {"database": config.ssl_enforced}}, api_url, child)
+        # In a takeover the first `up` records what runs and writes nothing (record_only).
+        record = config.adopt_settings
+        AuthConfig("auth", ref, dict(config.auth), api_url, child, record)
+        DataApiConfig("data-api", ref, dict(config.data_api), api_url, child, record)
+        ssl_settings = {"requestedConfig": {"database": config.ssl_enforced}}
+        ssl = SslEnforcement("ssl", ref, ssl_settings, api_url, child, record)
         # SSL first: changing it restarts the database, which must not happen mid-migration.
         network = NetworkRestrictions(
-            "network", ref, dict(config.network), api_url, pulumi.ResourceOptions(parent=self, depends_on=[ssl])
+            "network", ref, dict(config.network), api_url, pulumi.ResourceOptions(parent=self, depends_on=[ssl]), record
         )
         self.database_access = [ssl, network]
         # Only dev revokes a key whose resource goes: in prod a key is revoked by hand, once
@@ -95,6 +99,7 @@ class SupabaseProject(pulumi.ComponentResource):
             {"enabled": config.legacy_keys_enabled},
             api_url,
             pulumi.ResourceOptions(parent=self, depends_on=[publishable, secret]),
+            record,
         )
         backups = Backups("backups", ref, api_url, child)
         waiver = dict(config.pitr_waiver) if config.pitr_waiver else None

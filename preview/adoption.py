@@ -20,6 +20,7 @@ from typing import Any, Literal
 from live_state import SECRET, LiveState
 from preview.engine import run_program
 from preview.plan import Plan, Registration, Secret, Unknown
+from providers.supabase_settings import SETTINGS_RESOURCE_TYPES
 from stack_config import PROJECT
 from stack_config.stack_file import ROOT, stack_file_config
 
@@ -149,7 +150,35 @@ def second_up_changes(first: Plan, second: Plan, live: LiveState) -> list[Change
             continue
         forcing = tuple(d.property for d in found if d.property in FORCES_REPLACEMENT.get(registration.type, ()))
         changes.append(Change(registration, "replace" if forcing else "update", tuple(found), forcing))
+    changes += settings_changes(first, second, live)
     return sorted(changes, key=lambda change: (change.registration.type, change.registration.name))
+
+
+def settings_record_id(registration: Registration) -> str:
+    """How adopt-plan records a Supabase settings resource: ``<project ref>/<endpoint>``."""
+    return f"{registration.inputs.get('project_ref')}/{SETTINGS_RESOURCE_TYPES[registration.type]}"
+
+
+def settings_changes(first: Plan, second: Plan, live: LiveState) -> list[Change]:
+    """What the second `up` writes to the Supabase settings the first one only recorded: each
+    declared field whose recorded live value differs (``settings.<field>``)."""
+    recorded_only = {r.urn for r in first if r.type in SETTINGS_RESOURCE_TYPES and r.inputs.get("record_only")}
+    changes = []
+    for registration in second:
+        if registration.urn not in recorded_only:
+            continue
+        recorded = live.find(registration.type, settings_record_id(registration))
+        if recorded is None:
+            continue
+        found = _differences(
+            Registration(**{**registration.__dict__, "inputs": dict(registration.inputs.get("settings") or {})}),
+            dict(recorded.inputs.get("settings") or {}),
+            (),
+        )
+        prefixed = tuple(Difference(f"settings.{d.property}", d.declared, d.live) for d in found)
+        if prefixed:
+            changes.append(Change(registration, "update", prefixed))
+    return changes
 
 
 def second_up_overrides(stack: str, root: Path = ROOT) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """What every provider that calls a vendor API shares: a token it gets only when it runs.
 
-The token comes from the stack's config (``configure``) or else the environment, and never
-reaches the state, which holds the provider as it was pickled, before it had a token.
+An explicit credential in the environment wins over the stack's config (``configure``), so a job
+handed a narrower token (drift's read-only ones) runs with it, not with the ESC environment's;
+without one, the stack's config is used (docs/secrets.md, "Which credential wins"). The token
+never reaches the state, which holds the provider as it was pickled, before it had a token.
 """
 
 from __future__ import annotations
@@ -30,4 +32,4 @@ class RuntimeTokenProvider(ResourceProvider):
         return {**self.__dict__, "_token": None}
 
     def token(self) -> str:
-        return self._token or os.environ.get(self.token_environment, "")
+        return os.environ.get(self.token_environment, "") or self._token or ""

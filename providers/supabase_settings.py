@@ -10,15 +10,19 @@ same names.
 Semantics, the same for every settings resource:
 
 - create adopts: it reads the live values of the declared fields (kept as the ``adopted``
-  output, so the change is visible), then applies the declared ones;
+  output, so the change is visible), then applies the declared ones; except in an adoption
+  (``record_only``, from ``adopt.supabaseSettings``): then create records the live values as the
+  resource's settings and writes nothing, so the takeover's first `up` changes nothing live in
+  Supabase, and the second `up` (``adopt:`` gone) applies the declared values as an update of
+  exactly the fields that differ (docs/runbooks/adopting.md);
 - diff and update touch only declared fields (an update sends only those that changed);
 - delete never changes the project: the settings stay as they are;
 - refresh reads the declared fields back, so drift shows as a diff; fields the API returns
   hashed (secrets) keep their declared value and never cause one.
 
-The access token is read when the provider runs (``configure``: the stack's secret
-``supabaseAccessToken``, else ``SUPABASE_ACCESS_TOKEN``), never stored in the state, which
-holds the provider as it was pickled, before it had a token.
+The access token is read when the provider runs (``SUPABASE_ACCESS_TOKEN`` when set, else the
+stack's secret ``supabaseAccessToken``: an explicit credential wins), never stored in the state,
+which holds the provider as it was pickled, before it had a token.
 """
 
 from __future__ import annotations
@@ -204,6 +208,8 @@ class SettingsProvider(TokenProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         ref, declared = props["project_ref"], json_ready(dict(props["settings"]))
+        if props.get("record_only"):
+            return self._record(ref, declared, props)
 
         def adopt(api: ManagementApi) -> Settings:
             live = self.endpoint.read(api, ref)
@@ -213,6 +219,13 @@ class SettingsProvider(TokenProvider):
 
         adopted = self._call(adopt)
         return CreateResult(id_=f"{ref}/{self._endpoint}", outs={**props, "adopted": adopted})
+
+    def _record(self, ref: str, declared: Settings, props: dict[str, Any]) -> CreateResult:
+        """An adoption's create: the live values become the state's settings; nothing is written.
+        Hashed fields are left out, so the second `up` sends the declared ones."""
+        live = self._call(lambda api: self.endpoint.read(api, ref)) or {}
+        recorded = {key: live.get(key) for key in declared if not is_hashed(key) and key in live}
+        return CreateResult(id_=f"{ref}/{self._endpoint}", outs={**props, "settings": recorded, "adopted": recorded})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["project_ref"] if olds.get("project_ref") != news.get("project_ref") else []
@@ -249,13 +262,10 @@ class _SettingsResource(pulumi.dynamic.Resource):
         settings: pulumi.Input[Mapping[str, Any]],
         api_url: str = API_URL,
         opts: pulumi.ResourceOptions | None = None,
+        record_only: bool = False,
     ):
-        super().__init__(
-            SettingsProvider(self.ENDPOINT, api_url),
-            name,
-            {"project_ref": project_ref, "settings": settings, "adopted": None},
-            opts,
-        )
+        props = {"project_ref": project_ref, "settings": settings, "adopted": None, "record_only": record_only}
+        super().__init__(SettingsProvider(self.ENDPOINT, api_url), name, props, opts)
 
 
 class AuthConfig(_SettingsResource, module="supabase", name="AuthConfig"):
@@ -276,6 +286,14 @@ class SslEnforcement(_SettingsResource, module="supabase", name="SslEnforcement"
 
 class LegacyApiKeys(_SettingsResource, module="supabase", name="LegacyApiKeys"):
     ENDPOINT = "legacy-keys"
+
+
+# The engine's type token of each settings resource, and the endpoint it writes (make adopt-plan
+# records the live settings under these; make preview compares the declared ones with them).
+SETTINGS_RESOURCE_TYPES: Mapping[str, str] = {
+    f"pulumi-python:dynamic/supabase:{cls.__name__}": cls.ENDPOINT
+    for cls in (AuthConfig, DataApiConfig, NetworkRestrictions, SslEnforcement, LegacyApiKeys)
+}
 
 
 class BackupsProvider(TokenProvider):

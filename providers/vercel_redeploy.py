@@ -6,8 +6,10 @@ reaches nothing that is running, and revoking the old key breaks production. The
 ``variables_version`` is a digest of every variable's key, targets and value, and it depends on
 every variable resource, so it runs after they are all written. Create records the version
 without deploying (adopting a live project changes nothing, and the running deployment already
-has the adopted values); update (the digest changed) redeploys the current production deployment
-and waits until the new one is READY. A build that ends ERROR or CANCELED, or does not finish in
+has the adopted values); update (the digest changed) rebuilds the deployment that serves production now (getProject's
+``targets.production``: after an Instant Rollback, the one rolled back to, not the newest READY
+one), waits until the rebuild is READY, and promotes it when Vercel did not (after a rollback it
+stops promoting production builds by itself). A build that ends ERROR or CANCELED, or does not finish in
 time, fails the update: the state keeps the old digest, so the next `up` tries again. Delete
 leaves the deployments as they are.
 
@@ -71,8 +73,14 @@ class ProductionRedeployProvider(RuntimeTokenProvider):
                 current = api.production_deployment(props["project_id"])
                 if current is None:
                     return None
+                # The deployment serving production now: after an Instant Rollback, the one rolled
+                # back to, never the newer one rolled away from.
                 deployment_id = api.redeploy(props["project_name"], str(current["uid"]))
                 wait_until_ready(api, deployment_id)
+                serving = api.production_deployment(props["project_id"])
+                if serving is None or serving["uid"] != deployment_id:
+                    # A rollback stops Vercel promoting new production builds: promote the rebuild.
+                    api.promote(props["project_id"], deployment_id)
                 return deployment_id
         except ApiError as error:
             raise RuntimeError(f"vercel production redeploy: {error}") from None

@@ -6,7 +6,10 @@ propagates. pulumi-aws's ``WebAclLoggingConfiguration`` gives up at the first re
 the `up` after every independent step has run. This provider retries that refusal, bounded, and
 nothing else; every other error is one line naming the web ACL.
 
-AWS credentials are the ambient ones (as the AWS provider's, in CI from GitHub OIDC).
+AWS credentials are the ambient ones (as the AWS provider's, in CI from GitHub OIDC), guarded as
+the AWS provider guards its own: before any call, ``sts:GetCallerIdentity`` must name the account
+that owns the web ACL (which the AWS provider made under the stack's ``aws:allowedAccountIds``),
+and the client is bound to the web ACL's region (``clients.aws.guarded_client``).
 This module's path is in deployed state: it stays where it is (docs/architecture.md).
 """
 
@@ -28,8 +31,16 @@ FIRST_WAIT_SECONDS = 2.0
 REPLACING = ("resource_arn", "region")
 
 
-def waf_client(region: str) -> Any:
-    return aws.client("wafv2", region)
+def waf_client(region: str, resource_arn: str) -> Any:
+    """A WAF client in the web ACL's own account and region, or one line saying why not."""
+    parts = resource_arn.split(":")
+    account, arn_region = (parts[4], parts[3]) if len(parts) > 5 else ("", "")
+    if arn_region and arn_region != region:
+        raise RuntimeError(f"WAF logging for {resource_arn}: the web ACL is in {arn_region}, not {region}")
+    try:
+        return aws.guarded_client("wafv2", region, [account] if account else [], what=f"WAF logging for {resource_arn}")
+    except aws.AccountGuardError as error:
+        raise RuntimeError(str(error)) from None
 
 
 def _configuration(props: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +54,7 @@ def _configuration(props: dict[str, Any]) -> dict[str, Any]:
 
 class WebAclLoggingProvider(ResourceProvider):
     def _put(self, props: dict[str, Any]) -> None:
-        client = waf_client(props["region"])
+        client = waf_client(props["region"], props["resource_arn"])
         wait = FIRST_WAIT_SECONDS
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -73,8 +84,9 @@ class WebAclLoggingProvider(ResourceProvider):
         return UpdateResult(outs=news)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = waf_client(props["region"], id_)
         try:
-            live = waf_client(props["region"]).get_logging_configuration(ResourceArn=id_)["LoggingConfiguration"]
+            live = client.get_logging_configuration(ResourceArn=id_)["LoggingConfiguration"]
         except Exception as error:
             if error_code(error) == "WAFNonexistentItemException":
                 return ReadResult(id_="", outs={})
@@ -88,8 +100,9 @@ class WebAclLoggingProvider(ResourceProvider):
         )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = waf_client(props["region"], id_)
         try:
-            waf_client(props["region"]).delete_logging_configuration(ResourceArn=id_)
+            client.delete_logging_configuration(ResourceArn=id_)
         except Exception as error:
             if error_code(error) != "WAFNonexistentItemException":
                 raise RuntimeError(f"WAF logging for {id_}: {error_code(error)}") from None

@@ -37,6 +37,12 @@ def pinned_accounts(stack: str, config: Mapping[str, str]) -> frozenset[str]:
     return frozenset(str(account) for account in accounts)
 
 
+def allowed_accounts(stack: str, root: Path = ROOT) -> frozenset[str]:
+    """The accounts the stack file pins, for an operator command's AWS account guard
+    (``clients.aws.guarded_client``)."""
+    return pinned_accounts(stack, stack_file_config(stack, root)[0])
+
+
 def _creates_oidc_provider(config: Mapping[str, str]) -> str | None:
     """The Vercel team whose OIDC provider the stack creates (None when it reuses one, or uses keys)."""
     if f"{PROJECT}:awsOidcProviderArn" in config or config.get(f"{PROJECT}:awsAccess", "oidc") != "oidc":

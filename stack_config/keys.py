@@ -77,7 +77,8 @@ KEYS: tuple[ConfigKey, ...] = (
         "stack",
         "object",
         "The live resources the first `up` imports, by each provider's import id: {buckets, vercelProject, "
-        "vercelDomains, vercelVariables, redisCache} (docs/runbooks/adopting.md).",
+        "vercelDomains, vercelVariables, redisCache, supabaseSettings} (supabaseSettings: the project ref, whose "
+        "settings the first `up` records and leaves as they are; docs/runbooks/adopting.md).",
         optional=True,
     ),
     ConfigKey(

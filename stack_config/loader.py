@@ -4,6 +4,7 @@ with one line naming the key and the stack file."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
 
@@ -63,7 +64,9 @@ def parse_stack_config(stack: str, raw: Mapping[str, str], secret_keys: frozense
         firewall=firewall.firewall(reader),
         cache=cache.cache(reader, adopted.redis_cache),
         hosting=hosting.hosting(reader, environment, vercel, adopted),
-        supabase=supabase.supabase(reader, environment, origins),
+        supabase=dataclasses.replace(
+            supabase.supabase(reader, environment, origins), adopt_settings=adopted.supabase_settings is not None
+        ),
         monitoring=monitoring.monitoring(reader, environment),
         backups=backup_vault,
         evidence=vaults.evidence(reader, environment, names, backup_vault.bucket_name),

@@ -96,6 +96,9 @@ class SupabaseConfig:
     # The point-in-time recovery add-on, or "none" with a dated acceptance ({reason, until}).
     pitr: str = "none"
     pitr_waiver: Mapping[str, str] | None = None
+    # Adopting a live project (adopt.supabaseSettings): the settings resources record the live
+    # values on create and write nothing; the second `up` applies the declared ones.
+    adopt_settings: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,3 +184,5 @@ class Adoption:
     vercel_variables: Mapping[str, str]
     # {id} of the live Upstash database that becomes the cache.
     redis_cache: Mapping[str, str]
+    # The project ref whose live settings the first `up` records instead of writing (None: writes).
+    supabase_settings: str | None = None

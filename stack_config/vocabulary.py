@@ -157,7 +157,7 @@ OPEN_NETWORKS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")
 TRANSACTION_POOLER_PORT = 6543
 
 # What the first `up` of a stack can import instead of create (`adopt:`).
-ADOPT_KEYS = ("buckets", "vercelProject", "vercelDomains", "vercelVariables", "redisCache")
+ADOPT_KEYS = ("buckets", "vercelProject", "vercelDomains", "vercelVariables", "redisCache", "supabaseSettings")
 # The longest a media bucket may stay publicly readable from the day the stack says so.
 MAX_PUBLIC_READ_DAYS = 120
 

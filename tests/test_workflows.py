@@ -27,6 +27,32 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     return found
 
 
+SELF_HOSTED = ["self-hosted", "linux", "x64", "newcool-deploy"]
+MAIN_ONLY = "github.ref == 'refs/heads/main'"
+PROD_SCHEDULED = "production-scheduled"
+# The GitHub environments that hold prod's secrets: limited to main (the deploy's also needs a
+# reviewer), or, for the pull request's prod preview, gated by a reviewer.
+PROD_ENVIRONMENTS = {"production": "main", PROD_SCHEDULED: "main", "production-preview": "review"}
+# Secrets that reach prod: prod's own, and the Pulumi token of a prod environment.
+PROD_SECRET = re.compile(r"^PROD_")
+
+
+def secrets_named(job: dict[str, Any]) -> set[str]:
+    return set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(job)))
+
+
+def touches_prod(job: dict[str, Any]) -> bool:
+    """The job can reach prod: a prod secret, prod's stack, or the runner prod's database admits."""
+    text = yaml.safe_dump(job)
+    return (
+        any(PROD_SECRET.match(name) for name in secrets_named(job))
+        or "newcool/newcool-infra/prod" in text
+        or "STACK=prod" in text
+        or "--stack prod" in text
+        or job.get("runs-on") == SELF_HOSTED
+    )
+
+
 def runs(job: dict[str, Any]) -> list[str]:
     return [step.get("run", "") for step in job["steps"]]
 
@@ -45,20 +71,25 @@ def test_pull_requests_run_the_tests_and_both_offline_previews() -> None:
 
 
 def test_pull_requests_run_a_real_preview_per_stack_with_the_policy_pack() -> None:
-    job = load("pull-request.yml")["jobs"]["preview"]
-    assert job["needs"] == "test"
-    assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
-    assert job["permissions"]["id-token"] == "write"
-    (pulumi,) = uses(job, "pulumi/actions")
-    assert pulumi["with"]["command"] == "preview"
-    assert pulumi["with"]["policyPacks"] == "policies"
-    assert pulumi["with"]["policyPackConfigs"] == "policies/config.${{ matrix.stack }}.json"
-    assert pulumi["with"]["comment-on-pr"] is True
-    assert pulumi["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
-    # Without credentials (forks, a fresh repository) the real preview is skipped, not failed.
-    assert pulumi["if"] == "steps.credentials.outputs.configured == 'true'"
-    (aws,) = uses(job, "aws-actions/configure-aws-credentials")
-    assert "role-to-assume" in aws["with"] and "aws-access-key-id" not in aws["with"]
+    jobs = load("pull-request.yml")["jobs"]
+    for stack in ("dev", "prod"):
+        job = jobs[f"preview-{stack}"]
+        assert job["needs"] == "test"
+        assert job["permissions"]["id-token"] == "write"
+        (pulumi,) = uses(job, "pulumi/actions")
+        assert pulumi["with"]["command"] == "preview"
+        assert pulumi["with"]["stack-name"] == f"newcool/newcool-infra/{stack}"
+        assert pulumi["with"]["policyPacks"] == "policies"
+        assert pulumi["with"]["policyPackConfigs"] == f"policies/config.{stack}.json"
+        assert pulumi["with"]["comment-on-pr"] is True
+        (aws,) = uses(job, "aws-actions/configure-aws-credentials")
+        assert "role-to-assume" in aws["with"] and "aws-access-key-id" not in aws["with"]
+    # Without credentials (forks, a fresh repository) dev's real preview is skipped, not failed.
+    (dev_pulumi,) = uses(jobs["preview-dev"], "pulumi/actions")
+    assert dev_pulumi["if"] == "steps.credentials.outputs.configured == 'true'"
+    assert dev_pulumi["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+    # Prod's waits for a reviewer; its token exists only in that environment.
+    assert jobs["preview-prod"]["environment"] == "production-preview"
 
 
 def test_main_deploys_dev_then_prod_behind_review_one_at_a_time() -> None:
@@ -89,12 +120,30 @@ def test_db_metrics_reports_every_stack_on_a_schedule_with_only_its_own_secrets(
     assert triggers(workflow)["schedule"] == [{"cron": "*/5 * * * *"}]
     assert set(workflow["jobs"]) == {"dev", "prod"}
     for stack, job in workflow["jobs"].items():
-        assert "environment" not in job, "an environment would change the OIDC subject the role trusts"
         assert any(f"operations.reporters.db_metrics --stack {stack}" in command for command in runs(job))
         assert any(f"operations.reporters.supabase_errors --stack {stack}" in command for command in runs(job))
-        named = set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(job)))
         prefix = stack.upper()
-        assert named == {f"{prefix}_DATABASE_URL", f"{prefix}_DB_METRICS_ROLE_ARN", f"{prefix}_SUPABASE_ACCESS_TOKEN"}
+        assert secrets_named(job) == {
+            f"{prefix}_DATABASE_URL",
+            f"{prefix}_DB_METRICS_ROLE_ARN",
+            f"{prefix}_SUPABASE_ACCESS_TOKEN",
+        }
+    # Dev's role trusts main's OIDC subject; prod's the environment its secrets live in.
+    assert "environment" not in workflow["jobs"]["dev"]
+    assert workflow["jobs"]["prod"]["environment"] == PROD_SCHEDULED
+
+
+def test_the_prod_reporter_runs_where_prods_database_admits_it() -> None:
+    """Prod's database admits only the self-hosted runner's fixed address (backup.yml and the
+    deploy run prod there for that reason); a hosted runner would fail every run."""
+    prod = load("db-metrics.yml")["jobs"]["prod"]
+    assert prod["runs-on"] == SELF_HOSTED
+    assert (
+        prod["runs-on"]
+        == load("deploy.yml")["jobs"]["prod"]["runs-on"]
+        == load("backup.yml")["jobs"]["prod"]["runs-on"]
+    )
+    assert prod["if"] == MAIN_ONLY
 
 
 def test_policy_findings_reach_code_scanning_from_the_one_job_that_may_write_them() -> None:
@@ -134,13 +183,13 @@ def test_backups_run_nightly_per_stack_and_the_drill_monthly_on_prods_latest_dum
     assert set(jobs) == {"dev", "prod", "drill"}
     for stack in ("dev", "prod"):
         assert any("make backup" in command for command in runs(jobs[stack]))
-        named = set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(jobs[stack])))
-        assert named == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_BACKUP_ROLE_ARN"}
-        assert "environment" not in jobs[stack], "an environment would change the OIDC subject the role trusts"
+        assert secrets_named(jobs[stack]) == {f"{stack.upper()}_DATABASE_URL", f"{stack.upper()}_BACKUP_ROLE_ARN"}
+    assert "environment" not in jobs["dev"], "dev's role trusts main's OIDC subject"
+    assert jobs["prod"]["environment"] == jobs["drill"]["environment"] == PROD_SCHEDULED
     # Prod's database admits only the self-hosted runner's address.
     assert "newcool-deploy" in jobs["prod"]["runs-on"]
     assert any("make restore-drill" in command and "GITHUB_STEP_SUMMARY" in command for command in runs(jobs["drill"]))
-    assert set(re.findall(r"secrets\.([A-Z_]+)", yaml.safe_dump(jobs["drill"]))) == {"PROD_BACKUP_ROLE_ARN"}
+    assert secrets_named(jobs["drill"]) == {"PROD_BACKUP_ROLE_ARN"}
 
 
 def actionlint(workflow: Path) -> subprocess.CompletedProcess[str]:
@@ -214,14 +263,14 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
         if line.startswith("pulumi==")
     )
     pulumi_steps = [step for _, step in all_steps() if step.get("uses", "").startswith("pulumi/actions@")]
-    assert len(pulumi_steps) == 5  # the pull request's preview, deploy dev and prod, drift dev and prod
+    assert len(pulumi_steps) == 6  # the pull request's previews, deploy dev and prod, drift dev and prod
     for step in pulumi_steps:
         assert str(step["with"]["pulumi-version"]) == sdk
 
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 13
+    assert len(checkouts) == 14
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
@@ -275,3 +324,64 @@ def test_drift_runs_daily_per_stack_and_keeps_one_issue_each() -> None:
         (aws,) = uses(job, "aws-actions/configure-aws-credentials")
         assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PREVIEW_ROLE_ARN }}"
         assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
+
+
+def all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(name, job_id, job) for name in WORKFLOW_NAMES for job_id, job in load(name)["jobs"].items()]
+
+
+def test_no_pull_request_job_can_read_a_prod_credential_without_an_environment_gate() -> None:
+    pull_request_jobs = [(n, j, job) for n, j, job in all_jobs() if "pull_request" in triggers(load(n))]
+    assert pull_request_jobs, "no workflow runs on pull requests"
+    for name, job_id, job in pull_request_jobs:
+        if touches_prod(job) and secrets_named(job) - {"GITHUB_TOKEN"}:
+            assert job.get("environment") == "production-preview", f"{name}:{job_id} reads prod credentials ungated"
+        # A pull request's code never reaches the runner prod's database admits.
+        assert job.get("runs-on") != SELF_HOSTED, f"{name}:{job_id}"
+    # The offline jobs hold no credential at all.
+    gated = {job_id for _, job_id, job in pull_request_jobs if "environment" in job}
+    assert gated == {"preview-prod"}
+
+
+def test_every_job_using_prod_secrets_or_the_runner_names_an_environment_and_runs_from_main_only() -> None:
+    checked = []
+    for name, job_id, job in all_jobs():
+        if not touches_prod(job) or "pull_request" in triggers(load(name)):
+            continue
+        checked.append(f"{name}:{job_id}")
+        # Prod's secrets are environment secrets: a job that names none could only read them
+        # from the repository, where every branch's workflow can.
+        assert PROD_ENVIRONMENTS.get(job.get("environment", "")) == "main", f"{name}:{job_id}"
+        # Scheduled runs are on main; a dispatch can name any branch.
+        assert job["if"].startswith(MAIN_ONLY), f"{name}:{job_id} may run a branch's code with prod's secrets"
+    assert set(checked) == {
+        "backup.yml:prod", "backup.yml:drill", "db-metrics.yml:prod", "deploy.yml:prod", "drift.yml:prod",
+    }  # fmt: skip
+
+
+def test_prod_secrets_are_never_read_outside_a_prod_environment() -> None:
+    for name, job_id, job in all_jobs():
+        if any(PROD_SECRET.match(secret) for secret in secrets_named(job)):
+            assert job.get("environment") in PROD_ENVIRONMENTS, f"{name}:{job_id}"
+
+
+def test_the_secrets_table_lists_every_secret_the_workflows_name() -> None:
+    table = (ROOT / "docs" / "secrets.md").read_text()
+    named = {secret for _, _, job in all_jobs() for secret in secrets_named(job)} - {"GITHUB_TOKEN"}
+    assert named, "no secret found"
+    missing = sorted(secret for secret in named if f"`{secret}`" not in table)
+    assert missing == [], f"docs/secrets.md does not say where these live: {missing}"
+    for environment in PROD_ENVIRONMENTS:
+        assert f"`{environment}`" in table
+
+
+def test_every_deploy_seals_what_the_real_up_did() -> None:
+    workflow = load("deploy.yml")
+    for stack in ("dev", "prod"):
+        job = workflow["jobs"][stack]
+        (pulumi,) = uses(job, "pulumi/actions")
+        assert pulumi["id"] == "up"
+        seal = next(step for step in job["steps"] if step.get("name") == "Seal the deploy's record")
+        assert seal["env"]["UP_OUTCOME"] == "${{ steps.up.outcome }}"
+        assert '--up-outcome "${UP_OUTCOME}" --history history.json' in seal["run"]
+        assert f"pulumi stack history --stack newcool/newcool-infra/{stack} --json" in seal["run"]

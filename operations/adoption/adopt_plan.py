@@ -39,6 +39,7 @@ from live_state import LiveResource
 from operations.adoption import live_record
 from operations.adoption.findings import Finding, StackFacts
 from operations.adoption.vercel_checks import check_vercel
+from providers.supabase_settings import ENDPOINTS, SETTINGS_RESOURCE_TYPES, is_hashed
 from stack_config import CUTOVER_ROLES, DATA_BUCKET_ROLES, PROJECT, STORAGE_REGION
 from stack_config.loader import offline_stack_config
 from stack_config.vocabulary import PLANS_WITH_BREACH_CHECK
@@ -146,6 +147,21 @@ def check_supabase_plan(api: ManagementApi, facts: StackFacts) -> Finding:
         finding.blockers.append(f"the organization is on {plan!r}; set newcool-infra:supabasePlan: {plan}")
     elif facts.breach_check and plan not in PLANS_WITH_BREACH_CHECK:
         finding.blockers.append("leaked-password protection needs the Pro plan or above")
+    return finding
+
+
+def record_supabase_settings(api: ManagementApi, facts: StackFacts, records: list[LiveResource]) -> Finding:
+    """The live auth, Data API, network, SSL and legacy-key settings, recorded for make preview
+    (which lists what the second `up` changes: the first only records them)."""
+    finding = Finding(f"Supabase settings of {facts.supabase_ref}", exists=True, import_id=facts.supabase_ref)
+    for type_token, endpoint in SETTINGS_RESOURCE_TYPES.items():
+        live = ENDPOINTS[endpoint].read(api, facts.supabase_ref)
+        settings = {key: value for key, value in live.items() if not is_hashed(key)}
+        records.append(LiveResource(type_token, f"{facts.supabase_ref}/{endpoint}", {"settings": settings}))
+    finding.changes.append(
+        "recorded, left as they run by the first up (adopt.supabaseSettings); make preview lists what the second "
+        "up changes: SSL enforcement restarts the database, auth changes reach users at their next sign-in"
+    )
     return finding
 
 
@@ -276,7 +292,11 @@ def stack_facts(stack: str) -> StackFacts:
 
 
 def adopt_block(
-    facts: StackFacts, buckets: Mapping[str, str], vercel: Mapping[str, Any], cache: Mapping[str, str]
+    facts: StackFacts,
+    buckets: Mapping[str, str],
+    vercel: Mapping[str, Any],
+    cache: Mapping[str, str],
+    supabase_settings: str | None = None,
 ) -> str:
     adopt: dict[str, Any] = {}
     if buckets:
@@ -284,6 +304,8 @@ def adopt_block(
     adopt.update(vercel)
     if cache:
         adopt["redisCache"] = dict(cache)
+    if supabase_settings:
+        adopt["supabaseSettings"] = supabase_settings
     return yaml.safe_dump({f"{PROJECT}:adopt": adopt}, sort_keys=False, default_flow_style=False)
 
 
@@ -322,6 +344,7 @@ def run(
     findings += upstash_findings
     if supabase is not None:
         findings.append(check_supabase_plan(supabase, facts))
+        findings.append(record_supabase_settings(supabase, facts, records))
     if facts.vercel_alert_rule:
         findings.append(
             Finding(
@@ -339,7 +362,8 @@ def run(
         findings.append(
             Finding("Supabase migration history", exists=False, changes=["not read: set DATABASE_URL to include it"])
         )
-    return findings, adopt_block(facts, adopted_buckets, vercel_adopt, cache), oidc_arn, records
+    settings_ref = facts.supabase_ref if supabase is not None else None
+    return findings, adopt_block(facts, adopted_buckets, vercel_adopt, cache, settings_ref), oidc_arn, records
 
 
 def render(findings: Sequence[Finding], block: str, oidc_arn: str | None, stack: str) -> str:

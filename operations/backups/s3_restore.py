@@ -5,7 +5,8 @@ expires. For every key under the prefix, the version that was current at ``AT`` 
 the key, becoming its current version again: an overwrite is undone, a deletion (a delete
 marker) is undone. A key that did not exist at ``AT`` is left alone, and no version is ever
 deleted, so a restore can itself be undone the same way. A dry run (the default) lists what it
-would do; ``APPLY=1`` does it.
+would do; ``APPLY=1 STACK=…`` does it, only once the credentials are checked to be the stack's
+AWS account (``clients.aws.guarded_client``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any, Literal
 
 from clients import aws
 from clients.aws_errors import error_code
+from stack_config import STORAGE_REGION, ConfigError
+from stack_config.accounts import allowed_accounts
 
 Action = Literal["restore", "undelete", "unchanged", "newer only"]
 
@@ -74,13 +77,17 @@ def apply(s3: Any, bucket: str, plans: Sequence[Plan]) -> int:
     return done
 
 
-def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
+def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:  # noqa: PLR0911 (one exit per refusal)
     parser = argparse.ArgumentParser(prog="make s3-restore", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bucket", required=True)
     parser.add_argument("--prefix", default="")
     parser.add_argument("--at", required=True, help="ISO time with a zone, e.g. 2026-11-30T03:00:00Z")
     parser.add_argument("--apply", action="store_true", help="copy the versions back (default: dry run)")
+    parser.add_argument("--stack", choices=["dev", "prod"], help="the bucket's stack (required with --apply)")
     args = parser.parse_args(argv)
+    if args.apply and not args.stack:
+        print("error: APPLY=1 needs STACK=dev|prod: copies are made only in that stack's AWS account", file=sys.stderr)
+        return 2
     try:
         at = datetime.datetime.fromisoformat(args.at.replace("Z", "+00:00"))
     except ValueError:
@@ -89,8 +96,17 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
     if at.tzinfo is None:
         print("error: AT needs a time zone (…Z or …+00:00): S3 times are UTC", file=sys.stderr)
         return 2
-    if s3 is None:
-        s3 = aws.client("s3")
+    try:
+        if s3 is None:
+            # A restore writes: only in the stack's own account and region (a dry run only reads).
+            s3 = (
+                aws.guarded_client("s3", STORAGE_REGION, allowed_accounts(args.stack), what="s3-restore")
+                if args.apply
+                else aws.client("s3", STORAGE_REGION)
+            )
+    except (aws.AccountGuardError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     try:
         plans = plan_restore(s3, args.bucket, args.prefix, at)
         for plan in plans:

@@ -20,6 +20,7 @@ from typing import Any
 
 from clients import aws
 from operations.drift.classify import Drift
+from stack_config.accounts import allowed_accounts
 
 LABEL = "drift"
 
@@ -110,8 +111,14 @@ def main(argv: Sequence[str] | None = None, sns: Any = None) -> int:
         print(f"drift issue for {args.stack}: {error}", file=sys.stderr)
         return 1
     if upkeep.page and args.topic_arn:
-        if sns is None:
-            sns = aws.client("sns", args.topic_arn.split(":")[3])
+        try:
+            if sns is None:
+                # Pages only through the stack's own account's topic.
+                what = f"drift page for {args.stack}"
+                sns = aws.guarded_client("sns", args.topic_arn.split(":")[3], allowed_accounts(args.stack), what=what)
+        except aws.AccountGuardError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         page(args.topic_arn, args.stack, upkeep.page, sns)
     print(f"drift issue for {args.stack}: {upkeep.action}" + (f", paged {len(upkeep.page)}" if upkeep.page else ""))
     return 0

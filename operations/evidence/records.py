@@ -2,7 +2,10 @@
 
 After each stack's `pulumi up` and `make verify`, the deploy workflow writes one JSON record:
 the commit, the workflow run, who approved it, the policy pack's version, the plan's summary and
-verdict (the offline preview's report), and the verification's result. The record is written in
+verdict (the offline preview's report), the verification's result, and what the real `up` did:
+its result (succeeded, failed, or not run: the `up` step's outcome, and the stack's update
+history) and the stack version it produced (the update of this commit in `pulumi stack history`).
+A failed `up` is sealed as failed, never as the plan that was meant. The record is written in
 canonical JSON and named by its SHA-256 (``deploys/<stack>/<sha256>.json``), with
 ``If-None-Match: *`` into the stack's evidence bucket (Object Lock, governance mode), so a
 record can be neither replaced nor deleted for its retention, and any change to one shows as a
@@ -25,6 +28,11 @@ import jsonschema
 from clients import aws
 from clients.aws_errors import error_code
 from components.locked_vault import EVIDENCE_PREFIX
+from stack_config import STORAGE_REGION, ConfigError
+from stack_config.accounts import allowed_accounts
+
+# The `up` step's outcome (GitHub's steps.<id>.outcome) as the record says it.
+UP_RESULTS = {"success": "succeeded", "failure": "failed", "cancelled": "failed", "skipped": "not run"}
 
 SCHEMA = json.loads((Path(__file__).resolve().parent / "records.schema.json").read_text())
 
@@ -41,6 +49,26 @@ def key_for(stack: str, body: bytes) -> str:
     return f"{EVIDENCE_PREFIX}{stack}/{hashlib.sha256(body).hexdigest()}.json"
 
 
+def up_result(outcome: str, history: Sequence[Mapping[str, Any]], commit: str) -> dict[str, Any]:
+    """What the real `up` did: the step's outcome and, from ``pulumi stack history --json``
+    (newest first), the update this commit made: its version, and its result when it failed."""
+    if outcome not in UP_RESULTS:
+        raise ValueError(f"--up-outcome must be one of {', '.join(UP_RESULTS)}, got {outcome!r}")
+    result = UP_RESULTS[outcome]
+    ours = next(
+        (
+            update
+            for update in history
+            if update.get("kind") == "update" and (update.get("environment") or {}).get("git.head") == commit
+        ),
+        None,
+    )
+    if result == "not run" or ours is None:
+        return {"result": result, "stackVersion": None}
+    failed = result == "failed" or ours.get("result") != "succeeded"
+    return {"result": "failed" if failed else "succeeded", "stackVersion": int(ours["version"])}
+
+
 def build(
     stack: str,
     commit: str,
@@ -48,13 +76,14 @@ def build(
     approvers: Sequence[str],
     report: Mapping[str, Any],
     verify: Mapping[str, Any],
+    up: Mapping[str, Any],
     now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
-    """The record, from the preview's JSON report and the verification's result."""
+    """The record, from the preview's JSON report, the verification's result and the `up`'s."""
     violations = report["violations"]
     mandatory = [v for v in violations if v["enforcement"] == "mandatory"]
     record = {
-        "schema": "newcool-deploy-evidence/1",
+        "schema": "newcool-deploy-evidence/2",
         "stack": stack,
         "recordedAt": (now or datetime.datetime.now(datetime.UTC)).isoformat(timespec="seconds"),
         "commit": commit,
@@ -72,6 +101,7 @@ def build(
             "advisory": sorted({v["policy"] for v in violations if v not in mandatory}),
         },
         "verify": dict(verify),
+        "up": dict(up),
     }
     jsonschema.validate(record, SCHEMA)
     return record
@@ -123,15 +153,23 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
     record.add_argument("--commit", required=True)
     record.add_argument("--run", type=Path, required=True, help="the workflow run as JSON {id, url, attempt}")
     record.add_argument("--approvers", default="", help="comma-separated logins of the environment's reviewers")
+    record.add_argument("--up-outcome", required=True, help="the `up` step's outcome: " + ", ".join(UP_RESULTS))
+    record.add_argument("--history", type=Path, help="`pulumi stack history --json` after the up (its version)")
     listing = commands.add_parser("check", help="list the records since a moment and check their hashes")
     listing.add_argument("--stack", required=True)
     listing.add_argument("--bucket", required=True)
     listing.add_argument("--since", required=True, help="ISO date or time, e.g. 2026-11-01")
     args = parser.parse_args(argv)
-    if s3 is None:
-        s3 = aws.client("s3")
     try:
+        if s3 is None:
+            # Sealing writes: only in the stack's own account (the check only reads).
+            s3 = (
+                aws.guarded_client("s3", STORAGE_REGION, allowed_accounts(args.stack), what="evidence record")
+                if args.command == "record"
+                else aws.client("s3", STORAGE_REGION)
+            )
         if args.command == "record":
+            history = json.loads(args.history.read_text()) if args.history and args.history.exists() else []
             built = build(
                 args.stack,
                 args.commit,
@@ -139,13 +177,14 @@ def main(argv: Sequence[str] | None = None, s3: Any = None) -> int:
                 [login for login in args.approvers.split(",") if login],
                 json.loads(args.report.read_text()),
                 json.loads(args.verify.read_text()),
+                up_result(args.up_outcome, history, args.commit),
             )
             print(f"sealed {seal(s3, args.bucket, args.stack, built)}")
             return 0
         since = datetime.datetime.fromisoformat(args.since)
         since = since if since.tzinfo else since.replace(tzinfo=datetime.UTC)
         results = check(s3, args.bucket, args.stack, since)
-    except (EvidenceError, jsonschema.ValidationError, ValueError) as error:
+    except (EvidenceError, aws.AccountGuardError, ConfigError, jsonschema.ValidationError, ValueError) as error:
         print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     for key, verdict in results:

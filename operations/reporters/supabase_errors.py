@@ -23,7 +23,8 @@ from clients import aws
 from clients.aws_errors import error_code
 from clients.http import ApiError
 from clients.supabase_management import API_URL, ManagementApi
-from components.monitoring import DB_METRIC_NAMESPACE, LOG_ERRORS_METRIC_NAME, METRICS_REGION
+from components.monitoring import DB_METRIC_NAMESPACE, LOG_ERRORS_METRIC_NAME
+from operations.reporters.db_metrics import metrics_client
 from stack_config.loader import offline_stack_config
 
 # Supabase's log explorer SQL: one row with the count, per source table.
@@ -68,7 +69,7 @@ def error_counts(api: ManagementApi, ref: str, start: datetime.datetime, end: da
 
 def publish(stack: str, counts: Mapping[str, int], at: datetime.datetime, cloudwatch: Any = None) -> None:
     """The total (what the alarm reads) and each source (what on-call reads next)."""
-    client = cloudwatch or aws.client("cloudwatch", METRICS_REGION)
+    client = cloudwatch or metrics_client(stack)
     stack_dimension = {"Name": "Stack", "Value": stack}
     data = [
         {"MetricName": LOG_ERRORS_METRIC_NAME, "Dimensions": [stack_dimension], "Value": float(sum(counts.values()))},
@@ -110,6 +111,9 @@ def main(argv: list[str] | None = None, now: datetime.datetime | None = None) ->
             publish(args.stack, counts, end)
         except (BotoCoreError, ClientError) as error:
             print(f"error: CloudWatch refused the metrics: {error_code(error)}", file=sys.stderr)
+            return 1
+        except aws.AccountGuardError as error:
+            print(f"error: {error}", file=sys.stderr)
             return 1
     return 0
 

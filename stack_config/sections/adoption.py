@@ -97,4 +97,16 @@ def adoption(reader: Reader, names: Mapping[BucketRole, str], vercel: VercelConf
         vercel_domains=domains,
         vercel_variables=variables,
         redis_cache=_adopted_cache(reader, raw.get("redisCache", {})),
+        supabase_settings=_adopted_supabase_settings(reader, raw.get("supabaseSettings")),
     )
+
+
+def _adopted_supabase_settings(reader: Reader, raw: Any) -> str | None:
+    """The live project whose settings the first `up` records (its ref, as supabaseUrl names it)."""
+    if raw is None:
+        return None
+    url = re.fullmatch(r"https://([a-z]{20})\.supabase\.co", reader.string("supabaseUrl"))
+    ref = url[1] if url else None  # a malformed supabaseUrl is refused by its own section
+    if ref is not None and raw != ref:
+        raise reader.fail("adopt.supabaseSettings", f"must be the project ref of supabaseUrl ({ref!r}), got {raw!r}")
+    return str(raw)

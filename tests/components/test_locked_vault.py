@@ -69,8 +69,14 @@ def test_only_the_backup_workflow_on_main_writes_dumps_and_reads_them_back(plan:
     grant = policy(plan, "backups")["OneWriter"]
     assert grant["Principal"] == {"AWS": writer.outputs["arn"]} and grant["Resource"].endswith("/supabase/*")
     trust = writer.json_input("assumeRolePolicy")["Statement"][0]
-    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
-        "repo:newcool/newcool-infra:ref:refs/heads/main"
+    # Prod's backup job reads prod's secrets from the main-only GitHub environment, whose name is
+    # then its OIDC subject; dev's runs from main.
+    assert (
+        trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+        == {
+            "prod": "repo:newcool/newcool-infra:environment:production-scheduled",
+            "dev": "repo:newcool/newcool-infra:ref:refs/heads/main",
+        }[plan.stack]
     )
     grants = plan.named("aws:iam/rolePolicy:RolePolicy", "backups-writer-access").json_input("policy")["Statement"]
     actions = {a for g in grants for a in ([g["Action"]] if isinstance(g["Action"], str) else g["Action"])}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE
+from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE, REPORTER_HEARTBEAT_METRIC
 from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import CDN_ROLES, ConfigError
@@ -54,7 +54,7 @@ def test_every_alarm_lives_in_us_east_1_and_notifies_the_topic(watched: Plan) ->
     alarms = plan.of_type(ALARM)
     assert {a.name for a in alarms} == {
         *("api-down", "api-slow", "db-connections", "supabase-errors"),
-        *("app-5xx", "app-p95", "log-drain-silent"),
+        *("app-5xx", "app-p95", "log-drain-silent", "db-metrics-reporter"),
         *(f"{role}-cdn-5xx" for role in CDN_ROLES),
     }
     for registration in alarms:
@@ -67,7 +67,7 @@ def test_dev_without_dns_has_no_api_alarm_that_could_only_page(dev_plan: Plan) -
     assert dev_plan.of_type("aws:route53/healthCheck:HealthCheck") == []
     assert {a.name for a in dev_plan.of_type(ALARM)} == {
         *("db-connections", "supabase-errors"),
-        *("app-5xx", "app-p95", "log-drain-silent"),
+        *("app-5xx", "app-p95", "log-drain-silent", "db-metrics-reporter"),
         *(f"{role}-cdn-5xx" for role in CDN_ROLES),
     }
     silent = alarm(dev_plan, "log-drain-silent")
@@ -100,12 +100,24 @@ def test_cdn_alarms_fire_above_one_percent_5xx(plan: Plan, role: str) -> None:
     assert (props["comparisonOperator"], props["threshold"]) == ("GreaterThanThreshold", 1)
 
 
-def test_database_connection_alarm_fires_above_80_percent_or_on_silence(plan: Plan) -> None:
+def test_database_connection_alarm_fires_above_80_percent_measured_never_on_silence(plan: Plan) -> None:
     props = alarm(plan, "db-connections")
     assert (props["namespace"], props["metricName"]) == (DB_METRIC_NAMESPACE, DB_METRIC_NAME)
     assert props["dimensions"] == {"Stack": plan.stack}
     assert (props["comparisonOperator"], props["threshold"]) == ("GreaterThanThreshold", 80)
+    # A reporter that cannot reach the database is not a database with too many connections.
+    assert props["treatMissingData"] == "notBreaching"
+
+
+def test_a_failing_or_silent_reporter_pages_through_its_own_heartbeat_alarm(plan: Plan) -> None:
+    props = alarm(plan, "db-metrics-reporter")
+    assert (props["namespace"], props["metricName"]) == (DB_METRIC_NAMESPACE, REPORTER_HEARTBEAT_METRIC)
+    assert props["dimensions"] == {"Stack": plan.stack}
+    # A run that failed publishes 0, a run that never happened nothing: both breach.
+    assert (props["statistic"], props["comparisonOperator"], props["threshold"]) == ("Minimum", "LessThanThreshold", 1)
     assert props["treatMissingData"] == "breaching"
+    assert "reporter" in props["alarmDescription"] and "connections above" not in props["alarmDescription"]
+    assert props["name"] == f"newcool-{plan.stack}-db-metrics-reporter"
 
 
 def test_the_metrics_role_may_only_put_one_namespace_from_main(plan: Plan) -> None:
@@ -116,7 +128,9 @@ def test_the_metrics_role_may_only_put_one_namespace_from_main(plan: Plan) -> No
     assert trust["Condition"] == {
         "StringEquals": {
             f"{host}:aud": "sts.amazonaws.com",
-            f"{host}:sub": "repo:newcool/newcool-infra:ref:refs/heads/main",
+            f"{host}:sub": "repo:newcool/newcool-infra:environment:production-scheduled"
+            if plan.stack == "prod"
+            else "repo:newcool/newcool-infra:ref:refs/heads/main",
         }
     }
     policy = plan.named("aws:iam/rolePolicy:RolePolicy", "db-metrics-put")

@@ -44,7 +44,7 @@ def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> No
         "aws:kms/key:Key alerts-key",
         # What providers compute is unknown before apply, as in `pulumi preview`.
         "kmsMasterKeyId: (known after apply)",
-        "Fixed: 18.85 USD a month; Upstash budget caps: at most 200.00 USD",
+        "Fixed: 18.95 USD a month; Upstash budget caps: at most 200.00 USD",
         f"Policy pack newcool-guardrails 1.0.0: {len(POLICIES)} policies",
         "pulumi-python:dynamic/supabase:AuthConfig auth",
         "pulumi-python:dynamic/supabase:ApiKey secret-key",
@@ -184,17 +184,18 @@ def test_prod_preview_fails_without_the_web_acl_or_the_encrypted_topic(
 def test_the_fixed_monthly_cost_counts_priced_resources_and_only_names_usage(prod_plan: Plan) -> None:
     charges = {c.resource: c for c in costs.fixed_charges(prod_plan)}
     # One web ACL with 3 managed rule groups and a rate rule; one key; one health check with
-    # HTTPS and latency measurement (a non-AWS endpoint); seven standard alarms and one per
-    # distribution, two of them metric math over two metrics (charged per metric).
+    # HTTPS and latency measurement (a non-AWS endpoint); eight standard alarms (the reporter's
+    # heartbeat among them) and one per distribution, two of them metric math over two metrics
+    # (charged per metric).
     assert charges["cdn-web-acl"].monthly_usd == costs.WAF_WEB_ACL_MONTHLY + 4 * costs.WAF_RULE_MONTHLY
     assert charges["alerts-key"].monthly_usd == costs.KMS_KEY_MONTHLY
     assert charges["api-health"].monthly_usd == costs.HEALTH_CHECK_MONTHLY + 2 * costs.HEALTH_CHECK_OPTION_MONTHLY
-    assert sum(1 for c in charges.values() if c.what.startswith("alarm")) == 7 + len(CDN_ROLES)
+    assert sum(1 for c in charges.values() if c.what.startswith("alarm")) == 8 + len(CDN_ROLES)
     assert charges["app-5xx"].monthly_usd == 2 * costs.ALARM_STANDARD_MONTHLY
     assert charges["app-logs-key"].monthly_usd == costs.KMS_KEY_MONTHLY
     assert charges["backups-key"].monthly_usd == costs.KMS_KEY_MONTHLY
     assert charges["evidence-key"].monthly_usd == costs.KMS_KEY_MONTHLY
-    assert costs.total(charges.values()) == 18.85
+    assert costs.total(charges.values()) == 18.95
     assert {c.resource: c.monthly_usd for c in costs.budget_caps(prod_plan)} == {"cache": 100.0, "ratelimit": 100.0}
     # Buckets and distributions cost by use: never counted as fixed.
     assert not any(c.resource.endswith(("-distribution", "cdn", "uploads")) for c in charges.values())

@@ -27,6 +27,7 @@ PROPS = {"project_id": PROJECT_ID, "project_name": "newcool-api", "team_id": TEA
 def team(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[VercelTeamStandIn]:
     monkeypatch.setattr(vercel_redeploy, "POLL_SECONDS", 0.0)
     standin = VercelTeamStandIn(vercel_spec(), token=TOKEN, team_id=TEAM_ID)
+    standin.projects["newcool-api"] = {"id": PROJECT_ID, "domains": ["api.newcool.io"], "envs": []}
     standin.deployments[LIVE] = {"projectId": PROJECT_ID, "target": "production", "readyState": "READY"}
     standin.install(httpserver)
     yield standin
@@ -60,8 +61,27 @@ def test_a_changed_variable_redeploys_production_and_waits_until_ready(
         "projectId": PROJECT_ID, "target": "production", "readyState": "READY", "redeployOf": LIVE, "polls": 2,
         "env": {},
     }  # fmt: skip
-    assert team.log[:2] == ["GET /v6/deployments", "POST /v13/deployments"]
-    assert team.log[2:] == [f"GET /v13/deployments/{new}"] * 2
+    assert team.log[:2] == [f"GET /v9/projects/{PROJECT_ID}", "POST /v13/deployments"]
+    # Polled until READY; Vercel promoted it by itself (no rollback), so nothing more is sent.
+    assert team.log[2:] == [f"GET /v13/deployments/{new}"] * 2 + [f"GET /v9/projects/{PROJECT_ID}"]
+
+
+def test_after_an_instant_rollback_a_variable_change_rebuilds_the_rolled_back_to_deployment(
+    httpserver: HTTPServer, team: VercelTeamStandIn
+) -> None:
+    # A bad deployment went out after LIVE and READY; someone rolled production back to LIVE.
+    team.deployments["dpl_bad"] = {"projectId": PROJECT_ID, "target": "production", "readyState": "READY"}
+    team.instant_rollback(PROJECT_ID, LIVE)
+    provider = running(httpserver)
+    outs = provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"}).outs
+    assert outs is not None
+    rebuilt = team.deployments[outs["deployment_id"]]
+    assert rebuilt["redeployOf"] == LIVE, "the redeploy rebuilt the deployment rolled away from"
+    assert rebuilt["readyState"] == "READY"
+    # Vercel stops promoting production builds after a rollback: the rebuild is promoted, so the
+    # changed variable reaches what serves the domain.
+    assert team.serving(PROJECT_ID) == outs["deployment_id"]
+    assert team.log[-1] == f"POST /v10/projects/{PROJECT_ID}/promote/{outs['deployment_id']}"
 
 
 def test_an_unchanged_version_neither_diffs_nor_deploys(httpserver: HTTPServer, team: VercelTeamStandIn) -> None:
@@ -105,7 +125,7 @@ def test_a_project_without_a_production_deployment_has_nothing_to_redeploy(
         .outs
     )
     assert outs is not None and outs["deployment_id"] is None
-    assert team.log == ["GET /v6/deployments"]
+    assert team.log == [f"GET /v9/projects/{PROJECT_ID}"]
 
 
 def test_the_token_never_reaches_the_state(httpserver: HTTPServer) -> None:
@@ -117,5 +137,20 @@ def test_a_refused_token_is_one_line_without_it(httpserver: HTTPServer, team: Ve
     provider.configure(ConfigureRequest(Config({TOKEN_CONFIG_KEY: "wrong-token-secret"}, "vercel")))
     with pytest.raises(RuntimeError) as failure:
         provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
-    assert str(failure.value).startswith("vercel production redeploy: Vercel refused GET /v6/deployments: 403")
+    refused = f"vercel production redeploy: Vercel refused GET /v9/projects/{PROJECT_ID}: 403"
+    assert str(failure.value).startswith(refused)
     assert "wrong-token" not in str(failure.value)
+
+
+def test_an_explicit_token_in_the_environment_wins_over_the_stacks_config(
+    httpserver: HTTPServer, team: VercelTeamStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drift hands the providers a narrower token than the ESC environment's: that one is used."""
+    team.token = "read-only-token-given-to-the-job"
+    monkeypatch.setenv(vercel_redeploy.TOKEN_ENVIRONMENT, "read-only-token-given-to-the-job")
+    provider = running(httpserver)  # configured with the stack's TOKEN
+    outs = provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"}).outs
+    assert outs is not None and outs["deployment_id"] is not None
+    monkeypatch.delenv(vercel_redeploy.TOKEN_ENVIRONMENT)
+    with pytest.raises(RuntimeError, match="403"):
+        provider.update("id", {**PROPS, "variables_version": "v2"}, {**PROPS, "variables_version": "v3"})

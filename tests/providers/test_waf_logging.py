@@ -64,7 +64,7 @@ def test_the_first_time_refusal_is_retried_until_waf_takes_the_destination(
     web_acl_arn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = RefusingFirst(refusals=2)
-    monkeypatch.setattr(waf_logging, "waf_client", lambda region: client)
+    monkeypatch.setattr(waf_logging, "waf_client", lambda region, arn: client)
     created = WebAclLoggingProvider().create(props(web_acl_arn))
     assert client.calls == 3
     live = boto3.client("wafv2", region_name=REGION).get_logging_configuration(ResourceArn=web_acl_arn)
@@ -74,7 +74,7 @@ def test_the_first_time_refusal_is_retried_until_waf_takes_the_destination(
 
 def test_any_other_refusal_fails_at_once_in_one_line(web_acl_arn: str, monkeypatch: pytest.MonkeyPatch) -> None:
     client = RefusingFirst(refusals=1, code="WAFInvalidParameterException")
-    monkeypatch.setattr(waf_logging, "waf_client", lambda region: client)
+    monkeypatch.setattr(waf_logging, "waf_client", lambda region, arn: client)
     with pytest.raises(RuntimeError) as raised:
         WebAclLoggingProvider().create(props(web_acl_arn))
     assert client.calls == 1
@@ -85,7 +85,7 @@ def test_a_race_that_never_ends_gives_up_after_the_bounded_attempts(
     web_acl_arn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = RefusingFirst(refusals=100)
-    monkeypatch.setattr(waf_logging, "waf_client", lambda region: client)
+    monkeypatch.setattr(waf_logging, "waf_client", lambda region, arn: client)
     with pytest.raises(RuntimeError, match=f"{PROPAGATION_ERROR} after {waf_logging.ATTEMPTS} attempt"):
         WebAclLoggingProvider().create(props(web_acl_arn))
     assert client.calls == waf_logging.ATTEMPTS
@@ -97,3 +97,24 @@ def test_deleted_by_hand_reads_as_gone_and_delete_is_idempotent(web_acl_arn: str
     provider.delete(created.id, created.outs or {})
     assert provider.read(created.id, created.outs or {}).id == ""
     provider.delete(created.id, created.outs or {})
+
+
+def test_credentials_of_another_account_stop_before_any_change_in_one_line(
+    web_acl_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A shell still holding another account's credentials: sts names that account.
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "999999999999")
+    with pytest.raises(RuntimeError) as raised:
+        WebAclLoggingProvider().create(props(web_acl_arn))
+    assert str(raised.value) == (
+        f"WAF logging for {web_acl_arn}: the AWS credentials are for account 999999999999, not the stack's "
+        "123456789012 (aws:allowedAccountIds); nothing was changed"
+    )
+    monkeypatch.delenv("MOTO_ACCOUNT_ID")
+    with pytest.raises(ClientError, match="WAFNonexistentItemException"):
+        boto3.client("wafv2", region_name=REGION).get_logging_configuration(ResourceArn=web_acl_arn)
+
+
+def test_a_region_other_than_the_web_acls_stops_before_any_change(web_acl_arn: str) -> None:
+    with pytest.raises(RuntimeError, match=r"the web ACL is in us-east-1, not us-west-2$"):
+        WebAclLoggingProvider().create({**props(web_acl_arn), "region": "us-west-2"})

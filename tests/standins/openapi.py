@@ -215,6 +215,7 @@ def vercel_spec() -> ApiSpec:
             "/v6/deployments": ["get"],
             "/v13/deployments": ["post"],
             "/v13/deployments/{idOrUrl}": ["get"],
+            "/v10/projects/{projectId}/promote/{deploymentId}": ["post"],
         },
     )
     cut["servers"] = document["servers"]

@@ -69,8 +69,27 @@ class VercelTeamStandIn(_Served):
     deployments: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The states a new deployment goes through, one per poll (ends READY, ERROR or CANCELED).
     build_states: list[str] = field(default_factory=lambda: ["QUEUED", "BUILDING", "READY"])
+    # project id -> the deployment an Instant Rollback made serve production (getProject's
+    # targets.production); without one, the newest READY production deployment serves, as on Vercel.
+    rolled_back_to: dict[str, str] = field(default_factory=dict)
+
+    def instant_rollback(self, project_id: str, deployment_id: str) -> None:
+        """What the dashboard's Instant Rollback does: an older deployment serves production again."""
+        self.rolled_back_to[project_id] = deployment_id
+
+    def serving(self, project_id: str) -> str | None:
+        """The deployment that serves the project's production domain now."""
+        if project_id in self.rolled_back_to:
+            return self.rolled_back_to[project_id]
+        ready = [
+            id_
+            for id_, d in self.deployments.items()
+            if d["projectId"] == project_id and d["target"] == "production" and d["readyState"] == "READY"
+        ]
+        return ready[-1] if ready else None
 
     def install(self, server: HTTPServer) -> str:
+        server.expect_request(re.compile(r"^/v10/projects/[^/]+/promote/.*$")).respond_with_handler(self.handle_promote)
         server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self.handle)
         server.expect_request(re.compile(r"^/v(6|13)/deployments.*$")).respond_with_handler(self.handle_deployments)
         return server.url_for("/").rstrip("/")
@@ -125,6 +144,23 @@ class VercelTeamStandIn(_Served):
         body.update(id=request.path.rsplit("/", 1)[1], readyState=deployment["readyState"])
         return self._answer(request, body)
 
+    def handle_promote(self, request: Request) -> Response:
+        """promoteDeployment: the deployment serves production (it also ends a rollback); 202, no body."""
+        refused = self._checked(request, request.headers.get("Authorization") == f"Bearer {self.token}")
+        if refused is not None:
+            return refused
+        match = re.fullmatch(r"/v10/projects/([^/]+)/promote/([^/]+)", request.path)
+        project_id, deployment_id = (match[1], match[2]) if match else ("", "")
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None or deployment["projectId"] != project_id or deployment["readyState"] != "READY":
+            return _json(400, {"error": {"code": "bad_request", "message": "Deployment cannot be promoted"}})
+        self.rolled_back_to[project_id] = deployment_id
+        return Response("", status=202)
+
+    def _target_schema(self, path: str) -> dict[str, Any]:
+        project = self.spec._resolve(answer_schema(self.spec, "GET", path))
+        return dict(self.spec._resolve(project["properties"]["targets"]["additionalProperties"]))
+
     def _project(self, id_or_name: str) -> dict[str, Any] | None:
         return next((p for n, p in self.projects.items() if id_or_name in (n, p["id"])), None)
 
@@ -151,6 +187,11 @@ class VercelTeamStandIn(_Served):
         if match[2] is None:
             body = minimal(self.spec, answer_schema(self.spec, "GET", request.path))
             body.update(id=project["id"], name=name, accountId=self.team_id, **project.get("fields", {}))
+            serving = self.serving(project["id"])
+            if serving is not None:
+                target = minimal(self.spec, self._target_schema(request.path))
+                target.update(id=serving, readyState=self.deployments[serving]["readyState"], name=name)
+                body["targets"] = {"production": target}
             return self._answer(request, body)
         schema = self.spec._resolve(answer_schema(self.spec, "GET", request.path))
         if match[2] == "/domains":

@@ -20,7 +20,7 @@ from live_state import load
 from operations.adoption import adopt_plan
 from operations.adoption.findings import StackFacts
 from operations.verify import PUBLIC_ACCESS_FLAGS
-from preview.adoption import check_imports
+from preview.adoption import check_imports, predict
 from preview.engine import run_program
 from tests.standins.openapi import answer_schema, minimal, supabase_management_spec, upstash_spec, vercel_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn
@@ -366,3 +366,39 @@ def test_the_migration_history_is_read_without_creating_anything(
     with psycopg.connect(unmigrated_db) as connection:
         row = connection.execute("select to_regnamespace('supabase_migrations') is null").fetchone()
     assert row == (True,), "a preflight creates nothing"
+
+
+def test_the_live_supabase_settings_are_recorded_and_the_preview_shows_the_second_ups_changes(
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    aws: tuple[Any, Any],
+    facts: StackFacts,
+    recorded_here: Any,
+) -> None:
+    _, vercel_url = live_vercel(httpserver)
+    _, upstash_url = live_upstash(httpserver)
+    supabase = SupabaseProjectStandIn(supabase_management_spec(), facts.supabase_ref, SUPABASE_TOKEN)
+    env = environment(
+        vercel_url, upstash_url, SUPABASE_ACCESS_TOKEN=SUPABASE_TOKEN, SUPABASE_API_URL=supabase.install(httpserver)
+    )
+    _, out = preflight(capsys, aws, facts, env)
+    assert {r.method for r in supabase.log} == {"GET"}, "the preflight only reads"
+    live = load(recorded_here / "prod.json")
+    ref = facts.supabase_ref
+    auth = live.find("pulumi-python:dynamic/supabase:AuthConfig", f"{ref}/auth")
+    ssl = live.find("pulumi-python:dynamic/supabase:SslEnforcement", f"{ref}/ssl")
+    network = live.find("pulumi-python:dynamic/supabase:NetworkRestrictions", f"{ref}/network")
+    data_api = live.find("pulumi-python:dynamic/supabase:DataApiConfig", f"{ref}/postgrest")
+    assert auth is not None and auth.inputs["settings"]["site_url"] == "http://localhost:3000"
+    assert ssl is not None and ssl.inputs["settings"] == {"requestedConfig": {"database": False}}
+    assert network is not None and network.inputs["settings"]["dbAllowedCidrs"] == ["0.0.0.0/0"]
+    assert data_api is not None and data_api.inputs["settings"]["max_rows"] == 1000
+    assert SUPABASE_TOKEN not in (recorded_here / "prod.json").read_text()
+    # The pasted block adopts the settings; the preview says what the second up writes.
+    adopt = pasted_block(out)
+    assert adopt["supabaseSettings"] == ref
+    first = run_program("prod", {"adopt": adopt, "placeholders": ["vercel.teamId", "dnsZoneId", "supabaseUrl"]})
+    changes = {c.registration.name: {d.property for d in c.differences} for c in predict(first, live).second_up}
+    assert "settings.requestedConfig" in changes["ssl"], "the SSL restart is shown before it happens"
+    assert {"settings.site_url", "settings.password_min_length"} <= changes["auth"]
+    assert "settings.dbAllowedCidrs" in changes["network"]

@@ -64,7 +64,8 @@ def test_a_dry_run_changes_nothing_and_a_restore_brings_back_that_moment_deletin
     assert "dry run: 2 object(s) would be restored" in out
     assert versions(s3) == before and body(s3, "avatars/a") == b"overwritten by a bug"
 
-    assert s3_restore.main(["--bucket", BUCKET, "--prefix", "avatars/", "--at", at, "--apply"], s3=s3) == 0
+    applied = ["--bucket", BUCKET, "--prefix", "avatars/", "--at", at, "--apply", "--stack", "prod"]
+    assert s3_restore.main(applied, s3=s3) == 0
     assert body(s3, "avatars/a") == b"avatars/a as it was"
     assert body(s3, "avatars/b") == b"avatars/b as it was"
     assert body(s3, "avatars/c") == b"avatars/c as it was"
@@ -72,6 +73,24 @@ def test_a_dry_run_changes_nothing_and_a_restore_brings_back_that_moment_deletin
     assert body(s3, "other/x") == b"outside the prefix", "only the prefix is touched"
     # Two new versions, and every old one still there: the restore itself can be undone.
     assert versions(s3) == before + 2
+
+
+def test_applying_with_another_accounts_credentials_stops_before_any_copy_in_one_line(
+    history: tuple[Any, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3, at = history
+    before = versions(s3)
+    # No client handed in: the command makes its own, and moto's account is not prod's.
+    assert s3_restore.main(["--bucket", BUCKET, "--prefix", "avatars/", "--at", at, "--apply", "--stack", "prod"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: s3-restore: the AWS credentials are for account 123456789012, not the stack's")
+    assert versions(s3) == before and body(s3, "avatars/a") == b"overwritten by a bug"
+
+
+def test_applying_needs_the_stack_whose_account_it_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--bucket", BUCKET, "--at", "2026-11-30T03:00:00Z", "--apply"]
+    assert s3_restore.main(argv, s3=object()) == 2
+    assert "APPLY=1 needs STACK=dev|prod" in capsys.readouterr().err
 
 
 def test_a_time_without_a_zone_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -54,7 +54,7 @@ def test_counts_are_published_per_source_and_in_total_under_the_alarmed_metric(
         return accept(**request)  # and CloudWatch (moto) accepts it
 
     monkeypatch.setattr(cloudwatch, "put_metric_data", put_metric_data)
-    monkeypatch.setattr("clients.aws.client", lambda *_args, **_kwargs: cloudwatch)
+    monkeypatch.setattr(supabase_errors, "metrics_client", lambda _stack: cloudwatch)
     assert supabase_errors.main(["--stack", "prod"], now=NOW) == 0
     queries = [r for r in project.log if r.path.endswith("/analytics/endpoints/logs.all")]
     assert [(q.query["iso_timestamp_start"], q.query["iso_timestamp_end"]) for q in queries] == [
