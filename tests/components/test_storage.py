@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID, PUBLIC_READ_UNTIL_TAG, log_lifecycle_days
-from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, PROD_BUCKET_NAMES
 from tests.plan_queries import BUCKET, ancestors, as_list, bucket, setting_of, statements
+from tests.program_runs import run_program
 
 ALL_ROLES = (*DATA_BUCKET_ROLES, "logs")
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"

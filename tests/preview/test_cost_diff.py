@@ -12,9 +12,9 @@ import pytest
 
 from preview.cost_diff import Line, compare, monthly_by_resource, usage_of
 from preview.costs import CLOUDFRONT_EGRESS_PER_GB, KMS_KEY_MONTHLY, LOGS_INGESTION_PER_GB, LOGS_STORAGE_PER_GB_MONTH
-from preview.engine import run_program
 from preview.plan import Plan
 from tests.conftest import ROOT
+from tests.program_runs import run_program
 
 NOT_THE_TREE = shutil.ignore_patterns(".venv", "node_modules", ".git", "*_cache", "__pycache__", "backups")
 

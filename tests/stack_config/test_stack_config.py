@@ -10,13 +10,13 @@ import pytest
 import yaml
 
 from preview import engine as mock_engine
-from preview.engine import run_program
 from preview.plan import Secret
 from stack_config import SECRET_KEYS, ConfigError, keys, parse_stack_config
 from stack_config.keys import KNOWN_KEYS
 from stack_config.namespaces import check_config_namespaces, provider_config_keys
 from stack_config.stack_file import check_project_schema, set_stack_value
 from tests.conftest import ROOT
+from tests.program_runs import run_program
 
 PROD_BUCKETS = {
     "cdn": "newcool-streaming-platform-cdn",

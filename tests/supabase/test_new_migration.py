@@ -1,6 +1,6 @@
 """The schema grows by one correct migration a month: adding one must need no edit to any test.
 
-A copy of the repository (its tracked files) gets a new migration, named as `supabase migration
+A copy of the repository (the files git would commit) gets a new migration, named as `supabase migration
 new` names it, making a table the way the existing ones are made (row level security, owner
 policies through ``(select auth.uid())``, the foreign key indexed, grants revoked then given);
 then the tests that depend on the schema run on the copy and must pass there.
@@ -81,10 +81,10 @@ SCHEMA_TESTS = [
 
 
 def repository_copy(destination: Path) -> Path:
-    """The tracked files as they are in the working tree, and the installed node_modules (the CLI)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    """The repository's files as they are in the working tree (tracked, or new and not ignored),
+    and the installed node_modules (the Supabase CLI)."""
+    listing = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    listed = subprocess.run(listing, cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
