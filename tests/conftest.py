@@ -47,6 +47,12 @@ def plan(request: pytest.FixtureRequest, dev_plan: Plan, prod_plan: Plan) -> Pla
 pytest_plugins = ["tests.skip_policy", "pytester"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tests, each in its own xdist group, first: the other workers fill in around
+    them instead of one of them starting last and running alone."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # The mock runtime's event loops, freed while they can still close cleanly (see run_program).
     gc.collect()

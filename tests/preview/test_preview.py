@@ -21,6 +21,7 @@ from tests.conftest import ROOT
 from tests.program_runs import run_program
 
 
+@pytest.mark.xdist_group("preview-end-to-end")  # among the slowest: started first (tests/conftest.py)
 def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "preview", "--stack", "prod"],
