@@ -45,8 +45,10 @@ typecheck: setup
 squawk: setup
 	$(BIN)/squawk --assume-in-transaction --pg-version 15.0 supabase/migrations/*.sql
 
+# Tests marked with an xdist group (the slowest) run whole on one worker and start first
+# (tests/conftest.py); the run ends with the ten slowest tests, the numbers to work on.
 unit: setup node_modules/.installed pgtap
-	$(BIN)/python -m pytest -n auto --maxprocesses 4
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup --durations=10
 
 # Parses the workflows with actionlint and audits them with zizmor (its strictest persona;
 # the findings left on purpose are explained in .github/zizmor.yml); tests/test_workflows.py

@@ -17,8 +17,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from localdb.cluster import TEMPLATE_DB, PostgresCluster, running_cluster  # noqa: E402
-from preview.engine import run_program  # noqa: E402
 from preview.plan import Plan  # noqa: E402
+from tests.program_runs import run_program, shared_by_the_programs_callers  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_program_runs() -> Iterator[None]:
+    """Each distinct run of a stack's program happens once per process (tests/program_runs.py),
+    for the tests and for the commands they call."""
+    with shared_by_the_programs_callers():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +45,12 @@ def plan(request: pytest.FixtureRequest, dev_plan: Plan, prod_plan: Plan) -> Pla
 
 
 pytest_plugins = ["tests.skip_policy", "pytester"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tests, each in its own xdist group, first: the other workers fill in around
+    them instead of one of them starting last and running alone."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from components.cache import CACHE_KEYS, cache_key_table
-from preview.engine import run_program
 from preview.plan import Plan, Secret
 from stack_config import ConfigError
 from tests.conftest import ROOT
+from tests.program_runs import run_program
 
 REDIS = "upstash:index/redisDatabase:RedisDatabase"
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from components.firewall import LOG_RETENTION_DAYS, MANAGED_RULE_GROUPS, log_retention
-from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import CDN_ROLES, ConfigError
 from tests.plan_queries import statements
+from tests.program_runs import run_program
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from preview.adoption import run_second_up
-from preview.engine import run_program
 from preview.plan import Plan, Registration, Secret
 from providers.vercel_redeploy import variables_version
 from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, UPLOAD_ROLES, ConfigError
 from tests.plan_queries import as_list, bucket, statements
+from tests.program_runs import run_program
 
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 REDIS = "upstash:index/redisDatabase:RedisDatabase"

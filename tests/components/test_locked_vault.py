@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import ConfigError
 from tests.plan_queries import statements
+from tests.program_runs import run_program
 
 BUCKET = "aws:s3/bucket:Bucket"
 RETENTION = {"backups": 35, "evidence": 365}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from components.monitoring import DB_METRIC_NAME, DB_METRIC_NAMESPACE, REPORTER_HEARTBEAT_METRIC
-from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import CDN_ROLES, ConfigError
 from tests.plan_queries import statements
+from tests.program_runs import run_program
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from components.storage import CORS_S3_ORIGIN_REQUEST_POLICY_ID, PUBLIC_READ_UNTIL_TAG, log_lifecycle_days
-from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import (
     BUCKET_ROLES,
@@ -20,6 +19,7 @@ from stack_config import (
 )
 from stack_config.loader import offline_stack_config
 from tests.plan_queries import BUCKET, ancestors, as_list, bucket, setting_of, statements
+from tests.program_runs import run_program
 
 ALL_ROLES = BUCKET_ROLES
 # The media buckets prod's stack file keeps readable until a date (mediaPublicReadUntil).

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from preview.engine import run_program
 from preview.plan import Plan, Secret
 from stack_config import ALL_PASSWORD_CHARACTERS, ConfigError
+from tests.program_runs import run_program
 
 PREFIX = "pulumi-python:dynamic/supabase:"
 REFS = {"dev": "devnewcoolprojectaaa", "prod": "prodnewcoolprojectbb"}

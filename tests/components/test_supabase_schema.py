@@ -11,10 +11,10 @@ import pytest
 
 from db_migrations import MIGRATIONS_DIR, discover
 from localdb.cluster import PostgresCluster
-from preview.engine import run_program
 from preview.plan import Plan, Secret
 from providers.schema_migrations import SchemaMigrationsProvider
 from stack_config import ConfigError
+from tests.program_runs import run_program
 
 DYNAMIC = "pulumi-python:dynamic/supabase:SchemaMigrations"
 

@@ -1,7 +1,9 @@
-"""Every policy fires on a plan that breaks it and passes on the real stacks, judged over gRPC.
+"""Every policy fires on a plan that breaks it and passes on the real stacks.
 
 Each firing case takes a stack's real plan and breaks exactly one thing, the way a careless
-change to the program would; the pack runs as its own process, called as the engine calls it.
+change to the program would. The real stacks are judged as the engine judges them: the pack runs
+as its own process, called over gRPC. The many broken plans are judged by the same pack code in
+this process (``tests/policies/in_process.py``), held equal to the gRPC path by a test below.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -34,6 +36,7 @@ from tests.policies.breaking import (
     setter,
 )
 from tests.policies.cases import FIRING, MODULES
+from tests.policies.in_process import InProcessPack
 
 POLICY_NAMES = sorted(policy.name for policy in POLICIES)
 # Every module of the pack but its plumbing: a new module cannot be left without cases.
@@ -51,14 +54,35 @@ EXPECTED_ADVISORIES = {"dev": set(), "prod": {"supabase-legacy-keys-disabled", "
 
 
 @pytest.fixture(scope="module")
-def stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+def grpc_stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     with analyzer() as started:
         yield started
 
 
 @pytest.fixture(scope="module")
-def verdicts(stub: analyzer_pb2_grpc.AnalyzerStub, dev_plan: Plan, prod_plan: Plan) -> dict[str, Verdict]:
-    return {"dev": analyze(dev_plan, stub=stub, memo=ANSWERS), "prod": analyze(prod_plan, stub=stub, memo=ANSWERS)}
+def stub() -> analyzer_pb2_grpc.AnalyzerStub:
+    return cast(analyzer_pb2_grpc.AnalyzerStub, InProcessPack())
+
+
+@pytest.fixture(scope="module")
+def verdicts(grpc_stub: analyzer_pb2_grpc.AnalyzerStub, dev_plan: Plan, prod_plan: Plan) -> dict[str, Verdict]:
+    """Each real stack, end to end: the pack in its own process, over gRPC."""
+    return {"dev": analyze(dev_plan, stub=grpc_stub), "prod": analyze(prod_plan, stub=grpc_stub)}
+
+
+def test_the_pack_in_process_gives_the_verdict_it_gives_over_grpc(
+    stub: analyzer_pb2_grpc.AnalyzerStub, grpc_stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan
+) -> None:
+    # A resource policy and a stack policy broken, and one policy configured differently.
+    broken = edited(legacy_keys_off(prod_plan), ENV_VAR, "supabase-service-key", setter("sensitive", False))
+    broken = edited(broken, VERSIONING, "cdn-versioning", setter("versioningConfiguration.status", "Suspended"))
+    config: dict[str, Any] = {**stack_config("prod"), "s3-buckets-versioned": "advisory"}
+    for plan, policy_config in ((prod_plan, None), (broken, None), (broken, config)):
+        in_process, over_grpc = analyze(plan, policy_config, stub), analyze(plan, policy_config, grpc_stub)
+        assert in_process.violations and sorted(map(repr, in_process.violations)) == sorted(
+            map(repr, over_grpc.violations)
+        )
+        assert in_process.policies == over_grpc.policies and in_process.rules == over_grpc.rules
 
 
 # --- ways to break a plan ---------------------------------------------------------------------

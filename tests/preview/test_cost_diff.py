@@ -18,14 +18,15 @@ from preview.costs import (
     LOGS_STORAGE_PER_GB_MONTH,
     usage_charges,
 )
-from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import BUCKET_ROLES, CDN_ROLES
 from tests.conftest import ROOT
+from tests.program_runs import run_program
 
 NOT_THE_TREE = shutil.ignore_patterns(".venv", "node_modules", ".git", "*_cache", "__pycache__", "backups")
 
 
+@pytest.mark.xdist_group("cost-diff-end-to-end")  # among the slowest: started first (tests/conftest.py)
 def test_against_head_of_a_clean_tree_it_reports_no_change(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(ROOT, tree, ignore=NOT_THE_TREE)

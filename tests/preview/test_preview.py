@@ -15,13 +15,14 @@ import yaml
 from policies.guardrails.pack import POLICIES
 from preview import __main__ as preview_command
 from preview import costs
-from preview.engine import run_program
 from preview.plan import Plan, Secret
 from stack_config import CDN_ROLES
 from stack_config.stack_file import SECRET_PLACEHOLDER
 from tests.conftest import ROOT
+from tests.program_runs import run_program
 
 
+@pytest.mark.xdist_group("preview-end-to-end")  # among the slowest: started first (tests/conftest.py)
 def test_prod_preview_lists_the_plan_and_a_clean_verdict_without_secrets() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "preview", "--stack", "prod"],

@@ -13,10 +13,10 @@ import pytest
 
 from preview import __main__ as preview_command
 from preview.analyzer import analyze
-from preview.engine import run_program
 from preview.plan import Plan
 from preview.sarif import sarif_log
 from tests.conftest import ROOT
+from tests.program_runs import run_program
 
 SCHEMA = json.loads((ROOT / "specs" / "sarif-schema-2.1.0.json").read_text())
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import ConfigError
+from tests.program_runs import run_program
 
 PROD_ACCOUNT = ["111122223333"]
 ARN = "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/newcool"

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from preview import engine as mock_engine
-from preview.engine import run_program
 from preview.plan import Secret
 from stack_config import (
     BUCKET_ROLES,
@@ -26,6 +25,7 @@ from stack_config.keys import KNOWN_KEYS
 from stack_config.namespaces import check_config_namespaces, provider_config_keys
 from stack_config.stack_file import check_project_schema, set_stack_value
 from tests.conftest import ROOT
+from tests.program_runs import run_program
 
 PROD_BUCKETS = dict(PROD_BUCKET_NAMES)
 # Valid dev names for every role of the table.

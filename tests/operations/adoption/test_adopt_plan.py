@@ -21,7 +21,7 @@ from operations.adoption import adopt_plan
 from operations.adoption.findings import StackFacts
 from operations.verify import PUBLIC_ACCESS_FLAGS
 from preview.adoption import check_imports, predict
-from preview.engine import run_program
+from tests.program_runs import run_program
 from tests.standins.openapi import answer_schema, minimal, supabase_management_spec, upstash_spec, vercel_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn

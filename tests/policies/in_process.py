@@ -1,0 +1,77 @@
+"""The policy pack served in this process, for the many firing cases: pulumi_policy's own servicer
+(the code behind the pack's gRPC port) called directly, as ``preview.analyzer.analyze`` calls a stub.
+
+The servicer decodes every resource of a stack analysis once per stack policy; here each
+resource's properties are decoded once per call and shared by the stack policies (which only
+read them). What the engine's path adds (the pack's own process, isolated from the repository,
+and gRPC) stays covered by the tests that judge the real plans over gRPC, and
+``test_the_pack_in_process_gives_the_verdict_it_gives_over_grpc`` holds the two equal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pulumi_policy import EnforcementLevel
+
+from policies.guardrails.common import PACK_NAME
+from policies.guardrails.pack import POLICIES
+
+# The servicer and the decoders it calls by module-level name (untyped, private to pulumi_policy).
+pack_runtime: Any = importlib.import_module("pulumi_policy.policy")
+
+
+def _once_per_call(function: Callable[[Any], Any], cache: dict[int, tuple[Any, Any]]) -> Callable[..., Any]:
+    def remembered(value: Any, *rest: Any) -> Any:
+        if rest:
+            return function(value, *rest)
+        if id(value) not in cache:
+            # The argument is kept too, so its id is not reused while the call lasts.
+            cache[id(value)] = (value, function(value))
+        return cache[id(value)][1]
+
+    return remembered
+
+
+class _JsonFormat:
+    def __init__(self, cache: dict[int, tuple[Any, Any]]):
+        self.MessageToDict = _once_per_call(pack_runtime.json_format.MessageToDict, cache)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(pack_runtime.json_format, name)
+
+
+class InProcessPack(pack_runtime._PolicyAnalyzerServicer):  # type: ignore[misc]
+    """The same servicer the pack serves over gRPC, with the pack's policies and settings."""
+
+    def __init__(self) -> None:
+        super().__init__(PACK_NAME, "0.0.1", list(POLICIES), EnforcementLevel.MANDATORY)
+
+    def AnalyzeStack(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+        with self._decoded_once():
+            return super().AnalyzeStack(request, context)
+
+    @contextlib.contextmanager
+    def _decoded_once(self) -> Iterator[None]:
+        caches: tuple[dict[int, tuple[Any, Any]], ...] = ({}, {}, {})
+        saved = (pack_runtime.json_format, pack_runtime.deserialize_properties, pack_runtime.unknown_checking_proxy)
+        pack_runtime.json_format = _JsonFormat(caches[0])
+        pack_runtime.deserialize_properties = _once_per_call(saved[1], caches[1])
+        pack_runtime.unknown_checking_proxy = _once_per_call(saved[2], caches[2])
+        try:
+            yield
+        finally:
+            pack_runtime.json_format, pack_runtime.deserialize_properties, pack_runtime.unknown_checking_proxy = saved
+
+    def stub(self) -> InProcessPack:
+        return self
+
+    def __getattribute__(self, name: str) -> Any:
+        attribute = super().__getattribute__(name)
+        # The stub's calling convention: method(request), no gRPC context.
+        if name[:1].isupper() and callable(attribute):
+            return lambda request: attribute(request, None)
+        return attribute
