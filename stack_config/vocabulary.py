@@ -4,6 +4,7 @@ names and enums that a value must be one of."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Literal, get_args
 
@@ -11,6 +12,10 @@ PROJECT = "newcool-infra"
 
 Environment = Literal["dev", "prod"]
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
+# A pull request's review environment: the stack pr-<N>, configured from a committed template (a
+# per-PR stack file is written by the review workflow and never committed).
+REVIEW_STACK = re.compile(r"^pr-([1-9][0-9]{0,6})$")
+REVIEW_TEMPLATE = "Pulumi.pr-template.yaml"
 BucketRole = Literal["cdn", "assets", "uploads", "logs"]
 BUCKET_ROLES: tuple[BucketRole, ...] = get_args(BucketRole)
 DATA_BUCKET_ROLES: tuple[BucketRole, ...] = ("cdn", "assets", "uploads")
