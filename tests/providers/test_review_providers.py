@@ -5,7 +5,7 @@ ready, migrate and test, wire, rebuild; a re-run after a kill at each step; and 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,7 +109,7 @@ def steps(v: Vendors) -> list[tuple[str, Any]]:
         return v.state["branch"]
 
     migrations = [m.as_input() for m in discover()]
-    values = {
+    values: dict[str, Callable[[], Any]] = {
         "supabase_url": lambda: branch()["url"],
         "publishable_key": lambda: v.state["publishable-key"]["api_key"],
         "secret_key": lambda: v.state["secret-key"]["api_key"],
