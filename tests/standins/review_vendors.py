@@ -291,7 +291,7 @@ class ReviewUpstashStandIn(UpstashAccountStandIn):
                 "eviction": sent.get("eviction", False),
                 "budget": sent.get("budget"),
                 "primary_region": sent.get("primary_region"),
-                "creation_time": 1764583200,
+                "creation_time": 1796119200,
             }
             self.databases.append(database)
             if self.lose_create_answer:
