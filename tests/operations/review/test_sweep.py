@@ -78,7 +78,8 @@ class FakePulumi:
     """The Pulumi CLI as the sweeper calls it (the engine is the one thing stood in here)."""
 
     def __init__(self, stacks: list[str]) -> None:
-        self.stacks, self.calls = stacks, []
+        self.stacks = stacks
+        self.calls: list[str] = []
 
     def __call__(self, args: list[str]) -> str:
         self.calls.append(" ".join(args))
