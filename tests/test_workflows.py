@@ -214,14 +214,15 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
         if line.startswith("pulumi==")
     )
     pulumi_steps = [step for _, step in all_steps() if step.get("uses", "").startswith("pulumi/actions@")]
-    assert len(pulumi_steps) == 5  # the pull request's preview, deploy dev and prod, drift dev and prod
+    # the pull request's preview, deploy dev and prod, drift dev and prod, review up and down, review sweep
+    assert len(pulumi_steps) == 8
     for step in pulumi_steps:
         assert str(step["with"]["pulumi-version"]) == sdk
 
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 13
+    assert len(checkouts) == 16
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 

@@ -13,6 +13,7 @@ import datetime
 import functools
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from clients.vercel import API_URL as VERCEL_API
 from clients.vercel import VercelApi
 from clients.vercel_branches import branch_variables, delete_variable, review_of
 from stack_config.review import ReviewConfig
+from stack_config.stack_file import ROOT
+from stack_config.vocabulary import REVIEW_TEMPLATE
 
 BRANCH_NAME = re.compile(r"^pr-([1-9][0-9]{0,6})$")
 CACHE_NAME = re.compile(r"^newcool-pr-([1-9][0-9]{0,6})$")
@@ -63,6 +66,10 @@ def missing_credentials(environ: Mapping[str, str]) -> list[str]:
 
 
 def _remove_stack(call: Callable[[list[str]], str], name: str) -> None:
+    # The CLI runs the program with the stack's file: written from the template when absent.
+    stack_file = ROOT / f"Pulumi.{name}.yaml"
+    if not stack_file.exists():
+        shutil.copyfile(ROOT / REVIEW_TEMPLATE, stack_file)
     call(["destroy", "--stack", name, "--yes", "--skip-preview"])
     call(["stack", "rm", name, "--yes"])
 

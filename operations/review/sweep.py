@@ -80,6 +80,7 @@ def main(
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--apply", action="store_true", help="remove; without it, only say what would go")
     parser.add_argument("--open-prs", type=Path, help="a JSON list of the open pull requests' numbers")
+    parser.add_argument("--left-of", type=int, help="only list what pull request N left (exit 1 if anything)")
     args = parser.parse_args(argv)
     missing = missing_credentials(environ)
     if missing:
@@ -87,8 +88,14 @@ def main(
         return 2
     try:
         config = offline_review_config(TEMPLATE_STACK)
-        open_prs = {int(n) for n in json.loads(args.open_prs.read_text())} if args.open_prs else open_pull_requests()
         items = [*stacks(), *Accounts(config, environ).everything()]
+        if args.left_of is not None:
+            left = [item for item in items if item.number == args.left_of]
+            for item in left:
+                print(f"left behind: {item.describe()}")
+            print(f"pr-{args.left_of}: {len(left)} thing(s) left")
+            return 1 if left else 0
+        open_prs = {int(n) for n in json.loads(args.open_prs.read_text())} if args.open_prs else open_pull_requests()
     except (ConfigError, InventoryError, ApiError, OSError, ValueError) as error:
         print(f"cannot sweep: {error}", file=sys.stderr)
         return 2

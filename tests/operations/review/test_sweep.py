@@ -143,3 +143,12 @@ def test_the_cap_refuses_a_pull_request_beyond_it_in_one_line(
     assert gate.main(["--pr", "3"], accounts.environ) == 0
     del accounts.supabase.branches["aaaaaaaaaaaaaaaaaaaa"]
     assert gate.main(["--pr", "9"], accounts.environ) == 0
+
+
+def test_after_a_close_the_check_names_what_a_pull_request_left(
+    accounts: Accounts, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pulumi = FakePulumi([])
+    assert sweep.main(["--left-of", "2"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi)) == 1
+    assert "left behind: cache newcool-pr-2 (pr-2)" in capsys.readouterr().out
+    assert sweep.main(["--left-of", "8"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi)) == 0
