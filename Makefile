@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: cost-diff evidence setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline db-drift drift rotate bench-rls clean
+# make review-sweep [APPLY=1]: removes review environments (pr-<N>) whose pull request is closed or
+# older than reviewEnvironmentTtlHours; a dry run unless APPLY=1 (operations/review/sweep.py).
+.PHONY: review-sweep cost-diff evidence setup pgtap adopt-plan backup restore-drill s3-restore test lint typecheck squawk workflows verify unit preview docs bench-preview migrate migrate-status migrate-baseline db-drift drift rotate bench-rls clean
 
 setup: $(VENV)/.installed
 
@@ -142,6 +144,9 @@ verify: setup
 # make evidence STACK=prod SINCE=2026-11-01 (AWS credentials that may read the evidence bucket).
 evidence: setup
 	$(BIN)/python -m operations.evidence check --stack $(STACK) --bucket newcool-$(STACK)-deploy-evidence --since $(SINCE)
+
+review-sweep: setup
+	$(BIN)/python -m operations.review.sweep $(if $(APPLY),--apply)
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

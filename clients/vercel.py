@@ -26,6 +26,11 @@ class VercelApi(JsonApi):
         super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
         self._team = {"teamId": team_id}
 
+    @property
+    def team(self) -> dict[str, str]:
+        """The query parameter every call of the team's resources carries."""
+        return dict(self._team)
+
     def project(self, id_or_name: str) -> dict[str, Any]:
         """getProject. An absent project is an ApiError with status 404: the caller decides what that means."""
         return dict(self.request("GET", f"/v9/projects/{id_or_name}", params=self._team))

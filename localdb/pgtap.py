@@ -61,6 +61,52 @@ def pg_prove(cluster: PostgresCluster, dbname: str, files: list[Path] | None = N
     return TapResult(result.returncode == 0, assertions, result.stdout + result.stderr)
 
 
+def pg_prove_url(database_url: str, files: list[Path] | None = None, set_aside: str = "") -> TapResult:
+    """The files run against any database (a review branch), one session each; the password goes
+    through the environment, never the command line. ``set_aside`` runs first inside each file's
+    own transaction, which the file rolls back (rows a test must not count, left as they were)."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from psycopg import conninfo  # noqa: PLC0415
+
+    binary = shutil.which("pg_prove")
+    if binary is None:
+        raise RuntimeError("pg_prove is not installed: apt-get install postgresql-15-pgtap")
+    parts = conninfo.conninfo_to_dict(database_url)
+    environment = {**os.environ, "PGPASSWORD": str(parts.get("password") or ""),
+                   "PGSSLMODE": str(parts.get("sslmode") or "require")}  # fmt: skip
+    chosen = files if files is not None else test_files()
+    with tempfile.TemporaryDirectory(prefix="newcool-pgtap-") as scratch:
+        if set_aside:
+            wrapped = []
+            for path in chosen:
+                wrapper = Path(scratch) / path.name
+                wrapper.write_text(f"begin;\n{set_aside};\n\\i {path}\n")
+                wrapped.append(wrapper)
+            chosen = wrapped
+        result = subprocess.run(  # noqa: S603 (pg_prove from PATH, our own test files)
+            [
+                binary,
+                "--verbose",
+                *("--host", str(parts.get("host", "")), "--port", str(parts.get("port", "5432"))),
+                *("--username", str(parts.get("user", "postgres")), "--dbname", str(parts.get("dbname", "postgres"))),
+                *(str(path) for path in chosen),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=environment,
+        )
+    assertions = [
+        (match["ok"] == "ok", match["description"])
+        for line in result.stdout.splitlines()
+        if (match := _TAP_LINE.match(line.strip()))
+    ]
+    return TapResult(result.returncode == 0, assertions, result.stdout + result.stderr)
+
+
 @dataclass(frozen=True)
 class Access:
     table: str

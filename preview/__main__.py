@@ -39,6 +39,13 @@ from preview.report import (
 )
 from preview.sarif import sarif_log
 from stack_config import ConfigError
+from stack_config.vocabulary import REVIEW_STACK
+
+
+def _stack_name(value: str) -> str:
+    if value in ("dev", "prod") or REVIEW_STACK.match(value):
+        return value
+    raise argparse.ArgumentTypeError(f"{value!r}: the stacks are dev, prod and pr-<N> (a pull request's review stack)")
 
 
 def _plan_only(stack: str, path: Path) -> int:
@@ -55,7 +62,7 @@ def _plan_only(stack: str, path: Path) -> int:
 
 def main(argv: list[str] | None = None, pack_stub: Callable[[], AnalyzerStub] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--stack", choices=["dev", "prod"], required=True)
+    parser.add_argument("--stack", type=_stack_name, required=True, help="dev, prod, or a review stack pr-<N>")
     parser.add_argument("--json", type=Path, help="also write a machine-readable report to this file")
     parser.add_argument("--sarif", type=Path, help="also write the verdict as a SARIF 2.1.0 log to this file")
     parser.add_argument(

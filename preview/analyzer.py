@@ -27,6 +27,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from preview.plan import Plan, Registration, to_wire
 from stack_config import PROJECT
 from stack_config.stack_file import ROOT
+from stack_config.vocabulary import REVIEW_STACK
 
 POLICIES_DIR = ROOT / "policies"
 # The analyzer host passes the engine's address first; a Python pack never dials it.
@@ -83,8 +84,13 @@ class Verdict:
         return [v for v in self.violations if v.enforcement == "mandatory"]
 
 
+def policy_config_name(stack: str) -> str:
+    """Every review stack (pr-<N>) is judged with the one review config."""
+    return "review" if REVIEW_STACK.match(stack) else stack
+
+
 def stack_policy_config(stack: str) -> dict[str, Any]:
-    path = POLICIES_DIR / f"config.{stack}.json"
+    path = POLICIES_DIR / f"config.{policy_config_name(stack)}.json"
     config: dict[str, Any] = json.loads(path.read_text())
     return config
 

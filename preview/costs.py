@@ -23,6 +23,7 @@ SOURCES = (
     "https://aws.amazon.com/route53/pricing/",
     "https://aws.amazon.com/cloudwatch/pricing/",
     "https://upstash.com/pricing/redis",
+    "https://supabase.com/docs/guides/platform/manage-your-usage/branching",
 )
 WAF_WEB_ACL_MONTHLY = 5.00
 WAF_RULE_MONTHLY = 1.00  # each rule or managed rule group in a web ACL
@@ -32,6 +33,10 @@ HEALTH_CHECK_MONTHLY = 0.75
 HEALTH_CHECK_OPTION_MONTHLY = 2.00  # HTTPS, string matching, fast interval, latency measurement
 ALARM_STANDARD_MONTHLY = 0.10  # per metric, period of 60 s or more
 ALARM_HIGH_RESOLUTION_MONTHLY = 0.30
+# A review environment's Supabase branch: Micro compute's list price, billed per hour until the
+# branch is deleted and not covered by the organization's spend cap (checked 2026-12).
+SUPABASE_BRANCH_MICRO_HOURLY = 0.01344
+HOURS_PER_MONTH = 730
 # Priced by use, never estimated here.
 USAGE_BASED = (
     "CloudFront requests and data transfer",
@@ -54,6 +59,10 @@ WAF_REQUEST_PER_MILLION = 0.60
 UPSTASH_COMMAND_PER_MILLION = 2.00  # pay as you go, 0.2 USD per 100,000
 LOGS_INGESTION_PER_GB = 0.50  # CloudWatch Logs, standard class
 LOGS_STORAGE_PER_GB_MONTH = 0.03
+
+
+# A review environment's cache (providers/upstash_database.py).
+REVIEW_CACHE = "pulumi-python:dynamic/upstash:Database"
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,10 @@ def _charge(registration: Registration) -> Charge | None:
     if kind == "aws:wafv2/webAcl:WebAcl":
         rules = len(registration.props.get("rules") or [])
         return Charge(registration.name, f"web ACL + {rules} rules", WAF_WEB_ACL_MONTHLY + WAF_RULE_MONTHLY * rules)
+    if kind == "pulumi-python:dynamic/supabase:Branch":
+        hourly = SUPABASE_BRANCH_MICRO_HOURLY
+        what = f"Supabase branch, {registration.props.get('instance_size')} compute ({hourly} USD/h, no spend cap)"
+        return Charge(registration.name, what, round(hourly * HOURS_PER_MONTH, 2))
     if kind == "aws:kms/key:Key":
         return Charge(registration.name, "KMS key", KMS_KEY_MONTHLY)
     if kind == "aws:route53/healthCheck:HealthCheck":
@@ -108,11 +121,8 @@ def fixed_charges(plan: Plan) -> list[Charge]:
 
 def budget_caps(plan: Plan) -> list[Charge]:
     """Upstash pay-as-you-go budgets: the most each database may bill in a month."""
-    return [
-        Charge(r.name, "Upstash budget cap", float(r.props["budget"]))
-        for r in plan.of_type("upstash:index/redisDatabase:RedisDatabase")
-        if r.props.get("budget")
-    ]
+    databases = [*plan.of_type("upstash:index/redisDatabase:RedisDatabase"), *plan.of_type(REVIEW_CACHE)]
+    return [Charge(r.name, "Upstash budget cap", float(r.props["budget"])) for r in databases if r.props.get("budget")]
 
 
 def usage_charges(plan: Plan, usage: Mapping[str, Any]) -> list[Charge]:

@@ -36,6 +36,7 @@ from stack_config.stack_file import (
 MOCK_ACCOUNT_ID = "123456789012"
 CALLER_IDENTITY_INVOKE = "aws:index/getCallerIdentity:getCallerIdentity"
 VERCEL_VERIFICATION_INVOKE = "vercel:index/getEndpointVerification:getEndpointVerification"
+VERCEL_PROJECT_INVOKE = "vercel:index/getProject:getProject"
 
 
 def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
@@ -124,6 +125,20 @@ class ProviderStandIns(Mocks):
             state["functionUrl"] = f"https://{short}.lambda-url.{inputs.get('region', 'us-east-2')}.on.aws/"
         elif resource_type == "pulumi-python:dynamic/supabase:ApiKey":
             state.update(key_id=f"key-{short}", api_key=f"sb_{inputs['type']}_{short}", prefix=f"sb_{inputs['type']}_")
+        elif resource_type == "pulumi-python:dynamic/supabase:Branch":
+            ref = ("pr" + short).translate(str.maketrans("0123456789", "abcdefghij"))[:20].ljust(20, "a")
+            state.update(
+                branch_ref=ref,
+                url=f"https://{ref}.supabase.co",
+                db_host=f"db.{ref}.supabase.co",
+                db_port=5432,
+                database_url=f"postgresql://postgres:{SECRET_PLACEHOLDER}@db.{ref}.supabase.co:5432/postgres",
+            )
+            resource_id = ref
+        elif resource_type == "pulumi-python:dynamic/upstash:Database":
+            endpoint = f"{inputs['database_name']}-{short}.upstash.io"
+            state.update(database_id=short, endpoint=endpoint, rest_url=f"https://{endpoint}")
+            state["rest_token"] = SECRET_PLACEHOLDER
         elif resource_type.startswith("vercel:"):
             resource_id = f"prj_{short}" if resource_type.endswith(":Project") else resource_id
         if (resource_type, name) in self.existing:
@@ -145,6 +160,9 @@ class ProviderStandIns(Mocks):
                 "userId": "OFFLINE",
                 "id": MOCK_ACCOUNT_ID,
             }
+        if args.token == VERCEL_PROJECT_INVOKE:
+            # The dev project a review stack wires, as Vercel's getProject answers it.
+            return {"id": f"prj_{hashlib.sha256(str(args.args.get('name')).encode()).hexdigest()[:12]}", **args.args}
         if args.token == VERCEL_VERIFICATION_INVOKE:
             return {"id": "offline", "verificationCode": "offline-verification-code"}
         raise NotImplementedError(f"no offline stand-in for the invoke {args.token}")

@@ -13,7 +13,7 @@ from rich.tree import Tree
 
 from preview import costs
 from preview.adoption import Prediction, shown
-from preview.analyzer import SEVERITY_ORDER, Verdict
+from preview.analyzer import SEVERITY_ORDER, Verdict, policy_config_name
 from preview.plan import Plan, Registration, Secret, Unknown
 
 MASK = "[secret]"
@@ -167,7 +167,8 @@ def render_verdict(plan: Plan, verdict: Verdict, console: Console) -> None:
     names = {r.urn: f"{r.type} {r.name}" for r in plan}
     console.print(
         f"\nPolicy pack [bold]{verdict.pack}[/] {verdict.version}: {len(verdict.policies)} policies, "
-        f"{verdict.analyzed} resources analyzed over gRPC, stack config policies/config.{plan.stack}.json"
+        f"{verdict.analyzed} resources analyzed over gRPC, "
+        f"stack config policies/config.{policy_config_name(plan.stack)}.json"
     )
     if not verdict.violations:
         console.print("[bold green]No policy violations.[/]")

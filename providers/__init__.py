@@ -18,4 +18,9 @@ DEPLOYED_PROVIDER_PATHS = (
     "providers.supabase_addons.PitrAddonProvider",
     "providers.waf_logging.WebAclLoggingProvider",
     "providers.vercel_redeploy.ProductionRedeployProvider",
+    "providers.supabase_branch.SupabaseBranchProvider",
+    "providers.database_seed.DatabaseSeedProvider",
+    "providers.upstash_database.UpstashDatabaseProvider",
+    "providers.vercel_branch.BranchVariableProvider",
+    "providers.vercel_branch.BranchRebuildProvider",
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from stack_config.vocabulary import (
     AWS_ACCESS_MODES,
@@ -25,17 +25,8 @@ from stack_config.vocabulary import (
     WAF_RATE_LIMIT_RANGE,
 )
 
-Section = Literal["stack", "storage", "firewall", "cache", "hosting", "supabase", "vaults", "monitoring"]
-SECTIONS: tuple[Section, ...] = (
-    "stack",
-    "storage",
-    "firewall",
-    "cache",
-    "hosting",
-    "supabase",
-    "vaults",
-    "monitoring",
-)
+Section = Literal["stack", "storage", "firewall", "cache", "hosting", "supabase", "vaults", "monitoring", "review"]
+SECTIONS: tuple[Section, ...] = get_args(Section)
 KeyType = Literal["string", "integer", "boolean", "list", "object"]
 
 
@@ -443,7 +434,14 @@ KEYS: tuple[ConfigKey, ...] = (
         default=False,
         in_project_schema=True,
     ),
-)
+    # Review stacks (pr-<N>, from Pulumi.pr-template.yaml): docs/runbooks/review-environments.md.
+    ConfigKey("maxReviewEnvironments", "review", "integer", "Review environments (pr-<N> stacks) alive at once; "
+              "a pull request beyond it gets a comment and nothing.", default=5, bounds=(1, 50)),
+    ConfigKey("reviewEnvironmentTtlHours", "review", "integer", "Hours after which make review-sweep removes a "
+              "review environment even if its pull request is open.", default=72, bounds=(1, 720)),
+    ConfigKey("reviewGitBranch", "review", "string", "The pull request's head branch (the workflow sets it): the "
+              "Supabase branch's git_branch and the Vercel variables' gitBranch. Default pr-<N>.", optional=True),
+)  # fmt: skip
 
 KEYS_BY_NAME: Mapping[str, ConfigKey] = {key.name: key for key in KEYS}
 # Keys this project reads; anything else under the project's namespace is a typo.

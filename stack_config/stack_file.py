@@ -16,7 +16,7 @@ import yaml
 
 from stack_config.keys import SECRET_KEYS
 from stack_config.reader import ConfigError
-from stack_config.vocabulary import PROJECT, supabase_project_ref
+from stack_config.vocabulary import PROJECT, REVIEW_STACK, REVIEW_TEMPLATE, supabase_project_ref
 
 ROOT = Path(__file__).resolve().parent.parent
 # Placeholder for a secret the stack file does not hold (set per stack with --secret or ESC).
@@ -57,10 +57,18 @@ def load_yaml(path: Path) -> Any:
     return copy.deepcopy(_parsed(path, status.st_mtime_ns, status.st_size))
 
 
-def _stack_document(stack: str, root: Path) -> dict[str, Any]:
+def stack_file_path(stack: str, root: Path = ROOT) -> Path:
+    """``Pulumi.<stack>.yaml``; for a review stack (pr-<N>) without its own file, the committed template."""
     path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists() and REVIEW_STACK.match(stack):
+        return root / REVIEW_TEMPLATE
+    return path
+
+
+def _stack_document(stack: str, root: Path) -> dict[str, Any]:
+    path = stack_file_path(stack, root)
     if not path.exists():
-        raise FileNotFoundError(f"{path.name} does not exist: this project has the stacks dev and prod")
+        raise FileNotFoundError(f"{path.name} does not exist: this project has the stacks dev, prod and pr-<N>")
     try:
         document = load_yaml(path) or {}
     except yaml.YAMLError as error:

@@ -4,6 +4,7 @@ names and enums that a value must be one of."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -12,6 +13,10 @@ PROJECT = "newcool-infra"
 
 Environment = Literal["dev", "prod"]
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
+# A pull request's review environment: the stack pr-<N>, configured from a committed template (a
+# per-PR stack file is written by the review workflow and never committed).
+REVIEW_STACK = re.compile(r"^pr-([1-9][0-9]{0,6})$")
+REVIEW_TEMPLATE = "Pulumi.pr-template.yaml"
 # A bucket role's name: one of BUCKET_TABLE's keys (``bucket_role`` refuses any other).
 BucketRole = str
 

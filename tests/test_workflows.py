@@ -263,14 +263,15 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
         if line.startswith("pulumi==")
     )
     pulumi_steps = [step for _, step in all_steps() if step.get("uses", "").startswith("pulumi/actions@")]
-    assert len(pulumi_steps) == 6  # the pull request's previews, deploy dev and prod, drift dev and prod
+    # the pull request's previews, deploy dev and prod, drift dev and prod, review up and down, review sweep
+    assert len(pulumi_steps) == 9
     for step in pulumi_steps:
         assert str(step["with"]["pulumi-version"]) == sdk
 
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 14
+    assert len(checkouts) == 17
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
@@ -339,8 +340,13 @@ def test_no_pull_request_job_can_read_a_prod_credential_without_an_environment_g
         # A pull request's code never reaches the runner prod's database admits.
         assert job.get("runs-on") != SELF_HOSTED, f"{name}:{job_id}"
     # The offline jobs hold no credential at all.
-    gated = {job_id for _, job_id, job in pull_request_jobs if "environment" in job}
-    assert gated == {"preview-prod"}
+    gated = {job_id: job["environment"] for _, job_id, job in pull_request_jobs if "environment" in job}
+    # The review environment's jobs hold the review credentials (dev's organization, pr-* stacks
+    # only), never prod's: they run the pull request's code by design.
+    assert gated == {"preview-prod": "production-preview", "up": "review", "down": "review"}
+    for _, job_id, job in pull_request_jobs:
+        if job.get("environment") == "review":
+            assert not any(PROD_SECRET.match(secret) for secret in secrets_named(job)), job_id
 
 
 def test_every_job_using_prod_secrets_or_the_runner_names_an_environment_and_runs_from_main_only() -> None:

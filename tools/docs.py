@@ -22,9 +22,10 @@ from pathlib import Path
 from localdb import pgtap
 from localdb.cluster import PostgresCluster, running_cluster
 from policies.guardrails.common import RATIONALE, STACKS
-from policies.guardrails.pack import POLICIES, enforcement_table, stack_config
+from policies.guardrails.pack import POLICIES, enforcement_table, review_config, stack_config
 from preview.engine import run_program
 from preview.plan import Plan
+from stack_config.review import prod_markers
 from stack_config.stack_file import ROOT
 from tools import architecture_diagram, vocabulary_docs
 from tools.configuration_doc import GENERATED, configuration_markdown, project_file
@@ -43,6 +44,7 @@ PACK_BUCKET_ROLES = ROOT / "policies" / "guardrails" / "bucket_roles.py"
 def _service(policy_name: str) -> str:
     services = {"s3": "S3", "cloudfront": "CloudFront", "iam": "IAM", "kms": "KMS", "sns": "SNS"}
     services.update({"vercel": "Vercel", "upstash": "Upstash", "supabase": "Supabase", "lambda": "Lambda"})
+    services["review"] = "Review stacks"
     return services[policy_name.split("-", 1)[0]]
 
 
@@ -128,6 +130,8 @@ def database_free_files(prod_plan: Plan | None = None) -> dict[Path, str]:
         files[ROOT / "policies" / f"config.{stack}.json"] = (
             json.dumps(stack_config(stack), indent=2, sort_keys=True) + "\n"
         )
+    review = review_config(prod_markers())
+    files[ROOT / "policies" / "config.review.json"] = json.dumps(review, indent=2, sort_keys=True) + "\n"
     return files
 
 

@@ -45,6 +45,27 @@ def render(report: Mapping[str, Any], cost_markdown: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_review(stack: str, preview_url: str, tests_passed: bool, tests_summary: str, plan: Any) -> str:
+    """The review environment's one comment: where to click, whether the branch's tests passed,
+    and what the environment costs while it lives (from its plan, at list prices)."""
+    from preview import costs  # noqa: PLC0415 (only for review comments)
+
+    fixed, caps = costs.fixed_charges(plan), costs.budget_caps(plan)
+    verdict = "passed" if tests_passed else "**failed**"
+    lines = [
+        marker(f"review {stack}"),
+        f"### Review environment `{stack}`",
+        "",
+        f"- Preview: {preview_url}",
+        f"- pgTAP on the database branch: {verdict} ({tests_summary.strip()})",
+        f"- Cost while it lives: {costs.total(fixed):.2f} USD a month of branch compute (billed hourly until the "
+        f"pull request closes), plus Upstash usage capped at {costs.total(caps):.2f} USD",
+        "",
+        "Removed when the pull request closes (and by `make review-sweep` if anything is left).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def upsert(client: httpx.Client, repository: str, pull_request: int, stack: str, body: str) -> str:
     """Creates, updates or leaves the stack's comment; says which."""
     comments = client.get(f"/repos/{repository}/issues/{pull_request}/comments", params={"per_page": 100})
@@ -61,8 +82,12 @@ def upsert(client: httpx.Client, repository: str, pull_request: int, stack: str,
 
 def main(argv: Sequence[str] | None = None, api_url: str = API_URL) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--report", type=Path, required=True, help="make preview's JSON report")
-    parser.add_argument("--cost", type=Path, required=True, help="make cost-diff's Markdown")
+    parser.add_argument("--report", type=Path, help="make preview's JSON report")
+    parser.add_argument("--cost", type=Path, help="make cost-diff's Markdown")
+    parser.add_argument("--review", help="a review stack (pr-<N>): its environment's comment instead")
+    parser.add_argument("--preview-url", default="")
+    parser.add_argument("--tests-summary", default="not run")
+    parser.add_argument("--tests-passed", choices=["true", "false"], default="false")
     parser.add_argument("--repository", required=True, help="owner/name")
     parser.add_argument("--pull-request", type=int, required=True)
     args = parser.parse_args(argv)
@@ -70,8 +95,17 @@ def main(argv: Sequence[str] | None = None, api_url: str = API_URL) -> int:
     if not token:
         print("error: GITHUB_TOKEN is not set", file=sys.stderr)
         return 2
-    report = json.loads(args.report.read_text())
-    body = render(report, args.cost.read_text())
+    if args.review:
+        from preview.engine import run_program  # noqa: PLC0415 (the review's plan, for its cost)
+
+        plan = run_program(args.review)
+        body = render_review(args.review, args.preview_url, args.tests_passed == "true", args.tests_summary, plan)
+        report = {"stack": f"review {args.review}"}
+    else:
+        if args.report is None or args.cost is None:
+            parser.error("--report and --cost are required without --review")
+        report = json.loads(args.report.read_text())
+        body = render(report, args.cost.read_text())
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
     try:
         with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:

@@ -6,7 +6,20 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudfront, drains, iam, kms, s3, sns, supabase, supabase_backups, supabase_settings, upstash, vercel
+from . import (
+    cloudfront,
+    drains,
+    iam,
+    kms,
+    review,
+    s3,
+    sns,
+    supabase,
+    supabase_backups,
+    supabase_settings,
+    upstash,
+    vercel,
+)
 from .common import STACKS, enforcement_for
 
 POLICIES: list[Policy] = [
@@ -21,6 +34,7 @@ POLICIES: list[Policy] = [
     *supabase.POLICIES,
     *supabase_settings.POLICIES,
     *supabase_backups.POLICIES,
+    *review.POLICIES,
 ]
 
 
@@ -53,6 +67,22 @@ def stack_config(stack: str) -> dict[str, dict[str, Any]]:
         }
         for policy in POLICIES
     }
+
+
+def review_config(prod_markers: list[str]) -> dict[str, dict[str, Any]]:
+    """The pack config every review stack (pr-<N>) is judged with: dev's enforcement, the review
+    rules on with prod's identifiers to refuse (tools/docs.py reads them from prod's stack file)."""
+    config: dict[str, dict[str, Any]] = {
+        policy.name: {"enforcementLevel": enforcement_for(policy, "dev").value} for policy in POLICIES
+    }
+    for policy in review.POLICIES:
+        config[policy.name]["reviewStack"] = True
+    config["review-no-prod-backend"]["prodMarkers"] = sorted(set(prod_markers))
+    # A branch's network, SSL and key settings are Supabase's branch defaults: it holds seed data only.
+    # A branch has no add-ons and no backups of its own: it holds seed data for days.
+    for name in ("supabase-settings-declared", "supabase-point-in-time-recovery"):
+        config[name]["enforcementLevel"] = "disabled"
+    return config
 
 
 def enforcement_table() -> dict[str, dict[str, EnforcementLevel]]:

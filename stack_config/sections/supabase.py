@@ -134,6 +134,18 @@ def _pitr_waiver(reader: Reader, pitr: str) -> dict[str, str] | None:
     return dict(waiver)
 
 
+# Supabase's production checklist for auth, whatever the project (review branches included).
+CHECKLIST_AUTH: Mapping[str, Any] = {
+    "mailer_autoconfirm": False,
+    "password_min_length": 12,
+    "password_required_characters": ALL_PASSWORD_CHARACTERS,
+    "mailer_otp_exp": 3600,
+    "jwt_exp": 3600,
+    "refresh_token_rotation_enabled": True,
+    "security_refresh_token_reuse_interval": 10,
+}
+
+
 def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, ...]) -> SupabaseConfig:
     url = reader.string("supabaseUrl")
     if not _SUPABASE_URL.match(url):
@@ -151,14 +163,8 @@ def supabase(reader: Reader, environment: Environment, app_origins: tuple[str, .
     auth: dict[str, Any] = {
         "site_url": app_origins[0],
         "uri_allow_list": ",".join(f"{origin}/**" for origin in app_origins),
-        "mailer_autoconfirm": False,
-        "password_min_length": 12,
-        "password_required_characters": ALL_PASSWORD_CHARACTERS,
+        **CHECKLIST_AUTH,
         "password_hibp_enabled": plan in PLANS_WITH_BREACH_CHECK,
-        "mailer_otp_exp": 3600,
-        "jwt_exp": 3600,
-        "refresh_token_rotation_enabled": True,
-        "security_refresh_token_reuse_interval": 10,
         **_typed_settings(reader, "supabaseAuth", AUTH_FIELDS),
     }
     if auth["password_hibp_enabled"] and plan not in PLANS_WITH_BREACH_CHECK:

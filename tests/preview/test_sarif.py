@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from policies.guardrails.pack import POLICIES
 from preview import __main__ as preview_command
 from preview.analyzer import analyze
 from preview.plan import Plan
@@ -36,7 +37,7 @@ def test_the_prod_log_is_valid_sarif_with_one_rule_per_policy(prod_sarif: dict[s
     jsonschema.validate(prod_sarif, SCHEMA)
     (run,) = prod_sarif["runs"]
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
-    assert len(rules) == 42
+    assert len(rules) == len(POLICIES)
     assert (
         "AWS Foundational Security Best Practices S3.8"
         in rules["s3-public-access-block-complete"]["properties"]["tags"]

@@ -83,7 +83,12 @@ STATED_COUNT_OR_PRICE = re.compile(
 
 
 def test_no_prose_states_a_count_of_buckets_or_distributions_or_a_price() -> None:
-    pages = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").rglob("*.md") if "reference" not in p.parts)]
+    # Pages generated whole from code (the key table, the pack) state the figures the code holds.
+    generated = {ROOT / "docs" / "configuration.md", ROOT / "docs" / "policies.md"}
+    pages = [
+        ROOT / "README.md",
+        *sorted(p for p in (ROOT / "docs").rglob("*.md") if "reference" not in p.parts and p not in generated),
+    ]
     stated = [
         f"{page.relative_to(ROOT)}: {match.group(0)}"
         for page in pages

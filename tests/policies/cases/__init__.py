@@ -11,6 +11,7 @@ from tests.policies.cases import (
     drains,
     iam,
     kms,
+    review,
     s3,
     sns,
     supabase,
@@ -34,6 +35,10 @@ MODULES: dict[str, ModuleType] = {
         supabase,
         supabase_settings,
         supabase_backups,
+        review,
     )
 }
-FIRING: list[Case] = [case for module in MODULES.values() for case in module.CASES]
+# Broken in the real prod plan; the review rules are broken in a review stack's plan
+# (tests/policies/test_review_policies.py), judged with the review config.
+FIRING: list[Case] = [case for name, module in MODULES.items() if name != "review" for case in module.CASES]
+REVIEW_FIRING: list[Case] = list(review.CASES)

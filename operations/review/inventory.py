@@ -1,0 +1,174 @@
+"""Everything review environments leave in the vendors' accounts, read by name only.
+
+Supabase branches named ``pr-<N>`` on the parent, Upstash databases named ``newcool-pr-<N>``,
+Vercel variables whose comment is ``newcool-review pr-<N>``, and Pulumi stacks ``pr-<N>``:
+nothing else is ever listed, so nothing else can be removed. Credentials come from the
+environment (``SUPABASE_ACCESS_TOKEN``, ``VERCEL_API_TOKEN``, ``UPSTASH_EMAIL`` and
+``UPSTASH_API_KEY``; the API URLs may be pointed elsewhere, as the tests do).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from clients.http import ApiError
+from clients.supabase_management import API_URL as SUPABASE_API
+from clients.supabase_management import ManagementApi
+from clients.upstash import API_URL as UPSTASH_API
+from clients.upstash import UpstashApi
+from clients.vercel import API_URL as VERCEL_API
+from clients.vercel import VercelApi
+from clients.vercel_branches import branch_variables, delete_variable, review_of
+from stack_config.review import ReviewConfig
+from stack_config.stack_file import ROOT
+from stack_config.vocabulary import REVIEW_TEMPLATE
+
+BRANCH_NAME = re.compile(r"^pr-([1-9][0-9]{0,6})$")
+CACHE_NAME = re.compile(r"^newcool-pr-([1-9][0-9]{0,6})$")
+CREDENTIALS = ("SUPABASE_ACCESS_TOKEN", "VERCEL_API_TOKEN", "UPSTASH_EMAIL", "UPSTASH_API_KEY")
+
+
+class InventoryError(Exception):
+    """One line: which call failed, never a credential."""
+
+
+@dataclass
+class Leftover:
+    kind: str  # branch, cache, variable, stack
+    number: int
+    label: str
+    created: datetime.datetime | None
+    remove: Callable[[], None]
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.label} (pr-{self.number})"
+
+
+def _parsed(value: object) -> datetime.datetime | None:
+    if isinstance(value, int | float):
+        # Upstash: seconds; Vercel: milliseconds.
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    if isinstance(value, str) and value:
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None
+
+
+def missing_credentials(environ: Mapping[str, str]) -> list[str]:
+    return [name for name in CREDENTIALS if not environ.get(name)]
+
+
+def _remove_stack(call: Callable[[list[str]], str], name: str) -> None:
+    # The CLI runs the program with the stack's file: written from the template when absent.
+    stack_file = ROOT / f"Pulumi.{name}.yaml"
+    if not stack_file.exists():
+        shutil.copyfile(ROOT / REVIEW_TEMPLATE, stack_file)
+    call(["destroy", "--stack", name, "--yes", "--skip-preview"])
+    call(["stack", "rm", name, "--yes"])
+
+
+def pulumi_stacks(run: Callable[[list[str]], str] | None = None) -> list[Leftover]:
+    """The project's pr-<N> stacks (`pulumi stack ls`); removal destroys, then removes the stack."""
+
+    def cli(args: list[str]) -> str:
+        done = subprocess.run(["pulumi", *args], capture_output=True, text=True, timeout=1800, check=False)  # noqa: S603, S607
+        if done.returncode != 0:
+            raise InventoryError(f"pulumi {' '.join(args[:2])} failed: {done.stderr.strip().splitlines()[-1:]}")
+        return done.stdout
+
+    call = run or cli
+    found = []
+    for stack in json.loads(call(["stack", "ls", "--json"]) or "[]"):
+        name = str(stack.get("name", "")).rsplit("/", 1)[-1]
+        match = BRANCH_NAME.match(name)
+        if not match:
+            continue
+        remove = functools.partial(_remove_stack, call, name)
+        found.append(Leftover("stack", int(match[1]), name, _parsed(stack.get("lastUpdate")), remove))
+    return found
+
+
+@dataclass
+class Accounts:
+    """The vendors' clients for one review configuration (the template's parent and project)."""
+
+    config: ReviewConfig
+    environ: Mapping[str, str]
+
+    def supabase(self) -> ManagementApi:
+        return ManagementApi(self.environ["SUPABASE_ACCESS_TOKEN"], self.environ.get("SUPABASE_API_URL", SUPABASE_API))
+
+    def vercel(self) -> VercelApi:
+        base = self.environ.get("VERCEL_API_URL", VERCEL_API)
+        return VercelApi(self.environ["VERCEL_API_TOKEN"], self.config.vercel.team_id, base)
+
+    def upstash(self) -> UpstashApi:
+        base = self.environ.get("UPSTASH_API_URL", UPSTASH_API)
+        return UpstashApi(self.environ["UPSTASH_EMAIL"], self.environ["UPSTASH_API_KEY"], base)
+
+    def branches(self) -> list[Leftover]:
+        parent = self.config.parent_ref
+        with self.supabase() as api:
+            listed = api.request("GET", f"/v1/projects/{parent}/branches") or []
+        found = []
+        for branch in listed:
+            match = BRANCH_NAME.match(str(branch.get("name")))
+            if match and not branch.get("is_default"):
+                ref = str(branch["project_ref"])
+                remove = functools.partial(self._delete_branch, ref)
+                created = _parsed(branch.get("created_at"))
+                found.append(Leftover("branch", int(match[1]), f"{branch['name']} ({ref})", created, remove))
+        return found
+
+    def _delete_branch(self, ref: str) -> None:
+        # One branch, by its own ref: never the project-wide DELETE /v1/projects/{ref}/branches.
+        with self.supabase() as api:
+            api.request("DELETE", f"/v1/branches/{ref}", what="review branch")
+
+    def caches(self) -> list[Leftover]:
+        with self.upstash() as api:
+            listed = api.databases()
+        found = []
+        for database in listed:
+            match = CACHE_NAME.match(str(database.get("database_name")))
+            if match:
+                id_ = str(database["database_id"])
+                remove = functools.partial(self._delete_cache, id_)
+                created = _parsed(database.get("creation_time"))
+                found.append(Leftover("cache", int(match[1]), str(database["database_name"]), created, remove))
+        return found
+
+    def _delete_cache(self, database_id: str) -> None:
+        with self.upstash() as api:
+            api.request("DELETE", f"/redis/database/{database_id}", what="review cache")
+
+    def variables(self) -> list[Leftover]:
+        with self.vercel() as api:
+            project = str(api.project(self.config.vercel.project_name)["id"])
+            listed = branch_variables(api, project)
+        found = []
+        for variable in listed:
+            review = review_of(variable)
+            match = BRANCH_NAME.match(review or "")
+            if match:
+                id_, label = str(variable["id"]), f"{variable['key']}@{variable['gitBranch']}"
+                remove = functools.partial(self._delete_variable, project, id_)
+                found.append(Leftover("variable", int(match[1]), label, _parsed(variable.get("createdAt")), remove))
+        return found
+
+    def _delete_variable(self, project: str, variable_id: str) -> None:
+        with self.vercel() as api:
+            delete_variable(api, project, variable_id, "review variable")
+
+    def everything(self) -> list[Leftover]:
+        try:
+            return [*self.branches(), *self.caches(), *self.variables()]
+        except ApiError as error:
+            raise InventoryError(str(error)) from None

@@ -1,0 +1,154 @@
+"""make review-sweep and the cap against stand-ins of Supabase branching, Vercel and Upstash
+(held to specs/): what goes (a closed PR's leftovers, an expired environment), what stays (open
+PRs, anything not named pr-<N>), the dry run, the refusal without credentials."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from operations.review import gate, sweep
+from operations.review.inventory import pulumi_stacks
+from tests.standins.openapi import upstash_spec
+from tests.standins.review_vendors import (
+    Branch,
+    ReviewUpstashStandIn,
+    ReviewVercelStandIn,
+    SupabaseBranchingStandIn,
+    vercel_review_spec,
+)
+from tests.standins.supabase_management import SupabaseProjectStandIn
+
+PARENT = "devnewcoolprojectaaa"
+TOKEN = "sbp_0123456789abcdef0123456789abcdef01234567"
+TEAM = "team_N3wC00lT3amId"
+NOW = datetime.datetime(2026, 12, 2, 10, tzinfo=datetime.UTC)
+ENV = {"VERCEL_API_TOKEN": "vercel-token", "UPSTASH_EMAIL": "ops@newcool.io", "UPSTASH_API_KEY": "key"}
+
+
+@dataclass
+class Accounts:
+    supabase: SupabaseBranchingStandIn
+    vercel: ReviewVercelStandIn
+    upstash: ReviewUpstashStandIn
+    environ: dict[str, str]
+
+
+def _branch(standin: SupabaseBranchingStandIn, name: str, ref: str, created: str) -> None:
+    project = SupabaseProjectStandIn(standin.spec, ref, TOKEN)
+    standin.branches[ref] = Branch(name, ref, name, project, created_at=created)
+
+
+@pytest.fixture
+def accounts(httpserver: HTTPServer) -> Iterator[Accounts]:
+    supabase = SupabaseBranchingStandIn(PARENT, TOKEN, {"db_host": "127.0.0.1", "db_port": 5432})
+    _branch(supabase, "pr-1", "aaaaaaaaaaaaaaaaaaaa", "2026-12-01T10:00:00Z")  # open, fresh
+    _branch(supabase, "pr-2", "bbbbbbbbbbbbbbbbbbbb", "2026-12-01T10:00:00Z")  # closed
+    _branch(supabase, "pr-3", "cccccccccccccccccccc", "2026-11-28T10:00:00Z")  # open, 96 h old
+    _branch(supabase, "feature-x", "dddddddddddddddddddd", "2026-11-01T10:00:00Z")  # not ours
+    vercel = ReviewVercelStandIn(vercel_review_spec(), token=ENV["VERCEL_API_TOKEN"], team_id=TEAM)
+    envs = [
+        {"id": f"env_{n}", "key": "NEXT_PUBLIC_SUPABASE_URL", "target": ["preview"], "type": "plain",
+         "gitBranch": f"feature/{n}", "comment": f"newcool-review pr-{n}", "createdAt": 1796119200000}
+        for n in (1, 2)
+    ] + [{"id": "env_other", "key": "FLAG", "target": ["preview"], "type": "plain", "gitBranch": "someone-else",
+          "comment": "set by hand", "createdAt": 1796119200000}]  # fmt: skip
+    vercel.projects["newcool-api-dev"] = {"id": "prj_dev", "domains": [], "envs": envs}
+    upstash = ReviewUpstashStandIn(upstash_spec(), email=ENV["UPSTASH_EMAIL"], api_key=ENV["UPSTASH_API_KEY"])
+    upstash.databases = [
+        {"database_id": f"db-{name}", "database_name": name, "creation_time": 1796119200}
+        for name in ("newcool-pr-1", "newcool-pr-2", "newcool-dev-cache")
+    ]
+    environ = {**ENV, "SUPABASE_ACCESS_TOKEN": TOKEN}
+    for key, standin in (("SUPABASE_API_URL", supabase), ("VERCEL_API_URL", vercel)):
+        environ[key] = standin.install(httpserver)
+    environ["UPSTASH_API_URL"] = upstash.install(httpserver)
+    yield Accounts(supabase, vercel, upstash, environ)
+    assert supabase.broken_answers == vercel.broken_answers == upstash.broken_answers == []
+    assert f"DELETE /v1/projects/{PARENT}/branches" not in supabase.log
+
+
+class FakePulumi:
+    """The Pulumi CLI as the sweeper calls it (the engine is the one thing stood in here)."""
+
+    def __init__(self, stacks: list[str]) -> None:
+        self.stacks = stacks
+        self.calls: list[str] = []
+
+    def __call__(self, args: list[str]) -> str:
+        self.calls.append(" ".join(args))
+        if args[:2] == ["stack", "ls"]:
+            return json.dumps([{"name": f"newcool/newcool-infra/{s}", "lastUpdate": "2026-12-01T10:00:00Z"}
+                               for s in self.stacks])  # fmt: skip
+        if args[:2] == ["stack", "rm"]:
+            self.stacks.remove(args[2])
+        return ""
+
+
+def run(accounts: Accounts, tmp_path: Path, pulumi: FakePulumi, *args: str) -> int:
+    open_prs = tmp_path / "open.json"
+    open_prs.write_text("[1, 3]")
+    return sweep.main(["--open-prs", str(open_prs), *args], accounts.environ, NOW, lambda: pulumi_stacks(pulumi))
+
+
+def test_the_sweeper_removes_closed_and_expired_and_leaves_open_and_foreign(
+    accounts: Accounts, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pulumi = FakePulumi(["dev", "prod", "pr-1", "pr-2"])
+    assert run(accounts, tmp_path, pulumi, "--apply") == 0
+    assert sorted(b.name for b in accounts.supabase.branches.values()) == ["feature-x", "pr-1"]
+    assert sorted(d["database_name"] for d in accounts.upstash.databases) == ["newcool-dev-cache", "newcool-pr-1"]
+    assert sorted(e["id"] for e in accounts.vercel.variables("prj_dev")) == ["env_1", "env_other"]
+    assert pulumi.stacks == ["dev", "prod", "pr-1"]
+    assert "destroy --stack pr-2 --yes --skip-preview" in pulumi.calls
+    out = capsys.readouterr().out
+    assert "removed branch pr-3 (cccccccccccccccccccc) (pr-3): older than 72 h" in out
+    assert "removed cache newcool-pr-2 (pr-2): pull request closed" in out
+
+
+def test_without_apply_the_sweep_only_says_what_would_go(
+    accounts: Accounts, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pulumi = FakePulumi(["pr-2"])
+    assert run(accounts, tmp_path, pulumi) == 0
+    assert len(accounts.supabase.branches) == 4 and len(accounts.upstash.databases) == 3
+    assert pulumi.stacks == ["pr-2"] and not any(c.startswith("destroy") for c in pulumi.calls)
+    out = capsys.readouterr().out
+    assert "would remove stack pr-2 (pr-2): pull request closed" in out and "APPLY=1" in out
+
+
+def test_without_credentials_the_sweep_says_so_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert sweep.main([], {"VERCEL_API_TOKEN": "x"}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cannot sweep: SUPABASE_ACCESS_TOKEN, UPSTASH_EMAIL, UPSTASH_API_KEY not set")
+    assert err.count("\n") == 1 and "x" not in err.split("not set")[0].replace("UPSTASH", "")
+
+
+def test_the_cap_refuses_a_pull_request_beyond_it_in_one_line(
+    accounts: Accounts, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for number in (4, 5):  # five live: pr-1, 2, 3, 4, 5
+        _branch(accounts.supabase, f"pr-{number}", chr(ord("e") + number) * 20, "2026-12-01T10:00:00Z")
+    assert gate.main(["--pr", "9"], accounts.environ) == gate.REFUSED
+    line = capsys.readouterr().out
+    assert line.count("\n") == 1
+    assert line.startswith("pr-9 gets no review environment: 5 of maxReviewEnvironments 5 are live")
+    # A pull request that has one already keeps it; below the cap a new one may start.
+    assert gate.main(["--pr", "3"], accounts.environ) == 0
+    del accounts.supabase.branches["aaaaaaaaaaaaaaaaaaaa"]
+    assert gate.main(["--pr", "9"], accounts.environ) == 0
+
+
+def test_after_a_close_the_check_names_what_a_pull_request_left(
+    accounts: Accounts, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pulumi = FakePulumi([])
+    assert sweep.main(["--left-of", "2"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi)) == 1
+    assert "left behind: cache newcool-pr-2 (pr-2)" in capsys.readouterr().out
+    assert sweep.main(["--left-of", "8"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi)) == 0

@@ -1,0 +1,48 @@
+"""Firing cases of ``policies/guardrails/review.py``: each breaks one thing in a review stack's
+real plan (pr-123), judged with ``policies/config.review.json``."""
+
+from __future__ import annotations
+
+import copy
+
+from preview.plan import Plan
+from tests.policies.breaking import Case, edited, setter
+
+CACHE = "pulumi-python:dynamic/upstash:Database"
+VARIABLE = "pulumi-python:dynamic/vercel:BranchVariable"
+BRANCH = "pulumi-python:dynamic/supabase:Branch"
+KEY = "pulumi-python:dynamic/supabase:ApiKey"
+
+
+def protected(plan: Plan, resource_type: str, name: str) -> Plan:
+    registrations = []
+    for original in plan:
+        registration = original
+        if original.type == resource_type and original.name == name:
+            registration = copy.deepcopy(original)
+            registration.protect = True
+        registrations.append(registration)
+    return Plan(plan.stack, registrations, plan.outputs)
+
+
+PROD_URL = "https://prodnewcoolprojectbb.supabase.co"
+CASES: list[Case] = [
+    (
+        "review-no-prod-backend",
+        lambda p: edited(p, VARIABLE, "next-public-supabase-url", setter("value", PROD_URL)),
+        "carries prod's 'prodnewcoolprojectbb'",
+    ),
+    (
+        "review-no-prod-backend",
+        lambda p: edited(p, KEY, "secret-key", setter("project_ref", "prodnewcoolprojectbb")),
+        "project_ref carries prod's",
+    ),
+    (
+        "review-no-prod-backend",
+        lambda p: edited(p, VARIABLE, "s3-key-prefix", setter("value", "newcool-uploads")),
+        "carries prod's 'newcool-uploads'",
+    ),
+    ("review-disposable", lambda p: protected(p, BRANCH, "branch"), "protected"),
+    ("review-cache-budget", lambda p: edited(p, CACHE, "cache", setter("budget", 100)), "capped at 20 USD"),
+    ("review-cache-budget", lambda p: edited(p, CACHE, "cache", setter("eviction", False)), "eviction must be on"),
+]

@@ -1,0 +1,62 @@
+"""The review rules fire on a review stack's plan broken one way, pass on the real one (and on
+the branch's own parent reference), and stay silent in dev and prod (tests/policies/test_policies.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from policies.guardrails.pack import review_config
+from preview.analyzer import analyze, analyzer, stack_policy_config
+from preview.engine import run_program
+from preview.plan import Plan
+from stack_config.review import prod_markers
+from tests.policies.breaking import edited, setter
+from tests.policies.cases import REVIEW_FIRING
+from tests.policies.cases.review import BRANCH
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    with analyzer() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def review_plan() -> Plan:
+    return run_program("pr-123")
+
+
+def test_the_real_review_plan_passes_every_rule(stub: analyzer_pb2_grpc.AnalyzerStub, review_plan: Plan) -> None:
+    verdict = analyze(review_plan, stub=stub)
+    assert verdict.analyzed == len(review_plan.registrations) > 10
+    assert [(v.policy, v.message) for v in verdict.violations] == []
+
+
+@pytest.mark.parametrize(
+    ("policy", "breaks", "message"), REVIEW_FIRING, ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(REVIEW_FIRING)]
+)
+def test_review_rule_fires_on_a_review_plan_that_breaks_it(
+    stub: analyzer_pb2_grpc.AnalyzerStub, review_plan: Plan, policy: str, breaks: Callable[[Plan], Plan], message: str
+) -> None:
+    verdict = analyze(breaks(review_plan), stub=stub)
+    fired = [v for v in verdict.violations if v.policy == policy]
+    assert any(message in v.message for v in fired), [v.message for v in verdict.violations]
+    assert {v.policy for v in verdict.violations} == {policy}
+    assert {v.enforcement for v in fired} == {"mandatory"}
+
+
+def test_prod_as_the_branch_parent_is_the_one_reference_allowed(
+    stub: analyzer_pb2_grpc.AnalyzerStub, review_plan: Plan
+) -> None:
+    """Supabase's own workflow branches prod: naming it as the parent is allowed, nothing else is."""
+    parent_is_prod = edited(review_plan, BRANCH, "branch", setter("parent_ref", "prodnewcoolprojectbb"))
+    assert [v.policy for v in analyze(parent_is_prod, stub=stub).violations] == []
+
+
+def test_the_committed_review_config_matches_the_pack_and_names_prods_backend() -> None:
+    assert stack_policy_config("pr-7") == review_config(prod_markers()), "run `make docs`"
+    markers = stack_policy_config("pr-7")["review-no-prod-backend"]["prodMarkers"]
+    assert {"api.newcool.io", "newcool-uploads", "prodnewcoolprojectbb"} <= set(markers)

@@ -1,0 +1,254 @@
+"""A review environment's providers against stand-ins of Supabase branching, Vercel and Upstash
+(held to specs/), with a real PostgreSQL 15 standing in for the branch's database: create,
+ready, migrate and test, wire, rebuild; a re-run after a kill at each step; and close."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import dill
+import psycopg
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
+from pytest_httpserver import HTTPServer
+
+from components.review_environment import REVIEW_VARIABLES, BranchVariableDeclaration
+from db_migrations import discover
+from db_migrations.seed import SEED_ROWS, seed_text
+from localdb import pgtap
+from localdb.cluster import COMPAT_SQL, MIGRATION_USER, PostgresCluster, running_cluster
+from providers import supabase_branch
+from providers.database_seed import DatabaseSeedProvider
+from providers.schema_migrations import SchemaMigrationsProvider
+from providers.supabase_branch import Readiness, SupabaseBranchProvider
+from providers.supabase_keys import ApiKeyProvider
+from providers.supabase_settings import SettingsProvider
+from providers.upstash_database import UpstashDatabaseProvider
+from providers.vercel_branch import BranchRebuildProvider, BranchVariableProvider
+from tests.standins.openapi import upstash_spec
+from tests.standins.review_vendors import (
+    ReviewUpstashStandIn,
+    ReviewVercelStandIn,
+    SupabaseBranchingStandIn,
+    vercel_review_spec,
+)
+
+pytestmark = pytest.mark.sql
+PARENT = "devnewcoolprojectaaa"
+SUPABASE_TOKEN = "sbp_0123456789abcdef0123456789abcdef01234567"
+VERCEL_TOKEN = "vercel-test-token"
+TEAM = "team_N3wC00lT3amId"
+PROJECT = "prj_devproject"
+GIT_BRANCH = "feature/login"
+CONFIG = {
+    "newcool-infra:supabaseAccessToken": SUPABASE_TOKEN,
+    "vercel:apiToken": VERCEL_TOKEN,
+    "upstash:email": "ops@newcool.io",
+    "upstash:apiKey": "upstash-key",
+}
+
+
+@pytest.fixture(scope="module")
+def branch_database() -> Iterator[PostgresCluster]:
+    """A cluster whose `postgres` database is as a new branch's is (Supabase's roles and schemas)."""
+    with running_cluster() as cluster:
+        with cluster.admin() as connection:
+            connection.execute(COMPAT_SQL.read_bytes())
+            connection.execute(f"alter database postgres owner to {MIGRATION_USER}".encode())
+        yield cluster
+
+
+@dataclass
+class Vendors:
+    supabase: SupabaseBranchingStandIn
+    vercel: ReviewVercelStandIn
+    upstash: ReviewUpstashStandIn
+    url: str
+    cluster: PostgresCluster
+    state: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@pytest.fixture
+def vendors(
+    httpserver: HTTPServer, branch_database: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Vendors]:
+    monkeypatch.setattr(supabase_branch, "POLL_SECONDS", 0.0)
+    database = {"db_host": "127.0.0.1", "db_port": branch_database.port, "db_user": MIGRATION_USER, "db_pass": ""}
+    supabase = SupabaseBranchingStandIn(PARENT, SUPABASE_TOKEN, database)
+    vercel = ReviewVercelStandIn(vercel_review_spec(), token=VERCEL_TOKEN, team_id=TEAM)
+    vercel.projects["newcool-api-dev"] = {"id": PROJECT, "domains": [], "envs": []}
+    # The app's branch was pushed: Vercel built a preview of it before the variables existed.
+    vercel.deployments["dpl_branch"] = {"projectId": PROJECT, "target": "preview", "readyState": "READY",
+                                        "branch": GIT_BRANCH, "env": {}}  # fmt: skip
+    upstash = ReviewUpstashStandIn(upstash_spec(), email=CONFIG["upstash:email"], api_key=CONFIG["upstash:apiKey"])
+    supabase.install(httpserver)
+    vercel.install(httpserver)
+    upstash.install(httpserver)
+    yield Vendors(supabase, vercel, upstash, httpserver.url_for("/").rstrip("/"), branch_database)
+    assert supabase.broken_answers == vercel.broken_answers == upstash.broken_answers == []
+    # The project-wide trap and the parent-changing calls were never made.
+    assert not any(line.endswith(("/merge", "/push", "/reset")) for line in supabase.log)
+    assert f"DELETE /v1/projects/{PARENT}/branches" not in supabase.log
+
+
+def running(provider: ResourceProvider) -> Any:
+    """As the engine runs a provider: unpickled from the state, then configured."""
+    restored = dill.loads(dill.dumps(provider, recurse=True))
+    restored.configure(ConfigureRequest(Config(CONFIG, "newcool-infra")))
+    return restored
+
+
+def steps(v: Vendors) -> list[tuple[str, Any]]:
+    """The review environment's resources in the order the engine creates them (its dependencies)."""
+
+    def branch() -> dict[str, Any]:
+        """Read when the step runs."""
+        return v.state["branch"]
+
+    migrations = [m.as_input() for m in discover()]
+    values: dict[str, Callable[[], Any]] = {
+        "supabase_url": lambda: branch()["url"],
+        "publishable_key": lambda: v.state["publishable-key"]["api_key"],
+        "secret_key": lambda: v.state["secret-key"]["api_key"],
+        "cache_rest_url": lambda: v.state["cache"]["rest_url"],
+        "cache_rest_token": lambda: v.state["cache"]["rest_token"],
+        "media_prefix": lambda: "pr-7/",
+    }
+    listed: list[tuple[str, Any]] = [
+        ("branch", lambda: running(SupabaseBranchProvider(v.url)).create(
+            {"parent_ref": PARENT, "branch_name": "pr-7", "git_branch": GIT_BRANCH, "instance_size": "micro",
+             "ssl_mode": "disable"})),
+        ("publishable-key", lambda: running(ApiKeyProvider(v.url)).create(
+            {"project_ref": branch()["branch_ref"], "type": "publishable", "name": "newcool_review_app",
+             "description": "pr-7", "revoke_on_delete": False})),
+        ("secret-key", lambda: running(ApiKeyProvider(v.url)).create(
+            {"project_ref": branch()["branch_ref"], "type": "secret", "name": "newcool_review_server",
+             "description": "pr-7", "revoke_on_delete": False})),
+        ("auth", lambda: running(SettingsProvider("auth", v.url)).create(
+            {"project_ref": branch()["branch_ref"], "settings": {"site_url": "https://preview.example",
+                                                                 "uri_allow_list": "https://preview.example/**"}})),
+        ("migrations", lambda: SchemaMigrationsProvider().create(
+            {"database_url": branch()["database_url"], "migrations": migrations})),
+        ("seed", lambda: DatabaseSeedProvider().create(
+            {"database_url": branch()["database_url"], "sql": seed_text(), "checksum": "x"})),
+        ("cache", lambda: running(UpstashDatabaseProvider(v.url + "/v2")).create(
+            {"database_name": "newcool-pr-7", "primary_region": "us-east-1", "budget": 20, "eviction": True})),
+    ]  # fmt: skip
+
+    def variable(d: BranchVariableDeclaration) -> Any:
+        return running(BranchVariableProvider(v.url)).create(
+            {"project_id": PROJECT, "team_id": TEAM, "key": d.key, "value": values[d.value_from](),
+             "git_branch": GIT_BRANCH, "sensitive": d.sensitive, "review": "pr-7"})  # fmt: skip
+
+    listed += [(declared.key, functools.partial(variable, declared)) for declared in REVIEW_VARIABLES]
+    listed.append(("rebuild", lambda: running(BranchRebuildProvider(v.url)).create(
+        {"project_id": PROJECT, "project_name": "newcool-api-dev", "team_id": TEAM, "git_branch": GIT_BRANCH,
+         "variables_version": "digest-1"})))  # fmt: skip
+    return listed
+
+
+def up(v: Vendors, killed_after_acting_in: str | None = None) -> None:
+    """`pulumi up`: each step's outputs recorded as it finishes. A kill while a step runs leaves
+    what it did on the vendor's side with nothing in the state; the re-run creates it again."""
+    for name, create in steps(v):
+        if name in v.state:
+            continue
+        result = create()
+        if name == killed_after_acting_in:
+            return
+        v.state[name] = dict(result.outs or {})
+        v.state[name]["__id"] = result.id
+
+
+def database_rows(v: Vendors, sql: str) -> Any:
+    with psycopg.connect(v.cluster.url()) as connection:
+        row = connection.execute(sql.encode()).fetchone()
+        return row[0] if row else None
+
+
+def assert_one_environment(v: Vendors) -> None:
+    assert [b.name for b in v.supabase.branches.values()] == ["pr-7"]
+    branch = next(iter(v.supabase.branches.values()))
+    assert sorted((k["type"], k["name"]) for k in branch.project.api_keys) == [
+        ("publishable", "newcool_review_app"), ("secret", "newcool_review_server")]  # fmt: skip
+    assert [d["database_name"] for d in v.upstash.databases] == ["newcool-pr-7"]
+    envs = v.vercel.variables(PROJECT)
+    assert sorted(e["key"] for e in envs) == sorted(d.key for d in REVIEW_VARIABLES)
+    assert all(e["gitBranch"] == GIT_BRANCH and e["target"] == ["preview"] for e in envs)
+    rebuilds = [d for d in v.vercel.deployments.values() if d.get("redeployOf") == "dpl_branch"]
+    assert len(rebuilds) == 1
+    assert database_rows(v, "select count(*) from public.modules where slug like 'demo-%'") == 3
+
+
+def test_create_ready_migrate_test_wire_and_rebuild(vendors: Vendors) -> None:
+    up(vendors)
+    branch = vendors.state["branch"]
+    # Ready only after the action run, ACTIVE_HEALTHY and a first connection.
+    assert next(iter(vendors.supabase.branches.values())).polls >= vendors.supabase.polls_until_ready
+    assert branch["url"] == f"https://{branch['branch_ref']}.supabase.co"
+    assert vendors.state["migrations"]["last_applied"] == [m.version for m in discover()]
+    auth = next(iter(vendors.supabase.branches.values())).project.auth
+    assert auth["uri_allow_list"] == "https://preview.example/**"
+    assert_one_environment(vendors)
+    # The rebuild has the branch's own database and cache, not dev's.
+    rebuild = next(d for d in vendors.vercel.deployments.values() if d.get("redeployOf") == "dpl_branch")
+    assert rebuild["env"]["NEXT_PUBLIC_SUPABASE_URL"] == branch["url"]
+    assert rebuild["env"]["UPSTASH_REDIS_REST_TOKEN"] == vendors.upstash.databases[0]["rest_token"]
+    # The pgTAP suite passes on the branch, its seed set aside inside each file's transaction.
+    result = pgtap.pg_prove_url(branch["database_url"], set_aside=SEED_ROWS)
+    assert result.passed, result.output
+    assert len(result.assertions) > 100
+    assert database_rows(vendors, "select count(*) from public.modules where slug like 'demo-%'") == 3
+
+
+KILL_POINTS = ["branch", "publishable-key", "secret-key", "auth", "migrations", "seed", "cache",
+               "NEXT_PUBLIC_SUPABASE_URL", "UPSTASH_REDIS_REST_TOKEN", "rebuild"]  # fmt: skip
+
+
+@pytest.mark.parametrize("killed_in", KILL_POINTS)
+def test_a_rerun_after_a_kill_at_each_step_creates_nothing_twice(vendors: Vendors, killed_in: str) -> None:
+    up(vendors, killed_after_acting_in=killed_in)
+    up(vendors)
+    assert_one_environment(vendors)
+
+
+def test_a_lost_create_answer_adopts_what_the_first_attempt_made(vendors: Vendors) -> None:
+    vendors.supabase.lose_create_answer = True
+    vendors.upstash.lose_create_answer = True
+    up(vendors)
+    assert_one_environment(vendors)
+
+
+def test_on_close_everything_is_gone(vendors: Vendors) -> None:
+    up(vendors)
+    # `pulumi destroy`: dependents first.
+    for declared in REVIEW_VARIABLES:
+        outs = vendors.state[declared.key]
+        running(BranchVariableProvider(vendors.url)).delete(outs["__id"], outs)
+    running(UpstashDatabaseProvider(vendors.url + "/v2")).delete(vendors.state["cache"]["__id"], vendors.state["cache"])
+    branch = vendors.state["branch"]
+    running(SupabaseBranchProvider(vendors.url)).delete(branch["__id"], branch)
+    assert vendors.supabase.branches == {} and vendors.upstash.databases == []
+    assert vendors.vercel.variables(PROJECT) == []
+    # Deleting again (a re-run of the destroy) and reading what is gone both answer "gone".
+    running(SupabaseBranchProvider(vendors.url)).delete(branch["__id"], branch)
+    assert running(SupabaseBranchProvider(vendors.url)).read(branch["__id"], branch).id == ""
+
+
+def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(vendors: Vendors) -> None:
+    vendors.supabase.stuck = True
+    provider = running(SupabaseBranchProvider(vendors.url))
+    now = [0.0]
+    with provider.api() as api:
+        branch = api.create("POST", f"/v1/projects/{PARENT}/branches", json={"branch_name": "pr-7"},
+                            find_existing=lambda: None)  # fmt: skip
+        # A fake clock: each poll's sleep moves it a minute on.
+        readiness = Readiness(api, "disable", 1200.0, clock=lambda: now[0], sleep=lambda _s: now.append(now.pop() + 60))
+        with pytest.raises(Exception) as failed:
+            readiness.wait(branch["project_ref"])
+    message = str(failed.value)
+    assert "\n" not in message and "not usable after 1200 s" in message and "action run step" in message
+    assert "make review-sweep" in message
