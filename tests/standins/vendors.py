@@ -18,6 +18,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.standins.faults import Faults
 from tests.standins.openapi import ApiSpec, SpecViolationError, answer_schema, minimal
 
 
@@ -35,6 +36,14 @@ class _Served:
     spec: ApiSpec
     broken_answers: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    # Misbehaviour to inject (tests.standins.faults), consulted at every request.
+    faults: Faults | None = None
+
+    def _serving(self, handler: Any) -> Any:
+        def serve(request: Request) -> Response:
+            return self.faults.around(handler)(request) if self.faults is not None else handler(request)
+
+        return serve
 
     def _checked(self, request: Request, authorized: bool) -> Response | None:
         self.log.append(f"{request.method} {request.path}")
@@ -71,8 +80,10 @@ class VercelTeamStandIn(_Served):
     build_states: list[str] = field(default_factory=lambda: ["QUEUED", "BUILDING", "READY"])
 
     def install(self, server: HTTPServer) -> str:
-        server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self.handle)
-        server.expect_request(re.compile(r"^/v(6|13)/deployments.*$")).respond_with_handler(self.handle_deployments)
+        server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self._serving(self.handle))
+        server.expect_request(re.compile(r"^/v(6|13)/deployments.*$")).respond_with_handler(
+            self._serving(self.handle_deployments)
+        )
         return server.url_for("/").rstrip("/")
 
     def handle_deployments(self, request: Request) -> Response:
@@ -84,10 +95,12 @@ class VercelTeamStandIn(_Served):
         schema = self.spec._resolve(answer_schema(self.spec, request.method, request.path))
         if request.path == "/v6/deployments":
             item = minimal(self.spec, schema["properties"]["deployments"]["items"])
+            project = self._project(request.args.get("projectId", ""))
             found = [
-                {**item, "uid": id_, "projectId": d["projectId"], "target": d["target"], "state": d["readyState"]}
+                {**item, "uid": id_, "projectId": d["projectId"], "target": d["target"], "state": d["readyState"],
+                 "readyState": d["readyState"], **({"meta": d["meta"]} if d.get("meta") else {})}
                 for id_, d in reversed(self.deployments.items())
-                if d["projectId"] == request.args.get("projectId")
+                if d["projectId"] in (request.args.get("projectId"), project and project["id"])
                 and d["target"] == request.args.get("target", d["target"])
                 and d["readyState"] == request.args.get("state", d["readyState"])
             ][: int(request.args.get("limit", "20"))]
@@ -108,6 +121,7 @@ class VercelTeamStandIn(_Served):
                 "readyState": self.build_states[0],
                 "redeployOf": sent["deploymentId"],
                 "polls": 0,
+                **({"meta": sent["meta"]} if sent.get("meta") else {}),
                 "env": {e["key"]: e.get("value", "") for e in project["envs"] if target in _targets(e)},
             }
             body = minimal(self.spec, schema)
@@ -175,7 +189,7 @@ class UpstashAccountStandIn(_Served):
     databases: list[dict[str, Any]] = field(default_factory=list)
 
     def install(self, server: HTTPServer) -> str:
-        server.expect_request(re.compile(r"^/v2/redis/.*$")).respond_with_handler(self.handle)
+        server.expect_request(re.compile(r"^/v2/redis/.*$")).respond_with_handler(self._serving(self.handle))
         return server.url_for("/v2").rstrip("/")
 
     def handle(self, request: Request) -> Response:
