@@ -98,11 +98,12 @@ drift: setup
 db-drift: setup
 	$(BIN)/python -m operations.drift.db_drift
 
-# make rotate STACK=prod KEY=supabase-secret|supabase-publishable|upstash: new credential, Vercel
+# make rotate STACK=prod KEY=supabase-secret|supabase-publishable|upstash [FINISH=1]: new credential, Vercel
 # variable, production redeploy READY, app checked, old credential revoked and refused, one
 # evidence line (operations/rotation/rotate.py; credentials from the environment, never printed).
+# FINISH=1 (upstash): the tokens Upstash holds now, delivered to production, after a stopped run.
 rotate: setup
-	$(BIN)/python -m operations.rotation.rotate --stack $(STACK) --key $(KEY)
+	$(BIN)/python -m operations.rotation.rotate --stack $(STACK) --key $(KEY) $(if $(FINISH),--finish)
 
 # Marks files applied by hand as applied, after checking their objects exist (UP_TO=004 limits it).
 migrate-baseline: setup

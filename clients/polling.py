@@ -24,9 +24,12 @@ def poll(
     clock: Clock,
     what: str,
     last_seen: Callable[[], str] | None = None,
+    max_interval: float | None = None,
 ) -> T:
     """``check``'s first answer that is not None; past ``timeout``, one ``ApiError`` saying ``what``
-    never came, and the last thing seen (``last_seen``, else the last transient error)."""
+    never came, and the last thing seen (``last_seen``, else the last transient error).
+
+    With ``max_interval`` the wait doubles from ``interval`` up to it (backoff)."""
     deadline = clock.monotonic() + timeout
     last = "no answer"
     while True:
@@ -42,4 +45,6 @@ def poll(
             return answer
         if clock.monotonic() >= deadline:
             raise ApiError(f"{what} within {timeout:g} s (last: {last_seen() if last_seen else last})")
-        clock.sleep(interval)
+        clock.sleep(min(interval, max(0.0, deadline - clock.monotonic())) if interval > 0 else 0.0)
+        if max_interval is not None:
+            interval = min(max_interval, interval * 2)

@@ -59,9 +59,11 @@ def test_a_lookup_that_does_not_see_it_yet_looks_again(httpserver: HTTPServer, c
     keys = Keys()
     httpserver.expect_request("/keys", method="POST").respond_with_handler(keys.create)
     visible_after = 5.0
-    made = api(httpserver, clock).create(
-        "POST", "/keys", json={"name": "ci"}, find_existing=lambda: keys.find("ci") if clock.now >= visible_after else None
-    )
+
+    def listed() -> dict[str, Any] | None:
+        return keys.find("ci") if clock.now >= visible_after else None
+
+    made = api(httpserver, clock).create("POST", "/keys", json={"name": "ci"}, find_existing=listed)
     assert made == keys.made[0] and keys.posts == 1
     assert visible_after <= clock.now < http.LOOKUP_SECONDS
 
