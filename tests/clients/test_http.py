@@ -138,9 +138,7 @@ def test_the_budget_is_configurable_from_the_environment(monkeypatch: pytest.Mon
         JsonApi("http://localhost")
 
 
-def test_a_get_answered_with_html_is_asked_once_more_then_one_line(
-    httpserver: HTTPServer, clock: VirtualClock
-) -> None:
+def test_a_get_answered_with_html_is_asked_once_more_then_one_line(httpserver: HTTPServer, clock: VirtualClock) -> None:
     httpserver.expect_request("/items").respond_with_data("<html>", status=200, content_type="text/html")
     with pytest.raises(ApiError) as refused:
         api(httpserver, clock).request("GET", "/items")

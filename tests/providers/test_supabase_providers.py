@@ -389,6 +389,7 @@ def test_ninety_seconds_of_outage_during_the_ssl_restart_is_ridden_out(
         network.refuse(health, 90)
     else:
         standin.faults.window("GET", health, 90, server_error(int(outage)))
-    settings_provider(httpserver, "ssl").create({"project_ref": REF, "settings": {"requestedConfig": {"database": True}}})
+    enforced = {"project_ref": REF, "settings": {"requestedConfig": {"database": True}}}
+    settings_provider(httpserver, "ssl").create(enforced)
     assert standin.ssl_enforced and standin.restarting_for == 0
     assert clock.now >= 90 and (network.events or standin.faults.faulted), "the polls met the outage"

@@ -118,9 +118,7 @@ class Faults:
     # Requests answered with a fault, "METHOD /path", in order.
     faulted: list[str] = field(default_factory=list)
 
-    def window(
-        self, method: str, path: str, seconds: float, answer: Callable[[VirtualClock, float], Response]
-    ) -> None:
+    def window(self, method: str, path: str, seconds: float, answer: Callable[[VirtualClock, float], Response]) -> None:
         """From now for ``seconds`` of virtual time, matching requests get ``answer``."""
         self.windows.append(Window(method, path, self.clock.now, self.clock.now + seconds, answer))
 
