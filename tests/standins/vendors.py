@@ -18,7 +18,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.standins.faults import Faults
+from tests.standins.faults import Faults, VirtualClock
 from tests.standins.openapi import ApiSpec, SpecViolationError, answer_schema, minimal
 
 
@@ -187,6 +187,11 @@ class UpstashAccountStandIn(_Served):
     email: str = ""
     api_key: str = ""
     databases: list[dict[str, Any]] = field(default_factory=list)
+    # A reset spreads: the old REST token still answers for this long (on ``clock``'s time).
+    propagation_seconds: float = 0.0
+    clock: VirtualClock | None = None
+    # endpoint -> (the token a reset replaced, until when it still answers)
+    retiring: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     def install(self, server: HTTPServer) -> str:
         server.expect_request(re.compile(r"^/v2/redis/.*$")).respond_with_handler(self._serving(self.handle))
@@ -205,7 +210,10 @@ class UpstashAccountStandIn(_Served):
         if database is None:
             return _json(404, {"error": "database not found"})
         if request.path.startswith("/v2/redis/reset-password/"):
-            # The only password and REST token are replaced at once: the old ones stop working.
+            # The only password and REST token are replaced at once: the old ones stop working
+            # (once the change has spread).
+            now = self.clock.now if self.clock else 0.0
+            self.retiring[str(database.get("endpoint"))] = (str(database["rest_token"]), now + self.propagation_seconds)
             database["password"] = secrets.token_hex(16)
             database["rest_token"] = "A" + secrets.token_urlsafe(30)
         return self._answer(request, {**minimal(self.spec, schema), **database})
@@ -215,7 +223,9 @@ class UpstashAccountStandIn(_Served):
         database = next((d for d in self.databases if d.get("endpoint") == endpoint), None)
         if database is None:
             return 404
-        return 200 if authorization == f"Bearer {database.get('rest_token')}" else 401
+        old, until = self.retiring.get(endpoint, ("", 0.0))
+        spreading = self.clock is not None and self.clock.now < until and authorization == f"Bearer {old}"
+        return 200 if authorization == f"Bearer {database.get('rest_token')}" or spreading else 401
 
     def install_rest(self, server: HTTPServer) -> str:
         """Each database's REST API, under /redis/<endpoint>/: the URL template for its endpoint."""
