@@ -90,6 +90,7 @@ migrate-status: setup
 
 # make drift STACK=prod: `pulumi preview --refresh` classified, plus what refresh cannot see
 # (Vercel variables, Supabase API keys, Upstash databases: credentials from the environment).
+# Exit 0 clean, 1 drift, 2 cannot check, 3 incomplete (a vendor not checked).
 drift: setup
 	$(BIN)/python -m operations.drift.check --stack $(STACK) $(if $(JSON),--json $(JSON))
 
