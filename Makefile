@@ -130,7 +130,7 @@ s3-restore: setup
 
 # Read-only preflight of the live accounts before the first `up`: what exists, its import id, what
 # the first `up` changes or breaks, and the adopt: block to paste. Credentials from the environment:
-# AWS (profile or keys), VERCEL_TOKEN, UPSTASH_EMAIL + UPSTASH_API_KEY, optionally DATABASE_URL.
+# AWS (profile or keys), VERCEL_API_TOKEN, UPSTASH_EMAIL + UPSTASH_API_KEY, optionally DATABASE_URL.
 adopt-plan: setup
 	$(BIN)/python -m operations.adoption.adopt_plan --stack $(STACK)
 

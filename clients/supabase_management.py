@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from clients.http import ApiError, JsonApi
+from clients.timing import Clock
 
 if TYPE_CHECKING:
     import httpx
@@ -20,10 +21,10 @@ API_URL = "https://api.supabase.com"
 class ManagementApi(JsonApi):
     vendor = "Supabase"
 
-    def __init__(self, token: str, base_url: str = API_URL):
+    def __init__(self, token: str, base_url: str = API_URL, clock: Clock | None = None):
         if not token:
             raise ApiError("no Supabase access token: set it with `pulumi config set --secret supabaseAccessToken`")
-        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
+        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, clock=clock)
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
         """Supabase's ``X-RateLimit-Reset`` counts the seconds left in the window."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from clients.http import ApiError, JsonApi
+from clients.timing import Clock
 
 API_URL = "https://api.upstash.com/v2"
 
@@ -18,11 +19,11 @@ API_URL = "https://api.upstash.com/v2"
 class UpstashApi(JsonApi):
     vendor = "Upstash"
 
-    def __init__(self, email: str, api_key: str, base_url: str = API_URL):
+    def __init__(self, email: str, api_key: str, base_url: str = API_URL, clock: Clock | None = None):
         if not (email and api_key):
             raise ApiError("no Upstash credentials: set UPSTASH_EMAIL and UPSTASH_API_KEY")
         # HTTP basic auth with the account's email and API key.
-        super().__init__(base_url, auth=(email, api_key))
+        super().__init__(base_url, auth=(email, api_key), clock=clock)
 
     def databases(self) -> list[dict[str, Any]]:
         """listDatabases: every Redis database of the account (credentials are not asked for)."""

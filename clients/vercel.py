@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from clients.http import ApiError, JsonApi
+from clients.timing import Clock
 
 if TYPE_CHECKING:
     import httpx
@@ -33,10 +34,10 @@ def live_targets(variable: Mapping[str, Any]) -> set[str]:
 class VercelApi(JsonApi):
     vendor = "Vercel"
 
-    def __init__(self, token: str, team_id: str, base_url: str = API_URL):
+    def __init__(self, token: str, team_id: str, base_url: str = API_URL, clock: Clock | None = None):
         if not token:
             raise ApiError("no Vercel token: set VERCEL_API_TOKEN")
-        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
+        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, clock=clock)
         self._team = {"teamId": team_id}
 
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
