@@ -94,6 +94,7 @@ migrate-status: setup
 
 # make drift STACK=prod: `pulumi preview --refresh` classified, plus what refresh cannot see
 # (Vercel variables, Supabase API keys, Upstash databases: credentials from the environment).
+# Exit 0 clean, 1 drift, 2 cannot check, 3 incomplete (a vendor not checked).
 drift: setup
 	$(BIN)/python -m operations.drift.check --stack $(STACK) $(if $(JSON),--json $(JSON))
 
@@ -102,11 +103,12 @@ drift: setup
 db-drift: setup
 	$(BIN)/python -m operations.drift.db_drift
 
-# make rotate STACK=prod KEY=supabase-secret|supabase-publishable|upstash: new credential, Vercel
+# make rotate STACK=prod KEY=supabase-secret|supabase-publishable|upstash [FINISH=1]: new credential, Vercel
 # variable, production redeploy READY, app checked, old credential revoked and refused, one
 # evidence line (operations/rotation/rotate.py; credentials from the environment, never printed).
+# FINISH=1 (upstash): the tokens Upstash holds now, delivered to production, after a stopped run.
 rotate: setup
-	$(BIN)/python -m operations.rotation.rotate --stack $(STACK) --key $(KEY)
+	$(BIN)/python -m operations.rotation.rotate --stack $(STACK) --key $(KEY) $(if $(FINISH),--finish)
 
 # Marks files applied by hand as applied, after checking their objects exist (UP_TO=004 limits it).
 migrate-baseline: setup
@@ -132,7 +134,7 @@ s3-restore: setup
 
 # Read-only preflight of the live accounts before the first `up`: what exists, its import id, what
 # the first `up` changes or breaks, and the adopt: block to paste. Credentials from the environment:
-# AWS (profile or keys), VERCEL_TOKEN, UPSTASH_EMAIL + UPSTASH_API_KEY, optionally DATABASE_URL.
+# AWS (profile or keys), VERCEL_API_TOKEN, UPSTASH_EMAIL + UPSTASH_API_KEY, optionally DATABASE_URL.
 adopt-plan: setup
 	$(BIN)/python -m operations.adoption.adopt_plan --stack $(STACK)
 

@@ -21,7 +21,7 @@ def _status(url: str, headers: dict[str, str], what: str) -> int:
     try:
         return httpx.get(url, headers=headers, timeout=TIMEOUT_SECONDS).status_code
     except httpx.HTTPError as error:
-        raise ApiError(f"{what} unreachable: {type(error).__name__}") from None
+        raise ApiError(f"{what} unreachable: {type(error).__name__}", transient=True) from None
 
 
 def supabase_key_status(project_url: str, api_key: str) -> int:

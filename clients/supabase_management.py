@@ -1,14 +1,19 @@
 """The Supabase Management API (``https://api.supabase.com/v1``), with a personal access token.
 
-A bearer token (``sbp_…``); the API allows 60 requests a minute per user, so 429s are retried
-(``clients.http``).
+A bearer token (``sbp_…``). The API allows 120 requests a minute and answers 429 for the rest of
+the minute, with ``X-RateLimit-Reset`` as the seconds left and no ``Retry-After``: the client
+waits that long (``clients.http``, within its retry budget).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clients.http import ApiError, JsonApi
+from clients.timing import Clock
+
+if TYPE_CHECKING:
+    import httpx
 
 API_URL = "https://api.supabase.com"
 
@@ -16,21 +21,52 @@ API_URL = "https://api.supabase.com"
 class ManagementApi(JsonApi):
     vendor = "Supabase"
 
-    def __init__(self, token: str, base_url: str = API_URL):
+    def __init__(self, token: str, base_url: str = API_URL, clock: Clock | None = None):
         if not token:
             raise ApiError("no Supabase access token: set it with `pulumi config set --secret supabaseAccessToken`")
-        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
+        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, clock=clock)
+
+    def rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """Supabase's ``X-RateLimit-Reset`` counts the seconds left in the window."""
+        wait = super().rate_limit_wait(response)
+        reset = response.headers.get("X-RateLimit-Reset")
+        if wait is None and reset is not None:
+            try:
+                wait = max(0.0, float(reset))
+            except ValueError:
+                return None
+        return wait
 
     def api_keys(self, ref: str, *, reveal: bool = False) -> list[dict[str, Any]]:
         """The project's API keys; with ``reveal`` their values too (never printed)."""
         params = {"reveal": "true"} if reveal else None
         return [dict(key) for key in self.request("GET", f"/v1/projects/{ref}/api-keys", params=params) or []]
 
+    def api_key_named(self, ref: str, key_type: str, name: str) -> dict[str, Any] | None:
+        """The project's key of this type and name, with its value; None when there is none."""
+        return next(
+            (k for k in self.api_keys(ref, reveal=True) if k.get("type") == key_type and k.get("name") == name), None
+        )
+
     def create_api_key(self, ref: str, key_type: str, name: str, description: str) -> dict[str, Any]:
-        """A new publishable or secret key, answered with its value."""
+        """A new publishable or secret key, answered with its value. A lost reply never makes two:
+        the key is looked up by its name and adopted (``JsonApi.create``)."""
         body = {"type": key_type, "name": name, "description": description}
         path = f"/v1/projects/{ref}/api-keys"
-        return dict(self.request("POST", path, params={"reveal": "true"}, json=body, what=name))
+        created = self.create(
+            "POST",
+            path,
+            params={"reveal": "true"},
+            json=body,
+            what=name,
+            find_existing=lambda: self.api_key_named(ref, key_type, name),
+        )
+        return dict(created)
 
     def revoke_api_key(self, ref: str, key_id: str) -> None:
-        self.request("DELETE", f"/v1/projects/{ref}/api-keys/{key_id}", what="revoke")
+        """Revokes a key; one already gone (a retried call whose first reply was lost) is done."""
+        try:
+            self.request("DELETE", f"/v1/projects/{ref}/api-keys/{key_id}", what="revoke")
+        except ApiError as error:
+            if error.status != 404:
+                raise

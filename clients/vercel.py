@@ -1,14 +1,28 @@
 """The Vercel REST API (``https://api.vercel.com``): reads for adopting a live project, a variable's
-new value, and the production redeploy that makes changed variables live."""
+new value, and the production redeploy that makes changed variables live.
+
+Vercel limits each endpoint on its own; a 429 carries ``X-RateLimit-Reset`` and the body's
+``error.limit.reset``, both in epoch seconds, which the client waits until (``clients.http``).
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clients.http import ApiError, JsonApi
+from clients.timing import Clock
+
+if TYPE_CHECKING:
+    import httpx
 
 API_URL = "https://api.vercel.com"
+# The deployment's metadata key that marks a redeploy this repository asked for: a lost reply is
+# looked up by it.
+REDEPLOY_MARKER = "newcoolRedeploy"
+# How many of the project's newest production deployments a lookup reads.
+LOOKUP_DEPLOYMENTS = 20
 
 
 def live_targets(variable: Mapping[str, Any]) -> set[str]:
@@ -20,16 +34,33 @@ def live_targets(variable: Mapping[str, Any]) -> set[str]:
 class VercelApi(JsonApi):
     vendor = "Vercel"
 
-    def __init__(self, token: str, team_id: str, base_url: str = API_URL):
+    def __init__(self, token: str, team_id: str, base_url: str = API_URL, clock: Clock | None = None):
         if not token:
-            raise ApiError("no Vercel token: set VERCEL_TOKEN")
-        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"})
+            raise ApiError("no Vercel token: set VERCEL_API_TOKEN")
+        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, clock=clock)
         self._team = {"teamId": team_id}
 
     @property
     def team(self) -> dict[str, str]:
         """The query parameter every call of the team's resources carries."""
         return dict(self._team)
+
+    def rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """Vercel's reset is an epoch time in seconds: the header, else the body's ``error.limit.reset``."""
+        wait = super().rate_limit_wait(response)
+        if wait is not None:
+            return wait
+        reset: Any = response.headers.get("X-RateLimit-Reset")
+        if reset is None:
+            try:
+                error = response.json().get("error") or {}
+                reset = (error.get("limit") or {}).get("reset")
+            except (ValueError, AttributeError):
+                reset = None
+        try:
+            return None if reset is None else max(0.0, float(reset) - self.clock.wall())
+        except (TypeError, ValueError):
+            return None
 
     def project(self, id_or_name: str) -> dict[str, Any]:
         """getProject. An absent project is an ApiError with status 404: the caller decides what that means."""
@@ -54,11 +85,36 @@ class VercelApi(JsonApi):
         serving = (self.project(project_id).get("targets") or {}).get("production")
         return {**serving, "uid": str(serving["id"])} if serving else None
 
-    def redeploy(self, project_name: str, deployment_id: str) -> str:
-        """A new production deployment of the same source, built with the variables as they are now."""
-        body = {"name": project_name, "deploymentId": deployment_id, "target": "production"}
-        answer = self.request("POST", "/v13/deployments", json=body, params=self._team, what="production redeploy")
-        return str(answer["id"])
+    def marked_deployment(self, project: str, marker: str) -> dict[str, Any] | None:
+        """The production deployment a redeploy with this marker made (any state), if any."""
+        params = {**self._team, "projectId": project, "target": "production", "limit": LOOKUP_DEPLOYMENTS}
+        for deployment in self.request("GET", "/v6/deployments", params=params)["deployments"]:
+            if (deployment.get("meta") or {}).get(REDEPLOY_MARKER) == marker:
+                return dict(deployment)
+        return None
+
+    def redeploy(self, project_name: str, deployment_id: str, marker: str | None = None) -> str:
+        """A new production deployment of the same source, built with the variables as they are now.
+
+        The deployment carries ``marker`` (a fresh one when None) in its metadata: a reply lost
+        after Vercel started the build is looked up by it, never answered with a second build.
+        """
+        marker = marker or uuid.uuid4().hex
+        body = {
+            "name": project_name,
+            "deploymentId": deployment_id,
+            "target": "production",
+            "meta": {REDEPLOY_MARKER: marker},
+        }
+        answer = self.create(
+            "POST",
+            "/v13/deployments",
+            json=body,
+            params=self._team,
+            what="production redeploy",
+            find_existing=lambda: self.marked_deployment(project_name, marker),
+        )
+        return str(answer.get("id") or answer.get("uid"))
 
     def promote(self, project_id: str, deployment_id: str) -> None:
         """promoteDeployment: ``deployment_id`` serves production. After an Instant Rollback Vercel

@@ -7,7 +7,10 @@ Vercel POSTs batches of log entries (a JSON array, or NDJSON) signed with the dr
 - refuses (403, no effect) a POST that is unsigned, whose signature does not match, or whose
   newest entry is older than ``REPLAY_WINDOW_MS`` (the signature has no timestamp of its own, so
   a replayed batch is recognised by its entries' age) or too far in the future;
-- writes the entries of an accepted batch to the drain's CloudWatch log group;
+- writes the entries of an accepted batch to the drain's CloudWatch log group, whole: in as many
+  ``PutLogEvents`` calls as the call's limits need, a message over the event size truncated with
+  a marker rather than dropped, in a stream named by the batch's hash, so a batch Vercel delivers
+  again (its reply lost) finds its stream there and is neither written nor measured twice;
 - prints one CloudWatch embedded-metric-format (EMF) record per batch of request metrics:
   ``Requests`` and ``Errors5xx`` (counts) and ``Duration`` (milliseconds, one value per request,
   so CloudWatch's p95 is over requests). Lambda's log group extracts them into ``NewCool/App``.
@@ -39,6 +42,22 @@ REPLAY_WINDOW_MS = 5 * 60 * 1000
 FUTURE_SKEW_MS = 60 * 1000
 # EMF takes at most 100 values per metric in one record.
 EMF_MAX_VALUES = 100
+# PutLogEvents' limits (CloudWatch Logs API reference): per call 10,000 events and 1,048,576 bytes,
+# counting each event's UTF-8 message plus 26 bytes, spanning at most 24 hours; each event at most
+# 256 KB, its 26 bytes included (newer revisions of the reference allow 1 MB: this fits both).
+MAX_CALL_EVENTS = 10_000
+MAX_CALL_BYTES = 1_048_576
+EVENT_OVERHEAD_BYTES = 26
+MAX_CALL_SPAN_MS = 24 * 60 * 60 * 1000
+MAX_MESSAGE_BYTES = 256 * 1024 - EVENT_OVERHEAD_BYTES
+TRUNCATED = " [truncated by the log drain receiver: {size} bytes]"
+# The runtime's boto3 with stated retries and timeouts (this file imports nothing of the
+# repository, so it cannot use clients/aws.py; the values are the same).
+BOTO_CONFIG = {
+    "retries": {"mode": "standard", "max_attempts": 4},
+    "connect_timeout": 10,
+    "read_timeout": 60,
+}
 
 
 class MisconfiguredError(RuntimeError):
@@ -80,6 +99,37 @@ def entries_of(body: bytes) -> list[dict[str, Any]]:
         parsed = [json.loads(line) for line in text.splitlines() if line.strip()]
     items = parsed if isinstance(parsed, list) else [parsed]
     return [item for item in items if isinstance(item, dict)]
+
+
+def fitted(message: str) -> str:
+    """The message within the event size limit: whole, or cut at a character with a marker saying
+    how large it was."""
+    encoded = message.encode()
+    if len(encoded) <= MAX_MESSAGE_BYTES:
+        return message
+    marker = TRUNCATED.format(size=len(encoded))
+    kept = encoded[: MAX_MESSAGE_BYTES - len(marker.encode())].decode("utf-8", errors="ignore")
+    return kept + marker
+
+
+def calls(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Events in time order, cut into PutLogEvents calls that each keep within the call's limits."""
+    batches: list[list[dict[str, Any]]] = []
+    size = 0
+    for event in sorted(events, key=lambda e: int(e["timestamp"])):
+        cost = len(str(event["message"]).encode()) + EVENT_OVERHEAD_BYTES
+        current = batches[-1] if batches else None
+        if (
+            current is None
+            or len(current) >= MAX_CALL_EVENTS
+            or size + cost > MAX_CALL_BYTES
+            or int(event["timestamp"]) - int(current[0]["timestamp"]) >= MAX_CALL_SPAN_MS
+        ):
+            batches.append([])
+            size = 0
+        batches[-1].append(event)
+        size += cost
+    return batches
 
 
 def request_metrics(entries: list[dict[str, Any]]) -> tuple[int, int, list[float]]:
@@ -147,20 +197,21 @@ class Receiver:
     def logs(self) -> Any:
         if self._logs is None:
             import boto3  # noqa: PLC0415 (the runtime's; only once a batch is accepted)
+            from botocore.config import Config  # noqa: PLC0415 (see above)
 
-            self._logs = boto3.client("logs")
+            self._logs = boto3.client("logs", config=Config(**BOTO_CONFIG))
         return self._logs
 
-    def handle(self, event: dict[str, Any], request_id: str) -> dict[str, Any]:
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         method = event.get("requestContext", {}).get("http", {}).get("method", "")
         if method in ("GET", "HEAD"):
             return _answer(200, {"verify": True}, self.settings)  # Vercel's endpoint verification
         if method != "POST":
             return _answer(405, {"error": "method not allowed"}, self.settings)
-        status, answer = self._receive(event, request_id)
+        status, answer = self._receive(event)
         return _answer(status, answer, self.settings)
 
-    def _receive(self, event: dict[str, Any], request_id: str) -> tuple[int, dict[str, Any]]:
+    def _receive(self, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """A POSTed batch: refused with no effect, or kept and measured."""
         raw = event.get("body") or ""
         body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
@@ -183,17 +234,30 @@ class Receiver:
         newest = max(stamps)
         if now_ms - newest > REPLAY_WINDOW_MS or newest - now_ms > FUTURE_SKEW_MS:
             return 403, {"error": "outside the replay window"}
-        self._write(entries, request_id)
+        return self._keep(entries, hashlib.sha256(body).hexdigest(), now_ms)
+
+    def _keep(self, entries: list[dict[str, Any]], batch: str, now_ms: int) -> tuple[int, dict[str, Any]]:
+        """Written and measured once per batch (``batch``: its hash)."""
+        if not self._write(entries, batch):
+            return 200, {"accepted": len(entries), "alreadyWritten": True}
         for record in emf_records(self.settings.stack, now_ms, *request_metrics(entries)):
             self._emit(json.dumps(record))
         return 200, {"accepted": len(entries)}
 
-    def _write(self, entries: list[dict[str, Any]], stream: str) -> None:
+    def _write(self, entries: list[dict[str, Any]], stream: str) -> bool:
+        """Writes the batch to its own stream; False when that stream exists: written already."""
         logs = self.logs()
-        logs.create_log_stream(logGroupName=self.settings.log_group, logStreamName=stream)
-        stamped = sorted((int(e.get("timestamp") or 0), json.dumps(e)) for e in entries)
-        events = [{"timestamp": stamp, "message": message} for stamp, message in stamped]
-        logs.put_log_events(logGroupName=self.settings.log_group, logStreamName=stream, logEvents=events)
+        try:
+            logs.create_log_stream(logGroupName=self.settings.log_group, logStreamName=stream)
+        except Exception as error:  # botocore's ClientError, from the runtime's boto3
+            code = getattr(error, "response", {}).get("Error", {}).get("Code")
+            if code == "ResourceAlreadyExistsException":
+                return False
+            raise
+        events = [{"timestamp": int(e.get("timestamp") or 0), "message": fitted(json.dumps(e))} for e in entries]
+        for call in calls(events):
+            logs.put_log_events(logGroupName=self.settings.log_group, logStreamName=stream, logEvents=call)
+        return True
 
 
 _receiver: Receiver | None = None
@@ -204,4 +268,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _receiver  # noqa: PLW0603 (one receiver per execution environment)
     if _receiver is None:
         _receiver = Receiver(Settings.from_environment())
-    return _receiver.handle(event, str(getattr(context, "aws_request_id", "local")))
+    return _receiver.handle(event)

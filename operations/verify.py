@@ -5,6 +5,9 @@ promises: an anonymous direct S3 GET is denied and every bucket blocks public ac
 answers over HTTPS and redirects HTTP; the health endpoint answers 200; the Redis REST endpoint
 answers PING; anon cannot read ``profiles`` through Supabase's REST API. Without the Pulumi CLI
 or credentials it says so and exits 0, having checked nothing.
+
+A check's detail holds statuses and counts only, never what an answer carried (a row, a value):
+``--json`` goes into an Object-Locked evidence record that nobody can take back.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from clients import aws
 from stack_config import BUCKET_ROLES, CDN_ROLES, DATA_BUCKET_ROLES, STORAGE_REGION
 
 TIMEOUT_SECONDS = 10
+PULUMI_TIMEOUT_SECONDS = 120
 S3_PROBE_KEY = "newcool-verify-probe"
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -135,7 +139,7 @@ def redis_ping(rest_url: str, token: str, get: Fetch = fetch) -> Check:
     def check() -> Check:
         reply = get(f"{rest_url.rstrip('/')}/ping", {"Authorization": f"Bearer {token}"})
         result = json.loads(reply.body or b"{}").get("result") if reply.status == 200 else None
-        return Check(name, result == "PONG", f"HTTP {reply.status}, result {result!r}")
+        return Check(name, result == "PONG", f"HTTP {reply.status}, {'PONG' if result == 'PONG' else 'no PONG'}")
 
     return _guard(name, check)
 
@@ -148,9 +152,12 @@ def anon_cannot_read_profiles(supabase_url: str, publishable_key: str, get: Fetc
         reply = get(f"{supabase_url.rstrip('/')}/rest/v1/profiles?select=id&limit=1", {"apikey": publishable_key})
         if reply.status in (401, 403):
             return Check(name, True, f"refused (HTTP {reply.status})")
-        if reply.status == 200 and json.loads(reply.body or b"[]") == []:
-            return Check(name, True, "HTTP 200 with no rows")
-        return Check(name, False, f"HTTP {reply.status}: {reply.body[:120]!r}")
+        try:
+            rows = json.loads(reply.body or b"[]")
+        except ValueError:
+            return Check(name, False, f"HTTP {reply.status}, not JSON")
+        count = f"{len(rows)} row(s)" if isinstance(rows, list) else "not a list of rows"
+        return Check(name, reply.status == 200 and rows == [], f"HTTP {reply.status}, {count}")
 
     return _guard(name, check)
 
@@ -191,17 +198,23 @@ def stack_outputs(stack: str) -> dict[str, Any] | str:
     pulumi_cli = shutil.which("pulumi")
     if pulumi_cli is None:
         return "no Pulumi CLI on PATH"
-    result = subprocess.run(  # noqa: S603
-        [pulumi_cli, "stack", "output", "--json", "--show-secrets", "--stack", stack],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    try:
+        result = subprocess.run(  # noqa: S603
+            [pulumi_cli, "stack", "output", "--json", "--show-secrets", "--stack", stack],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=PULUMI_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return f"pulumi stack output ran past {PULUMI_TIMEOUT_SECONDS} s"
     if result.returncode != 0:
         return f"pulumi stack output failed: {' '.join(result.stderr.split())[:300]}"
-    outputs: dict[str, Any] = json.loads(result.stdout)
-    return outputs
+    try:
+        outputs = json.loads(result.stdout)
+    except ValueError:
+        return "pulumi stack output answered no JSON"
+    return outputs if isinstance(outputs, dict) else "pulumi stack output answered no JSON object"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,10 +39,9 @@ class ApiKeyProvider(TokenProvider):
         ref = props["project_ref"]
 
         def adopt_or_create(api: ManagementApi) -> dict[str, Any]:
-            for key in api.api_keys(ref, reveal=True):
-                if key.get("type") == props["type"] and key.get("name") == props["name"]:
-                    return key
-            return api.create_api_key(ref, props["type"], props["name"], props["description"])
+            # A key of this name made before (by hand, or by a create whose reply was lost) is taken.
+            existing = api.api_key_named(ref, props["type"], props["name"])
+            return existing or api.create_api_key(ref, props["type"], props["name"], props["description"])
 
         key = self._call(props, adopt_or_create)
         return CreateResult(id_=str(key["id"]), outs=self._outs(props, key))

@@ -27,7 +27,6 @@ which holds the provider as it was pickled, before it had a token.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -36,6 +35,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from clients.http import ApiError
+from clients.polling import poll
 from clients.supabase_management import API_URL, ManagementApi
 from providers.runtime_token import RuntimeTokenProvider
 
@@ -133,13 +133,20 @@ def _read_network(api: ManagementApi, ref: str) -> Settings:
     }
 
 
-def wait_until(check: Callable[[], bool], what: str) -> None:
-    """Polls ``check`` until it holds; past APPLY_TIMEOUT_SECONDS, one error saying what never came."""
-    deadline = time.monotonic() + APPLY_TIMEOUT_SECONDS
-    while not check():
-        if time.monotonic() >= deadline:
-            raise ApiError(f"{what} within {APPLY_TIMEOUT_SECONDS:g} s; run `pulumi up` again once it has")
-        time.sleep(POLL_SECONDS)
+def wait_until(api: ManagementApi, check: Callable[[], bool], what: str) -> None:
+    """Polls ``check`` until it holds, a 5xx, 429 or outage counting as "not yet" (the restart SSL
+    enforcement causes answers 503 for a while); past APPLY_TIMEOUT_SECONDS, one error saying
+    what never came."""
+    try:
+        poll(
+            lambda: True if check() else None,
+            timeout=APPLY_TIMEOUT_SECONDS,
+            interval=POLL_SECONDS,
+            clock=api.clock,
+            what=what,
+        )
+    except ApiError as error:
+        raise ApiError(f"{error}; run `pulumi up` again once it has") from None
 
 
 def _write_network(api: ManagementApi, ref: str, settings: Settings) -> None:
@@ -147,6 +154,7 @@ def _write_network(api: ManagementApi, ref: str, settings: Settings) -> None:
     # Migrations depend on this resource, so it returns only then (no race with the new list).
     api.request("POST", f"/v1/projects/{ref}/network-restrictions/apply", json=settings, what="dbAllowedCidrs(V6)")
     wait_until(
+        api,
         lambda: api.request("GET", f"/v1/projects/{ref}/network-restrictions").get("status") == "applied",
         f"Supabase stored the network restrictions of {ref} but did not apply them",
     )
@@ -168,7 +176,8 @@ def _write_ssl(api: ManagementApi, ref: str, settings: Settings) -> None:
     answer = api.request("PUT", f"/v1/projects/{ref}/ssl-enforcement", json=settings, what="requestedConfig.database")
     if not answer.get("appliedSuccessfully"):
         raise ApiError(f"Supabase stored but did not apply SSL enforcement on {ref}; run `pulumi up` again")
-    wait_until(lambda: database_healthy(api, ref), f"the database of {ref} did not come back after SSL enforcement")
+    restarted = f"the database of {ref} did not come back after SSL enforcement"
+    wait_until(api, lambda: database_healthy(api, ref), restarted)
 
 
 def _read_legacy_keys(api: ManagementApi, ref: str) -> Settings:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +27,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, UpdateResult
 
 from clients.http import ApiError
+from clients.polling import poll
 from clients.vercel import API_URL, VercelApi
 from providers.runtime_token import RuntimeTokenProvider
 
@@ -47,16 +47,25 @@ def variables_version(variables: Sequence[tuple[str, Sequence[str], str]]) -> st
 
 
 def wait_until_ready(api: VercelApi, deployment_id: str) -> None:
-    deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
-    while True:
+    """Returns once the build is READY. A 5xx, a 429 or an outage while polling is "not yet"
+    (``clients.polling``); ERROR, CANCELED or the deadline fail."""
+    seen = ["no state read"]
+
+    def ready() -> bool | None:
         state = api.deployment_state(deployment_id)
-        if state == "READY":
-            return
+        seen[0] = state
         if state in FAILED_STATES:
             raise ApiError(f"deployment {deployment_id} ended {state}")
-        if time.monotonic() > deadline:
-            raise ApiError(f"deployment {deployment_id} not READY after {BUILD_TIMEOUT_SECONDS:.0f} s (last {state})")
-        time.sleep(POLL_SECONDS)
+        return True if state == "READY" else None
+
+    poll(
+        ready,
+        timeout=BUILD_TIMEOUT_SECONDS,
+        interval=POLL_SECONDS,
+        clock=api.clock,
+        what=f"deployment {deployment_id} not READY",
+        last_seen=lambda: seen[0],
+    )
 
 
 class ProductionRedeployProvider(RuntimeTokenProvider):
@@ -70,12 +79,19 @@ class ProductionRedeployProvider(RuntimeTokenProvider):
         """The new deployment's id, READY; None when the project has no production deployment yet."""
         try:
             with VercelApi(self.token(), props["team_id"], self._api_url) as api:
-                current = api.production_deployment(props["project_id"])
-                if current is None:
-                    return None
-                # The deployment serving production now: after an Instant Rollback, the one rolled
-                # back to, never the newer one rolled away from.
-                deployment_id = api.redeploy(props["project_name"], str(current["uid"]))
+                # The variables' digest marks the build: a build an earlier `up` started for these
+                # same values (its reply lost) is taken, not made twice.
+                marker = str(props["variables_version"])
+                earlier = api.marked_deployment(props["project_name"], marker)
+                if earlier is not None and earlier.get("readyState", earlier.get("state")) not in FAILED_STATES:
+                    deployment_id = str(earlier["uid"])
+                else:
+                    current = api.production_deployment(props["project_id"])
+                    if current is None:
+                        return None
+                    # The deployment serving production now: after an Instant Rollback, the one
+                    # rolled back to, never the newer one rolled away from.
+                    deployment_id = api.redeploy(props["project_name"], str(current["uid"]), marker)
                 wait_until_ready(api, deployment_id)
                 serving = api.production_deployment(props["project_id"])
                 if serving is None or serving["uid"] != deployment_id:

@@ -311,8 +311,8 @@ def adopt_block(
 
 def missing_credentials(environ: Mapping[str, str], aws_ready: bool) -> list[str]:
     missing = [] if aws_ready else ["AWS (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"]
-    if not environ.get("VERCEL_TOKEN"):
-        missing.append("Vercel (VERCEL_TOKEN)")
+    if not environ.get("VERCEL_API_TOKEN"):
+        missing.append("Vercel (VERCEL_API_TOKEN)")
     if not (environ.get("UPSTASH_EMAIL") and environ.get("UPSTASH_API_KEY")):
         missing.append("Upstash (UPSTASH_EMAIL and UPSTASH_API_KEY)")
     return missing
@@ -420,7 +420,7 @@ def main(
     facts = facts or stack_facts(args.stack)
     try:
         with (
-            VercelApi(environ["VERCEL_TOKEN"], facts.team_id, environ.get("VERCEL_API_URL", VERCEL_URL)) as vercel,
+            VercelApi(environ["VERCEL_API_TOKEN"], facts.team_id, environ.get("VERCEL_API_URL", VERCEL_URL)) as vercel,
             UpstashApi(
                 environ["UPSTASH_EMAIL"], environ["UPSTASH_API_KEY"], environ.get("UPSTASH_API_URL", UPSTASH_URL)
             ) as upstash,

@@ -42,6 +42,10 @@ SCHEMAS = ("public", "supabase_migrations")
 AUTH_USERS = "auth.users"
 MANIFEST_FORMAT = "newcool-backup/1"
 _VERSION = re.compile(r"\(PostgreSQL\) (\d+)")
+# Bounds on the client tools: a dump or restore that hangs (a stalled connection, a lock) ends in
+# one line instead of holding the job until CI kills it.
+TOOL_TIMEOUT_SECONDS = 3600
+VERSION_TIMEOUT_SECONDS = 30
 
 
 class BackupError(RuntimeError):
@@ -72,11 +76,23 @@ def server_tool(name: str, major: int) -> str:
     return shutil.which(name) or name
 
 
-def tool_major(tool: str) -> int:
+def run_tool(command: Sequence[str], timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """A PostgreSQL client tool, bounded: running past ``timeout`` (``TOOL_TIMEOUT_SECONDS``) is
+    one BackupError line."""
+    timeout = TOOL_TIMEOUT_SECONDS if timeout is None else timeout
     try:
-        output = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True).stdout  # noqa: S603
-    except (OSError, subprocess.CalledProcessError):
-        raise BackupError(f"{tool} cannot be run: install the PostgreSQL client tools") from None
+        return subprocess.run(list(command), capture_output=True, text=True, check=False, timeout=timeout)  # noqa: S603
+    except subprocess.TimeoutExpired:
+        raise BackupError(f"{Path(command[0]).name} ran past {timeout:g} s and was stopped") from None
+    except OSError:
+        raise BackupError(f"{command[0]} cannot be run: install the PostgreSQL client tools") from None
+
+
+def tool_major(tool: str) -> int:
+    result = run_tool([tool, "--version"], VERSION_TIMEOUT_SECONDS)
+    if result.returncode != 0:
+        raise BackupError(f"{tool} cannot be run: install the PostgreSQL client tools")
+    output = result.stdout
     match = _VERSION.search(output)
     if match is None:
         raise BackupError(f"{tool} --version says {output.strip()!r}, not a PostgreSQL version")
@@ -174,7 +190,7 @@ def backup(database_url: str, directory: Path, now: datetime.datetime | None = N
 
 
 def _run(command: list[str], database_url: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = run_tool(command)
     if result.returncode != 0:
         lines = scrub(result.stderr, database_url).strip().splitlines() or ["failed"]
         raise BackupError(f"{Path(command[0]).name}: {lines[-1]}")

@@ -15,7 +15,6 @@ import argparse
 import datetime
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ import psycopg
 from db_migrations import Runner
 from localdb import pgtap
 from localdb.cluster import PostgresCluster, running_cluster
-from operations.backups.backup import MANIFEST_FORMAT, server_tool, sha256, table_facts
+from operations.backups.backup import MANIFEST_FORMAT, run_tool, server_tool, sha256, table_facts
 
 DRILL_DB = "restore_drill"
 # What a new Supabase database already has: the public schema, its grants, and the platform's
@@ -95,7 +94,7 @@ def load_manifest(backup: Path) -> tuple[dict[str, Any], Path, Path]:
 
 def table_of_contents(pg_restore: str, archive: Path) -> set[str]:
     """The tables whose data the archive holds (pg_restore --list)."""
-    result = subprocess.run([pg_restore, "--list", str(archive)], capture_output=True, text=True, check=False)  # noqa: S603
+    result = run_tool([pg_restore, "--list", str(archive)])
     if result.returncode != 0:
         raise DrillError(f"{archive.name}: not a pg_dump archive ({result.stderr.strip().splitlines()[-1]})")
     tables = set()
@@ -111,7 +110,9 @@ def _restore(
 ) -> None:
     target = f"--dbname={cluster.url(database, user)}"
     # Restore what the project made, not what every Supabase database already has.
-    listing = subprocess.run([pg_restore, "--list", str(archive)], capture_output=True, text=True, check=True)  # noqa: S603
+    listing = run_tool([pg_restore, "--list", str(archive)])
+    if listing.returncode != 0:
+        raise DrillError(f"{archive.name}: pg_restore --list failed")
     kept = [line for line in listing.stdout.splitlines() if not PLATFORM_ENTRY.search(line)]
     with tempfile.NamedTemporaryFile("w", suffix=".list") as use_list:
         use_list.write("\n".join(kept) + "\n")
@@ -125,7 +126,7 @@ def _restore(
             *options,
             str(archive),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        result = run_tool(command)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         reason = next((line for line in lines if "error:" in line), lines[-1] if lines else "failed")

@@ -7,8 +7,12 @@
    (``UPSTASH_EMAIL`` and ``UPSTASH_API_KEY``). A vendor without credentials is named as not
    checked, never silently skipped.
 
-Exit 0: clean. Exit 1: drift. Exit 2: cannot check (one line why). ``--json PATH`` writes the
-report the drift workflow keeps its issue from.
+Exit 0: clean, every check ran. Exit 1: drift. Exit 2: cannot check (one line why): the CLI
+answered an error diagnostic, no JSON, or ran past its timeout, or a vendor could not be read.
+The CLI exits non-zero both on changes and on errors (pulumi/pulumi#8992), so its exit code alone
+decides nothing: its JSON does. Exit 3: incomplete, no drift in what was checked but a vendor was
+not (no credentials), so it is not called clean. ``--json PATH`` writes the report the drift
+workflow keeps its issue from.
 """
 
 from __future__ import annotations
@@ -48,18 +52,41 @@ class CannotCheckError(Exception):
     """Drift could not be checked (one line, no secret)."""
 
 
-def pulumi(*args: str) -> str:
-    """The CLI's stdout; with --expect-no-changes a non-zero exit still carries the JSON."""
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def pulumi(*args: str, changes_exit_non_zero: bool = False) -> Any:
+    """The CLI's JSON answer. Anything else (no JSON, an error diagnostic, a timeout, a non-zero
+    exit where only changes may cause one) means the stack could not be checked."""
+    command = " ".join(arg for arg in args[:2] if not arg.startswith("-"))
     cli = shutil.which("pulumi")
     if cli is None:
         raise CannotCheckError("no Pulumi CLI on PATH")
-    result = subprocess.run(  # noqa: S603
-        [cli, *args, "--non-interactive"], capture_output=True, text=True, check=False, timeout=PULUMI_TIMEOUT_SECONDS
-    )
-    if not result.stdout.strip().startswith(("{", "[")):
-        reason = " ".join(result.stderr.split())[-300:] or f"exit {result.returncode}"
-        raise CannotCheckError(f"pulumi {args[0]} failed: {reason}")
-    return result.stdout
+    try:
+        result = subprocess.run(  # noqa: S603
+            [cli, *args, "--non-interactive"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=PULUMI_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise CannotCheckError(f"pulumi {command} ran past {PULUMI_TIMEOUT_SECONDS} s") from None
+    reason = _one_line(result.stderr)[-300:] or f"exit {result.returncode}"
+    try:
+        answer = json.loads(result.stdout)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict | list):
+        raise CannotCheckError(f"pulumi {command} answered no JSON: {reason}")
+    diagnostics = answer.get("diagnostics") if isinstance(answer, dict) else None
+    errors = [d for d in diagnostics or [] if isinstance(d, dict) and d.get("severity") == "error"]
+    if errors:
+        raise CannotCheckError(f"pulumi {command} reported an error: {_one_line(str(errors[0].get('message')))}")
+    if result.returncode != 0 and not changes_exit_non_zero:
+        raise CannotCheckError(f"pulumi {command} failed: {reason}")
+    return answer
 
 
 def last_deploy_ms(history: Sequence[Mapping[str, Any]]) -> int:
@@ -121,10 +148,11 @@ def refresh_blind(
 
 
 def check(stack: str, environ: Mapping[str, str]) -> dict[str, Any]:
-    digest = json.loads(pulumi("preview", "--refresh", "--expect-no-changes", "--json", "--stack", stack))
+    preview = ("preview", "--refresh", "--expect-no-changes", "--json", "--stack", stack)
+    digest = pulumi(*preview, changes_exit_non_zero=True)
     found = classify_preview(digest, load_noise())
-    history = json.loads(pulumi("stack", "history", "--json", "--page-size", "20", "--stack", stack))
-    outputs = json.loads(pulumi("stack", "output", "--json", "--show-secrets", "--stack", stack))
+    history = pulumi("stack", "history", "--json", "--page-size", "20", "--stack", stack)
+    outputs = pulumi("stack", "output", "--json", "--show-secrets", "--stack", stack)
     try:
         blind, not_checked = refresh_blind(stack, outputs, last_deploy_ms(history), environ)
     except ApiError as error:
@@ -150,11 +178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"drift: {Drift(**entry).line()}")
     for vendor in report["notChecked"]:
         print(f"not checked: {vendor}")
-    if not report["drift"]:
-        print(f"clean: {args.stack} matches the code")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
-    return 1 if report["drift"] else 0
+    if report["drift"]:
+        return 1
+    if report["notChecked"]:
+        # "Clean" is said only when every check ran.
+        print(f"incomplete: no drift in what was checked, but {args.stack} was not checked whole")
+        return 3
+    print(f"clean: {args.stack} matches the code")
+    return 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@ stack is clean; the on-call SNS topic hears only of security-relevant drift it h
 ``python -m operations.drift.issue --stack prod --report drift.json [--topic-arn ARN]`` runs in
 the drift workflow after `make drift JSON=drift.json`, with the `gh` CLI (GH_TOKEN, issues:
 write). The issue is found by a marker in its body, so a renamed title does not fork it.
+
+The page goes first: a line the issue holds counts as already paged, so the issue records a
+finding only once the topic has taken it. A failed publish fails the job and leaves the issue as
+it was, so the next run pages again.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from clients import aws
+from clients.aws_errors import error_code
 from operations.drift.classify import Drift
 from stack_config.accounts import allowed_accounts
 
 LABEL = "drift"
+GH_TIMEOUT_SECONDS = 120
 
 
 def marker(stack: str) -> str:
@@ -63,7 +69,12 @@ def _gh(*args: str, stdin: str | None = None) -> str:
     cli = shutil.which("gh")
     if cli is None:
         raise RuntimeError("no gh CLI on PATH")
-    result = subprocess.run([cli, *args], input=stdin, capture_output=True, text=True, check=False)  # noqa: S603
+    try:
+        result = subprocess.run(  # noqa: S603
+            [cli, *args], input=stdin, capture_output=True, text=True, check=False, timeout=GH_TIMEOUT_SECONDS
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"gh {args[0]} {args[1]} ran past {GH_TIMEOUT_SECONDS} s") from None
     if result.returncode != 0:
         raise RuntimeError(f"gh {args[0]} {args[1]} failed: {' '.join(result.stderr.split())[:300]}")
     return result.stdout
@@ -76,11 +87,18 @@ def open_issue(stack: str) -> tuple[int, str] | None:
 
 
 def page(topic_arn: str, stack: str, lines: Sequence[str], sns: Any) -> None:
-    sns.publish(
-        TopicArn=topic_arn,
-        Subject=f"newcool {stack}: security-relevant drift",
-        Message="\n".join(lines) + f"\n\nSee the open drift issue for {stack}.",
-    )
+    """Publishes the lines to the on-call topic; a refusal is one RuntimeError line."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 (boto3 loads only to page)
+
+    try:
+        sns.publish(
+            TopicArn=topic_arn,
+            Subject=f"newcool {stack}: security-relevant drift",
+            Message="\n".join(lines) + f"\n\nSee the open drift issue for {stack}.",
+        )
+    except (BotoCoreError, ClientError) as error:
+        failed = f"paging the on-call topic failed ({error_code(error)})"
+        raise RuntimeError(f"{failed}; the issue is left as it was") from None
 
 
 def main(argv: Sequence[str] | None = None, sns: Any = None) -> int:
@@ -100,6 +118,14 @@ def main(argv: Sequence[str] | None = None, sns: Any = None) -> int:
     try:
         existing = open_issue(args.stack)
         upkeep = plan(args.stack, report, existing[1] if existing else None)
+        if upkeep.page:
+            if not args.topic_arn:
+                raise RuntimeError("security drift to page and no --topic-arn; the issue is left as it was")
+            if sns is None:
+                # Pages only through the stack's own account's topic (AccountGuardError is one line).
+                region, what = args.topic_arn.split(":")[3], f"drift page for {args.stack}"
+                sns = aws.guarded_client("sns", region, allowed_accounts(args.stack), what=what)
+            page(args.topic_arn, args.stack, upkeep.page, sns)
         if upkeep.action == "open":
             _gh("issue", "create", "--title", f"drift: {args.stack}", "--label", LABEL, "--body-file", "-",
                 stdin=upkeep.body)  # fmt: skip
@@ -110,16 +136,6 @@ def main(argv: Sequence[str] | None = None, sns: Any = None) -> int:
     except RuntimeError as error:
         print(f"drift issue for {args.stack}: {error}", file=sys.stderr)
         return 1
-    if upkeep.page and args.topic_arn:
-        try:
-            if sns is None:
-                # Pages only through the stack's own account's topic.
-                what = f"drift page for {args.stack}"
-                sns = aws.guarded_client("sns", args.topic_arn.split(":")[3], allowed_accounts(args.stack), what=what)
-        except aws.AccountGuardError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        page(args.topic_arn, args.stack, upkeep.page, sns)
     print(f"drift issue for {args.stack}: {upkeep.action}" + (f", paged {len(upkeep.page)}" if upkeep.page else ""))
     return 0
 

@@ -108,7 +108,12 @@ def build(
 
 
 def seal(s3: Any, bucket: str, stack: str, record: Mapping[str, Any]) -> str:
-    """Writes the record under its hash; an existing object of that name is never replaced."""
+    """Writes the record under its hash; an existing object of that name is never replaced.
+
+    The name is the content's hash, so an object already under it is this same record (a retried
+    PUT whose first reply was lost, or the step run again): sealed, once its content is read back
+    and checks. Only an object of that name whose content does not hash to it is an error.
+    """
     jsonschema.validate(dict(record), SCHEMA)
     body = canonical(record)
     key = key_for(stack, body)
@@ -116,9 +121,14 @@ def seal(s3: Any, bucket: str, stack: str, record: Mapping[str, Any]) -> str:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*")
     except Exception as error:
         code = error_code(error)
-        if code == "PreconditionFailed":
-            raise EvidenceError(f"{key} exists already: a record is never replaced") from None
-        raise EvidenceError(f"S3 refused {key}: {code}") from None
+        if code != "PreconditionFailed":
+            raise EvidenceError(f"S3 refused {key}: {code}") from None
+        try:
+            existing = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except Exception as unreadable:
+            raise EvidenceError(f"{key} exists and cannot be read back: {error_code(unreadable)}") from None
+        if key_for(stack, existing) != key:
+            raise EvidenceError(f"{key} exists with other content: TAMPERED, and a record is never replaced") from None
     return key
 
 

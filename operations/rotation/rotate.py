@@ -18,7 +18,14 @@ token at once, so the app fails from the reset until the redeploy is READY. The 
 first (a redeploy with the values unchanged must reach READY) so a broken build stops before the
 reset, and the cache and rate-limit databases are reset together, for one redeploy and one
 window, which the evidence line measures. The next ``pulumi up`` must refresh (the deploy
-workflow's does) to read the new tokens into the state.
+workflow's does) to read the new tokens into the state. Once anything is reset, production must
+not be left on dead tokens: whatever fails next (a canary, a Vercel call), the tokens Upstash holds
+still go to Vercel and production is redeployed; if that too fails, one line says production holds
+dead tokens and gives the command that finishes the job (``--finish``: the tokens Upstash holds
+now, to Vercel, redeployed, no reset).
+
+Canaries are asked again with backoff for up to ``CANARY_SECONDS``: a changed credential takes a
+while to spread (an old token may still answer, a new one not yet).
 
 A run that stops can be run again: a key the last run created is taken, not duplicated.
 Credentials come from the environment (``SUPABASE_ACCESS_TOKEN``, ``VERCEL_API_TOKEN``,
@@ -28,15 +35,17 @@ Credentials come from the environment (``SUPABASE_ACCESS_TOKEN``, ``VERCEL_API_T
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from clients import timing
 from clients.canary import app_health_status, supabase_key_status, upstash_token_status
 from clients.http import ApiError
+from clients.polling import poll
 from clients.supabase_management import API_URL as SUPABASE_API
 from clients.supabase_management import ManagementApi
 from clients.upstash import API_URL as UPSTASH_API
@@ -58,6 +67,10 @@ UPSTASH_REST_URL = "https://{endpoint}"
 # Which value of the hosting component each credential is (components/hosting.py wires them).
 SUPABASE_VALUES = {"secret": "supabase_secret_key", "publishable": "supabase_publishable_key"}
 UPSTASH_VALUES: dict[Database, str] = {"cache": "cache_rest_token", "ratelimit": "ratelimit_rest_token"}
+# How long a canary is asked again for a changed credential to spread, and its first pause.
+CANARY_SECONDS = 120.0
+CANARY_FIRST_PAUSE_SECONDS = 2.0
+CANARY_MAX_PAUSE_SECONDS = 20.0
 
 
 def app_variable(config: StackConfig, value_from: str) -> str:
@@ -101,9 +114,30 @@ def _credential(environ: Mapping[str, str], *names: str) -> list[str]:
     return [environ[name] for name in names]
 
 
-def _expect(status: int, wanted: int, what: str) -> None:
-    if status != wanted:
-        raise RotationError(f"{what}: answered {status}, expected {wanted}")
+def _expect(status: Callable[[], int], wanted: int, what: str) -> None:
+    """The canary answers ``wanted``, asked again with backoff while the change spreads."""
+    seen = ["nothing"]
+
+    def settled() -> bool | None:
+        seen[0] = str(status())
+        return True if seen[0] == str(wanted) else None
+
+    try:
+        poll(
+            settled,
+            timeout=CANARY_SECONDS,
+            interval=CANARY_FIRST_PAUSE_SECONDS,
+            max_interval=CANARY_MAX_PAUSE_SECONDS,
+            clock=timing.default(),
+            what=f"{what} did not answer {wanted}",
+            last_seen=lambda: seen[0],
+        )
+    except ApiError as error:
+        raise RotationError(str(error)) from None
+
+
+def _now() -> float:
+    return timing.default().monotonic()
 
 
 @dataclass
@@ -144,7 +178,7 @@ class Production:
         """Production is ``deployment_id`` and its /api/health answers 200 (else the run stops)."""
         if self.current() != deployment_id:
             raise RotationError(f"production is not the new deployment {deployment_id} (an alias points elsewhere)")
-        _expect(app_health_status(app_url), 200, f"{app_url}/api/health after the redeploy")
+        _expect(lambda: app_health_status(app_url), 200, f"{app_url}/api/health after the redeploy")
 
 
 def _production(api: VercelApi, config: StackConfig) -> Production:
@@ -158,7 +192,7 @@ def rotate_supabase_key(
     endpoints: Endpoints,
     environ: Mapping[str, str],
     root: Path = ROOT,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = _now,
 ) -> str:
     """Rotates the managed publishable or secret key; the evidence line."""
     (supabase_token, vercel_token) = _credential(environ, "SUPABASE_ACCESS_TOKEN", "VERCEL_API_TOKEN")
@@ -183,7 +217,8 @@ def rotate_supabase_key(
         # 1. The new key (or the one a stopped run made), and proof it opens the project.
         if new is None:
             new = supabase.create_api_key(ref, key_type, new_name, KEY_DESCRIPTIONS[key_type])
-        _expect(supabase_key_status(endpoints.supabase_project, str(new["api_key"])), 200, f"new key {new_name}")
+        new_key = str(new["api_key"])
+        _expect(lambda: supabase_key_status(endpoints.supabase_project, new_key), 200, f"new key {new_name}")
         # 2. The variable, then 3. a production build that has it.
         for variable_id in variable_ids:
             vercel.set_variable_value(production.project_id, variable_id, str(new["api_key"]))
@@ -197,8 +232,9 @@ def rotate_supabase_key(
         # 5. The old key goes, is refused, and the app does not notice.
         if old is not None:
             supabase.revoke_api_key(ref, str(old["id"]))
-            _expect(supabase_key_status(endpoints.supabase_project, str(old["api_key"])), 401, f"revoked {old_name}")
-            _expect(app_health_status(endpoints.app), 200, f"/api/health after revoking {old_name}")
+            old_key = str(old["api_key"])
+            _expect(lambda: supabase_key_status(endpoints.supabase_project, old_key), 401, f"revoked {old_name}")
+            _expect(lambda: app_health_status(endpoints.app), 200, f"/api/health after revoking {old_name}")
         revoked = "refused (401)" if old is not None else "already revoked"
     # 6. The code names the new key from now on.
     written = set_stack_value(config.environment, KEY_GENERATION_KEYS[key_type], generation + 1, root)
@@ -209,60 +245,123 @@ def rotate_supabase_key(
     )
 
 
+def finish_command(stack: str) -> str:
+    return f"make rotate STACK={stack} KEY=upstash FINISH=1"
+
+
+@dataclass
+class UpstashDatabases:
+    """The stack's two databases: their names, ids, and the app's variables that hold their tokens."""
+
+    api: UpstashApi
+    names: dict[Database, str]
+    ids: dict[Database, str]
+    variables: dict[Database, str]
+    variable_ids: dict[Database, list[str]]
+
+    @classmethod
+    def of(cls, api: UpstashApi, config: StackConfig, production: Production) -> UpstashDatabases:
+        variables = {purpose: app_variable(config, value) for purpose, value in UPSTASH_VALUES.items()}
+        variable_ids = {purpose: production.variable_ids(key) for purpose, key in variables.items()}
+        by_name = {str(d.get("database_name")): str(d["database_id"]) for d in api.databases()}
+        names = {purpose: database_name(config.cache, config.environment, purpose) for purpose in UPSTASH_VALUES}
+        missing = sorted(name for name in names.values() if name not in by_name)
+        if missing:
+            raise RotationError(f"no Upstash database {', '.join(missing)} in this account (nothing was changed)")
+        return cls(api, names, {p: by_name[name] for p, name in names.items()}, variables, variable_ids)
+
+    def tokens(self) -> dict[Database, str]:
+        """The REST tokens Upstash holds now."""
+        return {purpose: str(self.api.database(id_)["rest_token"]) for purpose, id_ in self.ids.items()}
+
+    def deliver(self, production: Production, tokens: Mapping[Database, str], source: str, app_url: str) -> str:
+        """The tokens into the app's production variables, then a READY build of them, answering."""
+        for purpose, entries in self.variable_ids.items():
+            for variable_id in entries:
+                production.api.set_variable_value(production.project_id, variable_id, tokens[purpose])
+        deployment = production.redeploy(source, "the variables hold the tokens Upstash holds now")
+        production.serving(deployment, app_url)
+        return deployment
+
+
 def rotate_upstash(
     config: StackConfig,
     endpoints: Endpoints,
     environ: Mapping[str, str],
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = _now,
+    finish: bool = False,
 ) -> str:
-    """Resets the cache's and the rate limiter's credentials; the evidence line."""
+    """Resets the cache's and the rate limiter's credentials (or, ``finish``, delivers the ones
+    Upstash holds now); the evidence line."""
     email, api_key, vercel_token = _credential(environ, "UPSTASH_EMAIL", "UPSTASH_API_KEY", "VERCEL_API_TOKEN")
+    stack = config.environment
     with (
         UpstashApi(email, api_key, endpoints.upstash_api) as upstash,
         VercelApi(vercel_token, config.hosting.vercel.team_id, endpoints.vercel_api) as vercel,
     ):
         production = _production(vercel, config)
-        variables = {purpose: app_variable(config, value) for purpose, value in UPSTASH_VALUES.items()}
-        variable_ids = {purpose: production.variable_ids(key) for purpose, key in variables.items()}
-        by_name = {str(d.get("database_name")): str(d["database_id"]) for d in upstash.databases()}
-        names = {purpose: database_name(config.cache, config.environment, purpose) for purpose in UPSTASH_VALUES}
-        missing = sorted(name for name in names.values() if name not in by_name)
-        if missing:
-            raise RotationError(f"no Upstash database {', '.join(missing)} in this account (nothing was changed)")
-        ids = {purpose: by_name[name] for purpose, name in names.items()}
-        old_tokens = {purpose: str(upstash.database(id_)["rest_token"]) for purpose, id_ in ids.items()}
+        databases = UpstashDatabases.of(upstash, config, production)
+        if finish:
+            deployment = databases.deliver(production, databases.tokens(), production.current(), endpoints.app)
+            return (
+                f"finished upstash on {stack}: {', '.join(databases.variables.values())} hold the tokens Upstash "
+                f"holds now -> production {deployment} READY; /api/health 200"
+            )
+        old_tokens = databases.tokens()
         # The reset cannot be undone: a build that fails must fail before it.
         proven = production.redeploy(production.current(), "stopped before the reset; nothing was changed")
         # 1. New credentials; from here the running app's tokens are refused.
         window_opened = clock()
-        reset = {purpose: upstash.reset_password(id_) for purpose, id_ in ids.items()}
-        for purpose, answer in reset.items():
-            rest_url = endpoints.upstash_rest.format(endpoint=answer["endpoint"])
-            _expect(upstash_token_status(rest_url, str(answer["rest_token"])), 200, f"new {names[purpose]} token")
-            _expect(upstash_token_status(rest_url, old_tokens[purpose]), 401, f"old {names[purpose]} token")
-        # 2. The variables, 3. a build that has them, 4. production answering.
-        for purpose, entries in variable_ids.items():
-            for variable_id in entries:
-                vercel.set_variable_value(production.project_id, variable_id, str(reset[purpose]["rest_token"]))
-        deployment = production.redeploy(
-            proven, "the reset tokens are in the variables; production fails until a build of them is READY"
-        )
-        production.serving(deployment, endpoints.app)
+        reset: dict[Database, dict[str, object]] = {}
+        failure: str | None = None
+        try:
+            for purpose, id_ in databases.ids.items():
+                reset[purpose] = upstash.reset_password(id_, old_tokens[purpose])
+            for purpose, answer in reset.items():
+                rest_url = endpoints.upstash_rest.format(endpoint=answer["endpoint"])
+                new_token, old_token, name = str(answer["rest_token"]), old_tokens[purpose], databases.names[purpose]
+                _expect(functools.partial(upstash_token_status, rest_url, new_token), 200, f"new {name} token")
+                _expect(functools.partial(upstash_token_status, rest_url, old_token), 401, f"old {name} token")
+        except (ApiError, RotationError) as error:
+            if not reset:
+                raise RotationError(f"{error} (nothing was reset; production runs {proven})") from None
+            failure = str(error)
+        # 2. The variables, 3. a build that has them, 4. production answering: whatever failed
+        # above, production must not stay on tokens the reset killed.
+        tokens = {p: str(reset[p]["rest_token"]) if p in reset else old_tokens[p] for p in databases.ids}
+        try:
+            deployment = databases.deliver(production, tokens, proven, endpoints.app)
+        except (ApiError, RotationError) as error:
+            raise RotationError(
+                f"{failure + '; then ' if failure else ''}{error}: PRODUCTION HOLDS DEAD UPSTASH TOKENS "
+                f"({', '.join(databases.names[p] for p in reset)} reset); finish with `{finish_command(stack)}`"
+            ) from None
         window = clock() - window_opened
+    if failure is not None:
+        raise RotationError(
+            f"{failure}; the new tokens reached Vercel anyway and production {deployment} is READY and answers"
+        )
     return (
-        f"rotated upstash on {config.environment}: {', '.join(names.values())} reset; old tokens refused (401); "
-        f"{', '.join(variables.values())} -> production {deployment} READY; /api/health 200; "
+        f"rotated upstash on {stack}: {', '.join(databases.names.values())} reset; old tokens refused (401); "
+        f"{', '.join(databases.variables.values())} -> production {deployment} READY; /api/health 200; "
         f"no-overlap window {window:.0f} s (build proven first: {proven})"
     )
 
 
 def rotate(
-    stack: str, key: str, environ: Mapping[str, str], root: Path = ROOT, clock: Callable[[], float] = time.monotonic
+    stack: str,
+    key: str,
+    environ: Mapping[str, str],
+    root: Path = ROOT,
+    clock: Callable[[], float] = _now,
+    finish: bool = False,
 ) -> str:
     config = offline_stack_config(stack)
     endpoints = Endpoints.of(config, environ)
     if key == "upstash":
-        return rotate_upstash(config, endpoints, environ, clock)
+        return rotate_upstash(config, endpoints, environ, clock, finish)
+    if finish:
+        raise RotationError("--finish is for KEY=upstash (a Supabase rotation resumes by running it again)")
     return rotate_supabase_key(config, key.removeprefix("supabase-"), endpoints, environ, root, clock)
 
 
@@ -270,9 +369,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m operations.rotation.rotate", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", choices=("dev", "prod"), required=True)
     parser.add_argument("--key", choices=KEYS, required=True)
+    parser.add_argument(
+        "--finish", action="store_true", help="upstash: deliver the tokens Upstash holds now to production (no reset)"
+    )
     args = parser.parse_args(argv)
     try:
-        print(rotate(args.stack, args.key, os.environ))
+        print(rotate(args.stack, args.key, os.environ, finish=args.finish))
     except (RotationError, ApiError, ConfigError) as error:
         print(f"rotate {args.key} on {args.stack} stopped: {error}", file=sys.stderr)
         return 1

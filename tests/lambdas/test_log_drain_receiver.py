@@ -4,6 +4,7 @@ unsigned, forged, replayed and future-dated ones are refused and leave nothing b
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from moto import mock_aws
 
 from lambdas import log_drain_receiver
 from lambdas.log_drain_receiver import REPLAY_WINDOW_MS, Receiver, Settings, signature
+from tests.standins.cloudwatch_logs import LimitedLogs
 
 SECRET = b"drain-secret-0123456789abcdef0123456789"
 GROUP = "/newcool/prod/vercel"
@@ -81,7 +83,7 @@ def stored(logs: Any) -> list[dict[str, Any]]:
 
 def test_a_signed_batch_is_kept_and_measured(receiver: Receiver, logs: Any, emitted: list[dict[str, Any]]) -> None:
     entries = [request_entry(1, 200, 120.0), request_entry(2, 503, 2400.0), request_entry(3, 200, 80.0)]
-    answer = receiver.handle(signed(json.dumps(entries).encode()), "stream-1")
+    answer = receiver.handle(signed(json.dumps(entries).encode()))
     assert answer["statusCode"] == 200
     assert stored(logs) == entries
     (record,) = emitted
@@ -94,13 +96,13 @@ def test_a_signed_batch_is_kept_and_measured(receiver: Receiver, logs: Any, emit
 def test_ndjson_batches_are_read_too(receiver: Receiver, logs: Any) -> None:
     entries = [request_entry(1, 200, 10.0), request_entry(2, 200, 11.0)]
     body = "\n".join(json.dumps(e) for e in entries).encode()
-    assert receiver.handle(signed(body), "stream-1")["statusCode"] == 200
+    assert receiver.handle(signed(body))["statusCode"] == 200
     assert stored(logs) == entries
 
 
 def test_log_lines_of_one_request_count_it_once(receiver: Receiver, emitted: list[dict[str, Any]]) -> None:
     first, second = request_entry(1, 500, 900.0), {**request_entry(1, 500, 900.0), "id": "log-1b"}
-    receiver.handle(signed(json.dumps([first, second]).encode()), "stream-1")
+    receiver.handle(signed(json.dumps([first, second]).encode()))
     assert emitted[0]["Requests"] == 1 and emitted[0]["Errors5xx"] == 1
 
 
@@ -117,7 +119,7 @@ def test_unsigned_or_forged_batches_are_refused_and_write_nothing(
 ) -> None:
     body = json.dumps([request_entry(1, 500, 100.0)]).encode()
     request = signed(body, b"another-secret") if headers is None else event(body, headers)
-    answer = receiver.handle(request, "stream-1")
+    answer = receiver.handle(request)
     assert answer["statusCode"] == 403, case
     assert logs.describe_log_streams(logGroupName=GROUP)["logStreams"] == [] and emitted == []
 
@@ -126,7 +128,7 @@ def test_a_tampered_body_fails_its_signature(receiver: Receiver, logs: Any) -> N
     body = json.dumps([request_entry(1, 200, 100.0)]).encode()
     request = signed(body)
     request["body"] = base64.b64encode(body.replace(b"200", b"500")).decode()
-    assert receiver.handle(request, "stream-1")["statusCode"] == 403
+    assert receiver.handle(request)["statusCode"] == 403
     assert logs.describe_log_streams(logGroupName=GROUP)["logStreams"] == []
 
 
@@ -137,12 +139,12 @@ def test_a_correctly_signed_batch_outside_the_clock_window_is_refused(
     receiver: Receiver, logs: Any, emitted: list[dict[str, Any]], at_ms: int
 ) -> None:
     body = json.dumps([request_entry(1, 200, 100.0, at_ms=at_ms)]).encode()
-    assert receiver.handle(signed(body), "stream-1")["statusCode"] == 403
+    assert receiver.handle(signed(body))["statusCode"] == 403
     assert logs.describe_log_streams(logGroupName=GROUP)["logStreams"] == [] and emitted == []
 
 
 def test_vercel_endpoint_verification_is_answered_and_changes_nothing(receiver: Receiver, logs: Any) -> None:
-    answer = receiver.handle(event(b"", method="GET"), "stream-1")
+    answer = receiver.handle(event(b"", method="GET"))
     assert answer["statusCode"] == 200 and answer["headers"]["x-vercel-verify"] == "verify-code-123"
     assert logs.describe_log_streams(logGroupName=GROUP)["logStreams"] == []
 
@@ -150,7 +152,7 @@ def test_vercel_endpoint_verification_is_answered_and_changes_nothing(receiver: 
 def test_an_empty_unsigned_post_is_answered_as_a_verification_and_writes_nothing(
     receiver: Receiver, logs: Any, emitted: list[dict[str, Any]]
 ) -> None:
-    answer = receiver.handle(event(b""), "stream-1")
+    answer = receiver.handle(event(b""))
     assert answer["statusCode"] == 200 and answer["headers"]["x-vercel-verify"] == "verify-code-123"
     assert logs.describe_log_streams(logGroupName=GROUP)["logStreams"] == [] and emitted == []
 
@@ -168,7 +170,7 @@ def test_durations_are_split_into_records_of_at_most_100_values(
     receiver: Receiver, emitted: list[dict[str, Any]]
 ) -> None:
     entries = [request_entry(i, 200, float(i)) for i in range(250)]
-    receiver.handle(signed(json.dumps(entries).encode()), "stream-1")
+    receiver.handle(signed(json.dumps(entries).encode()))
     assert [len(r.get("Duration", [])) for r in emitted] == [100, 100, 50]
     assert sum(r.get("Requests", 0) for r in emitted) == 250, "counted once"
 
@@ -178,3 +180,62 @@ def test_the_pack_requires_the_variable_the_handler_refuses_to_start_without() -
 
     assert drains.SIGNING_SECRET_VARIABLE == log_drain_receiver.SECRET_ENVIRONMENT
     assert log_drain_receiver.SECRET_ENVIRONMENT in log_drain_receiver.REQUIRED_ENVIRONMENT
+
+
+def big_batch(count: int = 6_000, huge: int = 300 * 1024) -> list[dict[str, Any]]:
+    """About 4 MB: requests with some logged text, one message past the event size limit, and a
+    few entries from 30 hours before the rest (a batch Vercel held back)."""
+    entries = []
+    for index in range(count):
+        entry = request_entry(index, 200, 10.0, at_ms=NOW_MS - 60_000 + index)
+        entry["message"] = f"GET /api/modules/{index} " + "x" * 560
+        entries.append(entry)
+    entries[10]["message"] = "y" * huge
+    for index in range(3):
+        entries[20 + index]["timestamp"] = NOW_MS - 30 * 3600 * 1000 + index
+    return entries
+
+
+def test_a_batch_larger_than_one_call_is_kept_whole_and_written_once(logs: Any, emitted: list[dict[str, Any]]) -> None:
+    limited = LimitedLogs(logs)
+    settings = Settings(secret=SECRET, log_group=GROUP, verify_code="verify-code-123", stack="prod")
+    receiver = Receiver(settings, logs=limited, clock=lambda: NOW, emit=lambda line: emitted.append(json.loads(line)))
+    entries = big_batch()
+    body = json.dumps(entries).encode()
+    assert len(body) > 4_000_000
+    assert receiver.handle(signed(body))["statusCode"] == 200
+    assert len(limited.calls) >= 5 and sum(limited.calls) == len(entries), "every entry, in calls within the limits"
+    (stream,) = logs.describe_log_streams(logGroupName=GROUP)["logStreams"]
+    assert stream["logStreamName"] == hashlib.sha256(body).hexdigest()
+    kept = [json.loads(m) if not m.endswith("bytes]") else m for m in all_messages(logs, stream["logStreamName"])]
+    assert len(kept) == len(entries)
+    (truncated,) = [m for m in kept if isinstance(m, str)]
+    assert truncated.endswith(f"[truncated by the log drain receiver: {len(json.dumps(entries[10]).encode())} bytes]")
+    assert len(truncated.encode()) + 26 <= 256 * 1024
+    whole = sorted(e["id"] for i, e in enumerate(entries) if i != 10)
+    assert sorted(m["id"] for m in kept if isinstance(m, dict)) == whole
+    measured = sum(record.get("Requests", 0) for record in emitted)
+    # Vercel delivers the same batch again (its reply was lost): nothing is written or measured twice.
+    answer = receiver.handle(signed(body))
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["alreadyWritten"] is True
+    assert sum(limited.calls) == len(entries) and sum(r.get("Requests", 0) for r in emitted) == measured == 6_000
+
+
+def all_messages(logs: Any, stream: str) -> list[str]:
+    messages: list[str] = []
+    token: str | None = None
+    while True:
+        page = logs.get_log_events(
+            logGroupName=GROUP, logStreamName=stream, startFromHead=True, **({"nextToken": token} if token else {})
+        )
+        messages += [e["message"] for e in page["events"]]
+        if not page["events"] or page["nextForwardToken"] == token:
+            return messages
+        token = page["nextForwardToken"]
+
+
+def test_a_message_within_the_limit_is_kept_as_it_is_and_one_past_it_is_cut_at_a_character() -> None:
+    assert log_drain_receiver.fitted("é" * 10) == "é" * 10
+    cut = log_drain_receiver.fitted("é" * 200_000)  # 400,000 bytes
+    assert cut.endswith("[truncated by the log drain receiver: 400000 bytes]")
+    assert len(cut.encode()) <= log_drain_receiver.MAX_MESSAGE_BYTES

@@ -99,6 +99,15 @@ def test_anon_must_not_read_profiles(server: tuple[str, bool]) -> None:
     assert check.ok is not broken, check.detail
 
 
+def test_a_check_that_read_rows_reports_their_count_never_their_data(server: tuple[str, bool]) -> None:
+    """The result goes into an Object-Locked evidence record: statuses and counts only."""
+    base, broken = server
+    check = verify.anon_cannot_read_profiles(base, ANON)
+    assert check.detail == ("HTTP 200, 1 row(s)" if broken else "refused (HTTP 401)")
+    assert "aaaaaaaa" not in check.detail and "0000" not in check.detail
+    assert "PONG" in verify.redis_ping(base, TOKEN).detail or broken
+
+
 def test_cdn_must_answer_https_and_redirect_http(server: tuple[str, bool]) -> None:
     base, broken = server
 

@@ -19,6 +19,7 @@ from providers import supabase_settings
 from providers.supabase_addons import PitrAddonProvider
 from providers.supabase_keys import ApiKeyProvider
 from providers.supabase_settings import TOKEN_CONFIG_KEY, BackupsProvider, SettingsProvider, TokenProvider
+from tests.standins.faults import Faults, NetworkFaults, install_virtual_time, server_error
 from tests.standins.openapi import supabase_management_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn
 
@@ -372,3 +373,23 @@ def test_pitr_the_plan_cannot_have_is_one_line(httpserver: HTTPServer, standin: 
         pitr_provider(httpserver).create({"project_ref": REF, "variant": "pitr_7", "waiver": None})
     assert str(raised.value).startswith("supabase point-in-time recovery:")
     assert "requires the Pro plan" in str(raised.value) and "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("outage", ["503", "502", "refused"])
+def test_ninety_seconds_of_outage_during_the_ssl_restart_is_ridden_out(
+    httpserver: HTTPServer, standin: SupabaseProjectStandIn, monkeypatch: pytest.MonkeyPatch, outage: str
+) -> None:
+    """The restart SSL enforcement causes may answer 503 (or nothing) for a while: "not yet"."""
+    clock = install_virtual_time(monkeypatch)
+    monkeypatch.setattr(supabase_settings, "POLL_SECONDS", 5.0)
+    health = f"/v1/projects/{REF}/health"
+    network = NetworkFaults(clock).install(monkeypatch)
+    standin.faults = Faults(clock, standin.spec)
+    if outage == "refused":
+        network.refuse(health, 90)
+    else:
+        standin.faults.window("GET", health, 90, server_error(int(outage)))
+    enforced = {"project_ref": REF, "settings": {"requestedConfig": {"database": True}}}
+    settings_provider(httpserver, "ssl").create(enforced)
+    assert standin.ssl_enforced and standin.restarting_for == 0
+    assert clock.now >= 90 and (network.events or standin.faults.faulted), "the polls met the outage"

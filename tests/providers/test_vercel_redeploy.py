@@ -7,12 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import dill
+import httpx
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pytest_httpserver import HTTPServer
 
 from providers import vercel_redeploy
 from providers.vercel_redeploy import TOKEN_CONFIG_KEY, ProductionRedeployProvider
+from tests.standins.faults import (
+    Faults,
+    LostReply,
+    NetworkFaults,
+    install_virtual_time,
+    server_error,
+    vercel_rate_limited,
+)
 from tests.standins.openapi import vercel_spec
 from tests.standins.vendors import VercelTeamStandIn
 
@@ -25,10 +34,11 @@ PROPS = {"project_id": PROJECT_ID, "project_name": "newcool-api", "team_id": TEA
 
 @pytest.fixture
 def team(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[VercelTeamStandIn]:
-    monkeypatch.setattr(vercel_redeploy, "POLL_SECONDS", 0.0)
+    install_virtual_time(monkeypatch)  # polls and retries wait in virtual time
     standin = VercelTeamStandIn(vercel_spec(), token=TOKEN, team_id=TEAM_ID)
     standin.projects["newcool-api"] = {"id": PROJECT_ID, "domains": ["api.newcool.io"], "envs": []}
     standin.deployments[LIVE] = {"projectId": PROJECT_ID, "target": "production", "readyState": "READY"}
+    standin.projects["newcool-api"] = {"id": PROJECT_ID, "domains": [], "envs": []}
     standin.install(httpserver)
     yield standin
     assert standin.broken_answers == [], "the stand-in answered what the API document does not allow"
@@ -59,11 +69,13 @@ def test_a_changed_variable_redeploys_production_and_waits_until_ready(
     new = outs["deployment_id"]
     assert team.deployments[new] == {
         "projectId": PROJECT_ID, "target": "production", "readyState": "READY", "redeployOf": LIVE, "polls": 2,
-        "env": {},
+        "env": {}, "meta": {"newcoolRedeploy": "v2"},
     }  # fmt: skip
-    assert team.log[:2] == [f"GET /v9/projects/{PROJECT_ID}", "POST /v13/deployments"]
+    # A build an earlier `up` made for these values is looked for, then what serves production
+    # is rebuilt.
+    assert team.log[:3] == ["GET /v6/deployments", f"GET /v9/projects/{PROJECT_ID}", "POST /v13/deployments"]
     # Polled until READY; Vercel promoted it by itself (no rollback), so nothing more is sent.
-    assert team.log[2:] == [f"GET /v13/deployments/{new}"] * 2 + [f"GET /v9/projects/{PROJECT_ID}"]
+    assert team.log[3:] == [f"GET /v13/deployments/{new}"] * 2 + [f"GET /v9/projects/{PROJECT_ID}"]
 
 
 def test_after_an_instant_rollback_a_variable_change_rebuilds_the_rolled_back_to_deployment(
@@ -108,11 +120,12 @@ def test_a_build_that_never_finishes_fails_the_update_instead_of_waiting_forever
     httpserver: HTTPServer, team: VercelTeamStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     team.build_states = ["QUEUED", "BUILDING"]
-    monkeypatch.setattr(vercel_redeploy, "BUILD_TIMEOUT_SECONDS", -1.0)  # the deadline has passed
+    clock = install_virtual_time(monkeypatch)
     with pytest.raises(
-        RuntimeError, match=r"^vercel production redeploy: deployment dpl_2 not READY after -1 s \(last BUILDING\)$"
+        RuntimeError, match=r"^vercel production redeploy: deployment dpl_2 not READY within 900 s \(last: BUILDING\)$"
     ):
         running(httpserver).update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
+    assert clock.now == vercel_redeploy.BUILD_TIMEOUT_SECONDS
 
 
 def test_a_project_without_a_production_deployment_has_nothing_to_redeploy(
@@ -125,7 +138,7 @@ def test_a_project_without_a_production_deployment_has_nothing_to_redeploy(
         .outs
     )
     assert outs is not None and outs["deployment_id"] is None
-    assert team.log == [f"GET /v9/projects/{PROJECT_ID}"]
+    assert team.log == ["GET /v6/deployments", f"GET /v9/projects/{PROJECT_ID}"]
 
 
 def test_the_token_never_reaches_the_state(httpserver: HTTPServer) -> None:
@@ -137,7 +150,7 @@ def test_a_refused_token_is_one_line_without_it(httpserver: HTTPServer, team: Ve
     provider.configure(ConfigureRequest(Config({TOKEN_CONFIG_KEY: "wrong-token-secret"}, "vercel")))
     with pytest.raises(RuntimeError) as failure:
         provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
-    refused = f"vercel production redeploy: Vercel refused GET /v9/projects/{PROJECT_ID}: 403"
+    refused = "vercel production redeploy: Vercel refused GET /v6/deployments: 403"
     assert str(failure.value).startswith(refused)
     assert "wrong-token" not in str(failure.value)
 
@@ -154,3 +167,58 @@ def test_an_explicit_token_in_the_environment_wins_over_the_stacks_config(
     monkeypatch.delenv(vercel_redeploy.TOKEN_ENVIRONMENT)
     with pytest.raises(RuntimeError, match="403"):
         provider.update("id", {**PROPS, "variables_version": "v2"}, {**PROPS, "variables_version": "v3"})
+
+
+def redeploys(team: VercelTeamStandIn) -> list[str]:
+    return [id_ for id_, d in team.deployments.items() if d.get("redeployOf")]
+
+
+@pytest.mark.parametrize("lost", ["timeout", "reset", "502"])
+def test_a_redeploy_whose_reply_is_lost_builds_once_even_across_a_second_up(
+    httpserver: HTTPServer, team: VercelTeamStandIn, monkeypatch: pytest.MonkeyPatch, lost: str
+) -> None:
+    clock = install_virtual_time(monkeypatch)
+    if lost == "502":
+        team.faults = Faults(clock, vercel_spec(), lost=[LostReply("POST", "/v13/deployments", 502)])
+    else:
+        error = httpx.ReadTimeout if lost == "timeout" else httpx.ReadError
+        NetworkFaults(clock).install(monkeypatch).lose_reply("POST", "/v13/deployments", error)
+    olds, news = {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"}
+    outs = running(httpserver).update("id", olds, news).outs
+    assert outs is not None and redeploys(team) == [outs["deployment_id"]], "one build, adopted"
+    assert team.log.count("POST /v13/deployments") == 1
+    # The engine retries a step whose result it never recorded: the next `up` runs the same update.
+    again = running(httpserver).update("id", olds, news).outs
+    assert again is not None and again["deployment_id"] == outs["deployment_id"]
+    assert len(redeploys(team)) == 1 and team.log.count("POST /v13/deployments") == 1
+
+
+def test_a_vercel_rate_limit_window_with_an_epoch_reset_is_waited_out(
+    httpserver: HTTPServer, team: VercelTeamStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = install_virtual_time(monkeypatch)
+    team.faults = Faults(clock, vercel_spec())
+    team.faults.window("*", r"/v(6|13)/deployments.*", 50, vercel_rate_limited)
+    outs = running(httpserver).update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
+    assert outs.outs is not None and team.deployments[outs.outs["deployment_id"]]["readyState"] == "READY"
+    assert team.faults.faulted == ["GET /v6/deployments"], "one 429, then the wait until the reset it named"
+    assert 50 <= clock.now < 60 and clock.slept[0] == 50
+
+
+@pytest.mark.parametrize("outage", ["502", "503", "refused"])
+def test_ninety_seconds_of_outage_while_the_build_is_polled_is_ridden_out(
+    httpserver: HTTPServer, team: VercelTeamStandIn, monkeypatch: pytest.MonkeyPatch, outage: str
+) -> None:
+    clock = install_virtual_time(monkeypatch)
+    network = NetworkFaults(clock).install(monkeypatch)
+    team.faults = Faults(clock, vercel_spec())
+    polls = r"/v13/deployments/.+"  # the build's state; the create and the lookups are not affected
+    if outage == "refused":
+        network.refuse(polls, 90)
+    else:
+        team.faults.window("GET", polls, 90, server_error(int(outage)))
+    outs = running(httpserver).update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
+    assert outs.outs is not None and team.deployments[outs.outs["deployment_id"]]["readyState"] == "READY"
+    assert clock.now >= 90, "the outage lasted 90 s of virtual time"
+    assert network.events if outage == "refused" else team.faults.faulted, "the polls met the outage"
+    assert len(redeploys(team)) == 1

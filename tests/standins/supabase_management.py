@@ -19,6 +19,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.standins.faults import Faults
 from tests.standins.openapi import ApiSpec, SpecViolationError
 
 HASHED_FIELDS = ("smtp_pass", "security_captcha_secret")
@@ -84,6 +85,8 @@ class SupabaseProjectStandIn:
     logs_error: str | None = None
     # Answers that broke the document (must stay empty).
     broken_answers: list[str] = field(default_factory=list)
+    # Misbehaviour to inject (tests.standins.faults), consulted at every request.
+    faults: Faults | None = None
 
     def __post_init__(self) -> None:
         # A project as Supabase makes it: permissive where the checklist asks for more.
@@ -121,7 +124,10 @@ class SupabaseProjectStandIn:
         }
 
     def install(self, server: HTTPServer) -> str:
-        server.expect_request(re.compile(r"^/v1/.*$")).respond_with_handler(self.handle)
+        def serve(request: Request) -> Response:
+            return self.faults.around(self.handle)(request) if self.faults is not None else self.handle(request)
+
+        server.expect_request(re.compile(r"^/v1/.*$")).respond_with_handler(serve)
         return server.url_for("/").rstrip("/")
 
     def key_opens_project(self, api_key: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.standins.faults import Faults, VirtualClock
 from tests.standins.openapi import ApiSpec, SpecViolationError, answer_schema, minimal
 
 
@@ -35,6 +36,14 @@ class _Served:
     spec: ApiSpec
     broken_answers: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    # Misbehaviour to inject (tests.standins.faults), consulted at every request.
+    faults: Faults | None = None
+
+    def _serving(self, handler: Any) -> Any:
+        def serve(request: Request) -> Response:
+            return self.faults.around(handler)(request) if self.faults is not None else handler(request)
+
+        return serve
 
     def _checked(self, request: Request, authorized: bool) -> Response | None:
         self.log.append(f"{request.method} {request.path}")
@@ -89,9 +98,13 @@ class VercelTeamStandIn(_Served):
         return ready[-1] if ready else None
 
     def install(self, server: HTTPServer) -> str:
-        server.expect_request(re.compile(r"^/v10/projects/[^/]+/promote/.*$")).respond_with_handler(self.handle_promote)
-        server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self.handle)
-        server.expect_request(re.compile(r"^/v(6|13)/deployments.*$")).respond_with_handler(self.handle_deployments)
+        server.expect_request(re.compile(r"^/v10/projects/[^/]+/promote/.*$")).respond_with_handler(
+            self._serving(self.handle_promote)
+        )
+        server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self._serving(self.handle))
+        server.expect_request(re.compile(r"^/v(6|13)/deployments.*$")).respond_with_handler(
+            self._serving(self.handle_deployments)
+        )
         return server.url_for("/").rstrip("/")
 
     def handle_deployments(self, request: Request) -> Response:
@@ -103,10 +116,19 @@ class VercelTeamStandIn(_Served):
         schema = self.spec._resolve(answer_schema(self.spec, request.method, request.path))
         if request.path == "/v6/deployments":
             item = minimal(self.spec, schema["properties"]["deployments"]["items"])
+            project = self._project(request.args.get("projectId", ""))
             found = [
-                {**item, "uid": id_, "projectId": d["projectId"], "target": d["target"], "state": d["readyState"]}
+                {
+                    **item,
+                    "uid": id_,
+                    "projectId": d["projectId"],
+                    "target": d["target"],
+                    "state": d["readyState"],
+                    "readyState": d["readyState"],
+                    **({"meta": d["meta"]} if d.get("meta") else {}),
+                }
                 for id_, d in reversed(self.deployments.items())
-                if d["projectId"] == request.args.get("projectId")
+                if d["projectId"] in (request.args.get("projectId"), project and project["id"])
                 and d["target"] == request.args.get("target", d["target"])
                 and d["readyState"] == request.args.get("state", d["readyState"])
             ][: int(request.args.get("limit", "20"))]
@@ -127,6 +149,7 @@ class VercelTeamStandIn(_Served):
                 "readyState": self.build_states[0],
                 "redeployOf": sent["deploymentId"],
                 "polls": 0,
+                **({"meta": sent["meta"]} if sent.get("meta") else {}),
                 "env": {e["key"]: e.get("value", "") for e in project["envs"] if target in _targets(e)},
             }
             body = minimal(self.spec, schema)
@@ -214,9 +237,14 @@ class UpstashAccountStandIn(_Served):
     email: str = ""
     api_key: str = ""
     databases: list[dict[str, Any]] = field(default_factory=list)
+    # A reset spreads: the old REST token still answers for this long (on ``clock``'s time).
+    propagation_seconds: float = 0.0
+    clock: VirtualClock | None = None
+    # endpoint -> (the token a reset replaced, until when it still answers)
+    retiring: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     def install(self, server: HTTPServer) -> str:
-        server.expect_request(re.compile(r"^/v2/redis/.*$")).respond_with_handler(self.handle)
+        server.expect_request(re.compile(r"^/v2/redis/.*$")).respond_with_handler(self._serving(self.handle))
         return server.url_for("/v2").rstrip("/")
 
     def handle(self, request: Request) -> Response:
@@ -232,7 +260,10 @@ class UpstashAccountStandIn(_Served):
         if database is None:
             return _json(404, {"error": "database not found"})
         if request.path.startswith("/v2/redis/reset-password/"):
-            # The only password and REST token are replaced at once: the old ones stop working.
+            # The only password and REST token are replaced at once: the old ones stop working
+            # (once the change has spread).
+            now = self.clock.now if self.clock else 0.0
+            self.retiring[str(database.get("endpoint"))] = (str(database["rest_token"]), now + self.propagation_seconds)
             database["password"] = secrets.token_hex(16)
             database["rest_token"] = "A" + secrets.token_urlsafe(30)
         return self._answer(request, {**minimal(self.spec, schema), **database})
@@ -242,7 +273,9 @@ class UpstashAccountStandIn(_Served):
         database = next((d for d in self.databases if d.get("endpoint") == endpoint), None)
         if database is None:
             return 404
-        return 200 if authorization == f"Bearer {database.get('rest_token')}" else 401
+        old, until = self.retiring.get(endpoint, ("", 0.0))
+        spreading = self.clock is not None and self.clock.now < until and authorization == f"Bearer {old}"
+        return 200 if authorization == f"Bearer {database.get('rest_token')}" or spreading else 401
 
     def install_rest(self, server: HTTPServer) -> str:
         """Each database's REST API, under /redis/<endpoint>/: the URL template for its endpoint."""

@@ -129,7 +129,7 @@ def live_upstash(httpserver: HTTPServer, region: str = "global") -> tuple[Upstas
 
 def environment(vercel_url: str, upstash_url: str, **extra: str) -> dict[str, str]:
     return {
-        "VERCEL_TOKEN": VERCEL_TOKEN,
+        "VERCEL_API_TOKEN": VERCEL_TOKEN,
         "VERCEL_API_URL": vercel_url,
         "UPSTASH_EMAIL": "ops@newcool.io",
         "UPSTASH_API_KEY": UPSTASH_KEY,
@@ -330,7 +330,7 @@ def test_a_regional_database_cannot_become_the_global_cache(
 def test_without_credentials_it_checks_nothing_and_says_which(
     capsys: pytest.CaptureFixture[str], aws: tuple[Any, Any], facts: StackFacts
 ) -> None:
-    code, out = preflight(capsys, aws, facts, {"VERCEL_TOKEN": VERCEL_TOKEN})
+    code, out = preflight(capsys, aws, facts, {"VERCEL_API_TOKEN": VERCEL_TOKEN})
     assert code == 2
     assert (
         out.strip() == "error: nothing was checked: missing credentials for Upstash (UPSTASH_EMAIL and UPSTASH_API_KEY)"
@@ -343,7 +343,7 @@ def test_a_refused_token_is_one_line_without_the_token(
     _, vercel_url = live_vercel(httpserver)
     _, upstash_url = live_upstash(httpserver)
     env = environment(vercel_url, upstash_url)
-    env["VERCEL_TOKEN"] = "wrong-token-secret"
+    env["VERCEL_API_TOKEN"] = "wrong-token-secret"
     code, out = preflight(capsys, aws, facts, env)
     assert code == 2
     assert out.startswith("error: Vercel refused GET /v9/projects/newcool-api: 403")

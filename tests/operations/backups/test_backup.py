@@ -157,3 +157,15 @@ def test_an_unreachable_database_is_one_line_without_the_password(capsys: pytest
         del os.environ["DATABASE_URL"]
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "s3cret" not in err
+
+
+def test_a_client_tool_that_runs_past_its_timeout_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hung = tmp_path / "pg_dump"
+    hung.write_text("#!/bin/sh\nsleep 5\n")
+    hung.chmod(0o755)
+    monkeypatch.setattr(backup_command, "TOOL_TIMEOUT_SECONDS", 0.2)
+    with pytest.raises(BackupError) as stopped:
+        backup_command.run_tool([str(hung), "--format=custom"])
+    assert str(stopped.value) == "pg_dump ran past 0.2 s and was stopped"

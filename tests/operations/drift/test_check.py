@@ -27,7 +27,7 @@ ENDED_MS = int(datetime.datetime(2026, 11, 29, 3, tzinfo=datetime.UTC).timestamp
 def fake_pulumi(tmp_path: Path, answers: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """A `pulumi` that prints the JSON the real CLI prints for each subcommand."""
     for name, answer in answers.items():
-        (tmp_path / f"{name}.json").write_text(json.dumps(answer))
+        (tmp_path / f"{name}.json").write_text(answer if isinstance(answer, str) else json.dumps(answer))
     script = tmp_path / "pulumi"
     script.write_text(
         "#!/bin/sh\n"
@@ -71,19 +71,59 @@ def test_without_the_pulumi_cli_it_cannot_check_in_one_line(
     assert capsys.readouterr().err == "cannot check prod: no Pulumi CLI on PATH\n"
 
 
-def test_a_clean_stack_names_the_vendors_it_could_not_check(
+def test_a_stack_whose_vendors_were_not_checked_is_incomplete_never_clean(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake_pulumi(tmp_path, answers([{"op": "same", "urn": "urn:pulumi:prod::newcool-infra::x::y"}]), monkeypatch)
     for name in ("VERCEL_API_TOKEN", "SUPABASE_ACCESS_TOKEN", "UPSTASH_EMAIL", "UPSTASH_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    assert drift_check.main(["--stack", "prod"]) == 0
-    assert capsys.readouterr().out.splitlines() == [
+    assert drift_check.main(["--stack", "prod"]) == 3
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
         "not checked: Vercel variables (VERCEL_API_TOKEN)",
         "not checked: Supabase API keys (SUPABASE_ACCESS_TOKEN)",
         "not checked: Upstash databases (UPSTASH_EMAIL, UPSTASH_API_KEY)",
-        "clean: prod matches the code",
+        "incomplete: no drift in what was checked, but prod was not checked whole",
     ]
+    assert "clean" not in out
+
+
+ERROR_PREVIEW = {
+    "steps": [],
+    "diagnostics": [
+        {"message": "error: refreshing urn:pulumi:prod::newcool-infra::supabase:ApiKey::secret: Supabase refused "
+                    "GET /v1/projects/x/api-keys: 429 Too many requests", "severity": "error"},
+    ],
+    "changeSummary": {},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("preview", "reason"),
+    [
+        (ERROR_PREVIEW, "pulumi preview reported an error: error: refreshing urn:pulumi:prod"),
+        ("error: could not load the stack", "pulumi preview answered no JSON: "),
+    ],
+)
+def test_a_preview_that_errs_reads_as_cannot_check_exit_2_never_clean(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], preview: object, reason: str
+) -> None:
+    """The CLI exits 255 both for changes and errors (pulumi/pulumi#8992): only its JSON tells."""
+    fake_pulumi(tmp_path, {**answers([]), "preview": preview}, monkeypatch)
+    assert drift_check.main(["--stack", "prod"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(f"cannot check prod: {reason}")
+    assert len(captured.err.splitlines()) == 1
+
+
+def test_a_pulumi_that_runs_past_its_timeout_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_pulumi(tmp_path, answers([]), monkeypatch)
+    (tmp_path / "pulumi").write_text("#!/bin/sh\nsleep 5\n")
+    monkeypatch.setattr(drift_check, "PULUMI_TIMEOUT_SECONDS", 0.2)
+    assert drift_check.main(["--stack", "prod"]) == 2
+    assert capsys.readouterr().err == "cannot check prod: pulumi preview ran past 0.2 s\n"
 
 
 def test_drift_of_every_kind_is_named_and_reported(

@@ -89,14 +89,53 @@ def test_a_clean_run_closes_the_open_issue(tmp_path: Path, monkeypatch: pytest.M
     assert "issue close 9 --comment prod is clean again." in calls.read_text()
 
 
+@mock_aws
 def test_schema_drift_from_make_db_drift_joins_the_issue_as_security(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sns = boto3.client("sns", region_name="us-east-2")
+    topic = sns.create_topic(Name="newcool-prod-alerts")["TopicArn"]
     calls = fake_gh(tmp_path, [], monkeypatch)
     path, database = tmp_path / "drift.json", tmp_path / "db-drift.txt"
     path.write_text(json.dumps(report()))
     database.write_text("drift: public.profiles: row level security: expected enabled; live disabled\n")
-    assert drift_issue.main(["--stack", "prod", "--report", str(path), "--db-drift", str(database)]) == 0
+    arguments = ["--stack", "prod", "--report", str(path), "--db-drift", str(database), "--topic-arn", topic]
+    assert drift_issue.main(arguments, sns=sns) == 0
     assert "- [security] Supabase schema: public.profiles: row level security: expected enabled; live disabled" in (
         calls.read_text()
     )
+
+
+@mock_aws
+def test_a_failed_page_fails_the_job_records_nothing_and_the_next_run_pages_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sns = boto3.client("sns", region_name="us-east-2")
+    topic = "arn:aws:sns:us-east-2:123456789012:newcool-prod-alerts"  # not made yet: the publish fails
+    calls = fake_gh(tmp_path, [], monkeypatch)
+    path = tmp_path / "drift.json"
+    path.write_text(json.dumps(report(SECURITY)))
+    assert drift_issue.main(["--stack", "prod", "--report", str(path), "--topic-arn", topic], sns=sns) == 1
+    err = capsys.readouterr().err
+    assert err == "drift issue for prod: paging the on-call topic failed (NotFound); the issue is left as it was\n"
+    assert "issue create" not in calls.read_text(), "a finding is recorded as known only once it was paged"
+    # The topic answers again: the same finding pages, then the issue records it.
+    sns.create_topic(Name="newcool-prod-alerts")
+    sqs = boto3.client("sqs", region_name="us-east-2")
+    queue = sqs.create_queue(QueueName="pages")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    assert drift_issue.main(["--stack", "prod", "--report", str(path), "--topic-arn", topic], sns=sns) == 0
+    (message,) = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert "cdn-policy: update (policy)" in json.loads(message["Body"])["Message"]
+    assert "issue create" in calls.read_text()
+
+
+def test_security_drift_without_a_topic_to_page_fails_instead_of_recording_it_unpaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fake_gh(tmp_path, [], monkeypatch)
+    path = tmp_path / "drift.json"
+    path.write_text(json.dumps(report(SECURITY)))
+    assert drift_issue.main(["--stack", "prod", "--report", str(path), "--topic-arn", ""]) == 1
+    assert "issue create" not in calls.read_text()

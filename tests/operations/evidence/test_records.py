@@ -96,11 +96,43 @@ def test_a_record_is_named_by_its_hash_and_never_replaced(s3: Any) -> None:
     body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     assert key == f"deploys/prod/{hashlib.sha256(body).hexdigest()}.json"
     assert json.loads(body) == record()
-    with pytest.raises(evidence.EvidenceError, match="exists already: a record is never replaced"):
-        evidence.seal(s3, BUCKET, "prod", record())
+    # The same record again (the step run twice) is the record already sealed: success, one object.
+    assert evidence.seal(s3, BUCKET, "prod", record()) == key
+    assert s3.list_objects_v2(Bucket=BUCKET)["KeyCount"] == 1
     # Not even with other bytes under that name: the write refuses to replace.
     with pytest.raises(s3.exceptions.ClientError, match="PreconditionFailed"):
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}", IfNoneMatch="*")
+
+
+class LostFirstReply:
+    """S3 writes the object, the reply is lost, botocore's retry meets PreconditionFailed."""
+
+    def __init__(self, s3: Any):
+        self.s3 = s3
+        self.puts = 0
+
+    def put_object(self, **kwargs: Any) -> Any:
+        self.puts += 1
+        self.s3.put_object(**kwargs)
+        return self.s3.put_object(**kwargs)  # the retry: If-None-Match refuses it
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.s3, name)
+
+
+def test_a_retried_put_that_meets_its_own_record_reports_it_sealed(
+    s3: Any, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    assert evidence.main(sealing_argv(tmp_path, "success"), s3=LostFirstReply(s3)) == 0
+    (item,) = s3.list_objects_v2(Bucket=BUCKET)["Contents"]
+    assert capsys.readouterr().out == f"sealed {item['Key']}\n"
+
+
+def test_an_object_under_the_name_with_other_content_is_an_error(s3: Any) -> None:
+    key = evidence.key_for("prod", evidence.canonical(record()))
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")
+    with pytest.raises(evidence.EvidenceError, match="exists with other content: TAMPERED"):
+        evidence.seal(s3, BUCKET, "prod", record())
 
 
 def test_make_evidence_lists_the_records_and_finds_a_tampered_one(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:

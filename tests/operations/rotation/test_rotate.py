@@ -17,10 +17,10 @@ from pytest_httpserver import HTTPServer
 from components.cache import database_name
 from operations.rotation import rotate as rotation
 from operations.rotation.rotate import RotationError, rotate
-from providers import vercel_redeploy
 from stack_config.loader import offline_stack_config
 from stack_config.stack_file import ROOT
 from tests.standins.app import AppStandIn
+from tests.standins.faults import Faults, LostReply, VirtualClock, install_virtual_time, server_error
 from tests.standins.openapi import supabase_management_spec, upstash_spec, vercel_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn
@@ -41,6 +41,7 @@ class World:
     environ: dict[str, str]
     root: Path
     server: HTTPServer
+    clock: VirtualClock
 
     def value(self, key: str, target: str = "production") -> str:
         envs = self.vercel.projects[CONFIG.hosting.vercel.project_name]["envs"]
@@ -59,11 +60,13 @@ class World:
 
 @pytest.fixture
 def world(httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    monkeypatch.setattr(vercel_redeploy, "POLL_SECONDS", 0.0)
+    clock = install_virtual_time(monkeypatch)  # builds, retries and canaries wait in virtual time
     supabase = SupabaseProjectStandIn(supabase_management_spec(), CONFIG.supabase.project_ref, SUPABASE_TOKEN)
     publishable, secret = supabase._key("publishable", "newcool_app_1"), supabase._key("secret", "newcool_server_1")
     supabase.api_keys += [publishable, secret]
-    upstash = UpstashAccountStandIn(upstash_spec(), email="ops@newcool.io", api_key="upstash-key-not-to-print")
+    upstash = UpstashAccountStandIn(
+        upstash_spec(), email="ops@newcool.io", api_key="upstash-key-not-to-print", clock=clock
+    )
     for purpose in ("cache", "ratelimit"):
         name = database_name(CONFIG.cache, "prod", purpose)
         upstash.databases.append(
@@ -116,7 +119,7 @@ def world(httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "APP_URL": app.install(httpserver),
     }
     shutil.copy(ROOT / "Pulumi.prod.yaml", tmp_path / "Pulumi.prod.yaml")
-    yield World(supabase, vercel, upstash, app, environ, tmp_path, httpserver)
+    yield World(supabase, vercel, upstash, app, environ, tmp_path, httpserver, clock)
     assert supabase.broken_answers == [] and vercel.broken_answers == [] and upstash.broken_answers == [], (
         "a stand-in answered what its API document does not allow"
     )
@@ -236,3 +239,76 @@ def test_a_refusing_vendor_is_one_line_naming_the_call(
     assert err.startswith("rotate supabase-secret on prod stopped: Vercel refused GET /v9/projects/")
     assert len(err.splitlines()) == 1 and "wrong-token" not in err
     assert world.calls() == []
+
+
+def upstash_tokens(world: World) -> dict[str, str]:
+    return {str(d["database_id"]): str(d["rest_token"]) for d in world.upstash.databases}
+
+
+def production_holds(world: World, tokens: dict[str, str]) -> bool:
+    """Vercel's variables and the serving build both carry these tokens, and the app answers."""
+    serving = world.vercel.deployments[str(world.app.serving())]["env"]
+    return (
+        world.value("UPSTASH_REDIS_REST_TOKEN") == tokens["db-cache"] == serving["UPSTASH_REDIS_REST_TOKEN"]
+        and world.value("UPSTASH_RATELIMIT_REST_TOKEN") == tokens["db-ratelimit"]
+        and world.app.health(None).status_code == 200  # type: ignore[arg-type]
+    )
+
+
+def test_an_old_token_that_answers_while_the_reset_spreads_is_asked_again(world: World) -> None:
+    world.upstash.propagation_seconds = 30
+    evidence = rotate("prod", "upstash", world.environ, world.root)
+    assert "old tokens refused (401)" in evidence and production_holds(world, upstash_tokens(world))
+    assert world.clock.now >= 30
+
+
+def test_a_canary_that_never_settles_still_leaves_production_on_the_new_tokens(world: World) -> None:
+    world.upstash.propagation_seconds = 10 * rotation.CANARY_SECONDS  # the old token keeps answering
+    with pytest.raises(RotationError) as stopped:
+        rotate("prod", "upstash", world.environ, world.root)
+    message = str(stopped.value)
+    assert "token did not answer 401 within 120 s (last: 200)" in message
+    assert "the new tokens reached Vercel anyway" in message and "\n" not in message
+    assert production_holds(world, upstash_tokens(world))
+    assert_nothing_secret_in(message, secrets_of(world))
+
+
+def test_a_vercel_failure_after_the_reset_says_production_holds_dead_tokens_and_how_to_finish(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_tokens = upstash_tokens(world)
+    world.vercel.faults = Faults(world.clock, world.vercel.spec)
+    world.vercel.faults.window("PATCH", r"/v9/projects/.*/env/.*", 3600, server_error(500))
+    for name, value in world.environ.items():
+        monkeypatch.setenv(name, value)
+    assert rotation.main(["--stack", "prod", "--key", "upstash"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "PRODUCTION HOLDS DEAD UPSTASH TOKENS" in err
+    assert err.rstrip().endswith("finish with `make rotate STACK=prod KEY=upstash FINISH=1`")
+    assert upstash_tokens(world) != old_tokens, "the reset happened: production's tokens are dead"
+    assert_nothing_secret_in(err, [*secrets_of(world), *old_tokens.values()])
+    # Vercel is back; the command the line gave finishes the job without another reset.
+    world.vercel.faults.windows.clear()
+    new_tokens = upstash_tokens(world)
+    assert rotation.main(["--stack", "prod", "--key", "upstash", "--finish"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("finished upstash on prod:") and production_holds(world, new_tokens)
+    assert upstash_tokens(world) == new_tokens
+    assert_nothing_secret_in(out, [*secrets_of(world), *old_tokens.values()])
+
+
+def test_a_reset_whose_reply_is_lost_is_adopted_not_repeated(world: World) -> None:
+    world.upstash.faults = Faults(world.clock, world.upstash.spec)
+    world.upstash.faults.lost.append(LostReply("POST", "/v2/redis/reset-password/db-cache", 502))
+    rotate("prod", "upstash", world.environ, world.root)
+    resets = [c for c in world.calls() if "reset-password" in c]
+    assert resets == ["POST /v2/redis/reset-password/db-cache", "POST /v2/redis/reset-password/db-ratelimit"]
+    assert production_holds(world, upstash_tokens(world))
+
+
+def test_a_secret_key_whose_create_reply_is_lost_is_made_once(world: World) -> None:
+    world.supabase.faults = Faults(world.clock, world.supabase.spec)
+    world.supabase.faults.lost.append(LostReply("POST", f"/v1/projects/{CONFIG.supabase.project_ref}/api-keys"))
+    rotate("prod", "supabase-secret", world.environ, world.root)
+    assert [k["name"] for k in world.supabase.api_keys].count("newcool_server_2") == 1
+    assert world.key("newcool_server_1") is None
