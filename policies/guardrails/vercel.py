@@ -93,24 +93,49 @@ def _required_present(args: StackValidationArgs, report: Report) -> None:
         report("the app has no AWS credentials: AWS_ROLE_ARN, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+# A fixed word, not a backend: the one preview value not read from another stack.
+FIXED_PREVIEW_KEYS = ("NODE_ENV",)
+
+
+def _complete(preview: set[str], production: set[str]) -> list[str]:
+    """What production has that the previews lack (one complete AWS credential set stands for another)."""
+    credentials = {key for group in AWS_CREDENTIAL_SETS for key in group}
+    missing = sorted(production - credentials - preview)
+    if production & credentials and not any(set(group) <= preview for group in AWS_CREDENTIAL_SETS):
+        missing.append("AWS credentials")
+    return missing
+
+
 def _previews_isolated(args: StackValidationArgs, report: Report) -> None:
     if args.get_config().get("sharedBackendAllowed", False):
         return
     variables = [r for r in args.resources if r.resource_type == ENV_VAR]
-    production_values = {
-        (_key(r), r.props.get("value"))
-        for r in variables
-        if "production" in (r.props.get("targets") or []) and r.props.get("value")
-    }
-    for resource in variables:
+    production = [r for r in variables if "production" in (r.props.get("targets") or [])]
+    production_values = {(_key(r), r.props.get("value")) for r in production if r.props.get("value")}
+    # Generic previews only: a gitBranch variable belongs to one branch's review environment.
+    previews = [r for r in variables if "preview" in (r.props.get("targets") or []) and not r.props.get("gitBranch")]
+    references: set[str] = set()
+    for resource in previews:
         key, targets = _key(resource), resource.props.get("targets") or []
-        if "preview" not in targets or not key.startswith(BACKEND_PREFIXES):
-            continue
         if "production" in targets:
             report(f"{key}: one variable serves production and preview, so every preview build reaches "
-                   "production's backend.", resource.urn)  # fmt: skip
-        elif (key, resource.props.get("value")) in production_values:
+                   "production's values.", resource.urn)  # fmt: skip
+            continue
+        if (key, resource.props.get("value")) in production_values and key.startswith(BACKEND_PREFIXES):
             report(f"{key}: the preview value is production's value.", resource.urn)
+        sources = resource.property_dependencies.get("value", [])
+        if key in FIXED_PREVIEW_KEYS and not sources:
+            continue
+        if not sources or any(d.resource_type != STACK_REFERENCE for d in sources):
+            report(f"{key}: the preview value is not read from the preview stack's outputs (a StackReference).",
+                   resource.urn)  # fmt: skip
+        references.update(d.urn for d in sources if d.resource_type == STACK_REFERENCE)
+    if len(references) > 1:
+        report(f"previews read {len(references)} stacks: one preview stack's whole backend, never a mix.")
+    if previews and (missing := _complete({_key(r) for r in previews}, {_key(r) for r in production})):
+        report(f"previews get half a backend: no preview value for {', '.join(missing)} (the preview stack's "
+               "whole set, or no preview variable at all).")  # fmt: skip
 
 
 POLICIES = [
@@ -153,12 +178,13 @@ POLICIES = [
     ),
     stack_policy(
         "vercel-preview-isolated",
-        "Preview deployments never get production's Supabase or Upstash (URL, key or token).",
+        "Preview deployments get one other stack's whole backend, read from its outputs, or no variable at all: "
+        "nothing of production's, never half a set.",
         "Vercel builds a preview of every pushed branch; with production's backend, unreviewed code reads and "
-        "writes live data.",
+        "writes live data, and with half of another one it writes one stack's data with the other's.",
         Severity.HIGH,
-        "Target production only with the backend variables, and give previews another stack's backend "
-        "(config previewStack).",
+        "Target production only with the stack's own variables, and give previews every variable from the "
+        "preview stack's outputs (config previewStack), or none.",
         _previews_isolated,
         # A stack whose only backend holds no production data (dev) may share it with its previews.
         config_schema=PolicyConfigSchema(properties={"sharedBackendAllowed": {"type": "boolean"}}),
