@@ -65,7 +65,7 @@ def stack_reference_outputs(stack: str, root: Path) -> dict[str, Any]:
         "supabasePublishableKey": f"sb_publishable_{stack}standin",
         "supabaseSecretKey": f"sb_secret_{stack}standin",
         "redisRestUrls": {db: f"https://{stack}-{db}-standin.upstash.io" for db in databases},
-        "redisRestTokens": {db: SECRET_PLACEHOLDER for db in databases},
+        "redisRestTokens": {db: f"{SECRET_PLACEHOLDER}-{stack}-{db}" for db in databases},
         "appRoleArn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/newcool-{stack}-vercel-app",
         "storageRegion": STORAGE_REGION,
         "bucketNames": buckets,

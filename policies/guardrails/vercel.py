@@ -38,6 +38,8 @@ SEED_VARIABLES = (
 )
 # Variables that point the app at a data store: production's must never reach a preview build.
 BACKEND_PREFIXES = ("NEXT_PUBLIC_SUPABASE_", "SUPABASE_", "UPSTASH_", "DATABASE_URL")
+# Values a preview may never share with production: its backend, its buckets, its AWS identity.
+NEVER_SHARED_PREFIXES = (*BACKEND_PREFIXES, "S3_BUCKET_", "AWS_ROLE_ARN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 # The app reaches AWS one of two ways; one complete set must be present.
 AWS_CREDENTIAL_SETS = (("AWS_ROLE_ARN",), ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"))
 
@@ -93,11 +95,6 @@ def _required_present(args: StackValidationArgs, report: Report) -> None:
         report("the app has no AWS credentials: AWS_ROLE_ARN, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
 
 
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
-# A fixed word, not a backend: the one preview value not read from another stack.
-FIXED_PREVIEW_KEYS = ("NODE_ENV",)
-
-
 def _complete(preview: set[str], production: set[str]) -> list[str]:
     """What production has that the previews lack (one complete AWS credential set stands for another)."""
     credentials = {key for group in AWS_CREDENTIAL_SETS for key in group}
@@ -115,24 +112,19 @@ def _previews_isolated(args: StackValidationArgs, report: Report) -> None:
     production_values = {(_key(r), r.props.get("value")) for r in production if r.props.get("value")}
     # Generic previews only: a gitBranch variable belongs to one branch's review environment.
     previews = [r for r in variables if "preview" in (r.props.get("targets") or []) and not r.props.get("gitBranch")]
-    references: set[str] = set()
     for resource in previews:
         key, targets = _key(resource), resource.props.get("targets") or []
         if "production" in targets:
             report(f"{key}: one variable serves production and preview, so every preview build reaches "
                    "production's values.", resource.urn)  # fmt: skip
             continue
-        if (key, resource.props.get("value")) in production_values and key.startswith(BACKEND_PREFIXES):
+        if (key, resource.props.get("value")) in production_values and key.startswith(NEVER_SHARED_PREFIXES):
             report(f"{key}: the preview value is production's value.", resource.urn)
-        sources = resource.property_dependencies.get("value", [])
-        if key in FIXED_PREVIEW_KEYS and not sources:
-            continue
-        if not sources or any(d.resource_type != STACK_REFERENCE for d in sources):
-            report(f"{key}: the preview value is not read from the preview stack's outputs (a StackReference).",
-                   resource.urn)  # fmt: skip
-        references.update(d.urn for d in sources if d.resource_type == STACK_REFERENCE)
-    if len(references) > 1:
-        report(f"previews read {len(references)} stacks: one preview stack's whole backend, never a mix.")
+        # A value read from another stack depends on no resource the pack sees (read resources, the
+        # StackReference among them, never reach a pack: pulumi/pulumi#3950); one computed here does.
+        for source in resource.property_dependencies.get("value", []):
+            report(f"{key}: the preview value is computed from this stack's {source.name} ({source.resource_type}): "
+                   "previews read the preview stack's outputs.", resource.urn)  # fmt: skip
     if previews and (missing := _complete({_key(r) for r in previews}, {_key(r) for r in production})):
         report(f"previews get half a backend: no preview value for {', '.join(missing)} (the preview stack's "
                "whole set, or no preview variable at all).")  # fmt: skip
