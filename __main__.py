@@ -12,7 +12,7 @@ from components.review_environment import ReviewEnvironment, ReviewEnvironmentAr
 from components.storage import MediaStorage, StorageArgs
 from components.supabase_project import SupabaseProject, SupabaseProjectArgs
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
-from stack_config import ConfigError, load_stack_config
+from stack_config import STORAGE_REGION, ConfigError, load_stack_config
 from stack_config.review import is_review_stack, load_review_config
 
 if is_review_stack(pulumi.get_stack()):
@@ -146,6 +146,11 @@ else:
     pulumi.export("supabaseUrl", config.supabase.url)
     pulumi.export("supabasePublishableKey", supabase.publishable_key)
     pulumi.export("appRoleArn", hosting.role_arn)
+    pulumi.export("storageRegion", STORAGE_REGION)
+    if config.hosting.serves_previews_of:
+        # Prod's previews read this stack's whole backend (stack_config/app_variables.py PREVIEW_OUTPUTS),
+        # its server key too: a secret output, which only those who may read this stack's state can read.
+        pulumi.export("supabaseSecretKey", supabase.secret_key)
     pulumi.export(
         "cacheKeys",
         [{"pattern": k.pattern, "ttlSeconds": k.ttl_seconds, "database": k.database} for k in CACHE_KEYS],

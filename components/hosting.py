@@ -7,6 +7,7 @@ renamed bucket reaches the app on the next ``pulumi up`` with nobody copying str
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from stack_config import (
     Environment,
     HostingConfig,
 )
-from stack_config.app_variables import ALL_TARGETS, app_variables
+from stack_config.app_variables import ALL_TARGETS, app_variables, preview_output
 from stack_config.vocabulary import AwsAccessMode
 
 # Vercel deploys functions next to Upstash's us-east-1 primary.
@@ -53,10 +54,16 @@ class HostingArgs:
     tags: Mapping[str, str]
 
 
-def oidc_subjects(team: str, project: str, environment: Environment) -> list[str]:
-    """The `sub` claims of Vercel's OIDC tokens that may assume the app role."""
+def oidc_subjects(
+    team: str, project: str, environment: Environment, serves_previews_of: str | None = None
+) -> list[str]:
+    """The `sub` claims of Vercel's OIDC tokens that may assume the app role: the stack's own
+    project, and the preview deployments of the project whose previews use this stack (prod's)."""
     environments = ["production"] if environment == "prod" else list(ALL_TARGETS)
-    return [f"owner:{team}:project:{project}:environment:{env}" for env in environments]
+    subjects = [f"owner:{team}:project:{project}:environment:{env}" for env in environments]
+    if serves_previews_of is not None:
+        subjects.append(f"owner:{team}:project:{serves_previews_of}:environment:preview")
+    return subjects
 
 
 def app_access_statements(
@@ -208,9 +215,9 @@ class VercelHosting(pulumi.ComponentResource):
         adopted_keys: set[str] = set()
         deployed: dict[str, vercel.ProjectEnvironmentVariable] = {}
         for variable in self.variables:
-            if variable.targets == ("preview",) and variable.key in config.adopt_variables:
-                # The live variable still holds preview on the first `up` (its targets are left as
-                # they run): this one comes with the second, once that one is production-only.
+            if variable.targets == ("preview",) and config.adopt_variables:
+                # Live variables still hold preview on the first `up` (their targets are left as
+                # they run): the preview set comes whole with the second, never half of it now.
                 continue
             # One live variable per key is adopted: the one holding production.
             adopt = variable.key not in adopted_keys and "production" in variable.targets
@@ -272,7 +279,9 @@ class VercelHosting(pulumi.ComponentResource):
                 opts=self._child,
             )
             provider_arn = provider.arn
-        subjects = oidc_subjects(team, args.config.vercel.project_name, args.environment)
+        subjects = oidc_subjects(
+            team, args.config.vercel.project_name, args.environment, args.config.serves_previews_of
+        )
         role = aws.iam.Role(
             "app-role",
             name=f"newcool-{args.environment}-vercel-app",
@@ -326,12 +335,27 @@ class VercelHosting(pulumi.ComponentResource):
         }
 
     def _preview_values(self) -> dict[str, pulumi.Input[str]]:
-        """The preview stack's Supabase, read from its outputs (never prod's)."""
-        stack = self._args.config.preview_stack
-        if stack is None:
+        """Prod's previews' values, every one read from the preview stack's outputs (never prod's):
+        one backend, whole. Secret there stays secret here, and each sensitive one is made secret."""
+        config = self._args.config
+        reads = {v.value_from: v for v in self.variables if preview_output(v.value_from) is not None}
+        if config.preview_stack is None or config.adopt_variables or not reads:
             return {}
-        backend = pulumi.StackReference("preview-backend", stack_name=stack, opts=self._child)
-        return {
-            "preview_supabase_url": backend.get_output("supabaseUrl"),
-            "preview_supabase_publishable_key": pulumi.Output.secret(backend.get_output("supabasePublishableKey")),
-        }
+        backend = pulumi.StackReference("preview-backend", stack_name=config.preview_stack, opts=self._child)
+        values: dict[str, pulumi.Input[str]] = {}
+        for value_from, variable in reads.items():
+            output = preview_output(value_from) or ""
+            name, _, key = output.partition(".")
+            value: pulumi.Output[str] = backend.get_output(name).apply(
+                functools.partial(_exported, key=key, output=output)
+            )
+            values[value_from] = pulumi.Output.secret(value) if variable.sensitive else value
+        return values
+
+
+def _exported(found: object, key: str, output: str) -> str:
+    """One exported value (``key`` of a mapping output); a missing one stops the `up` naming it."""
+    value = (found.get(key) if isinstance(found, dict) else None) if key else found
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"previewStack: the stack exports no {output} (prod's previews read it; export it there)")
+    return value

@@ -24,7 +24,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from preview.plan import Plan, Registration, Secret, from_wire
-from stack_config import PROJECT
+from stack_config import PROJECT, STORAGE_REGION
 from stack_config.stack_file import (
     ROOT,
     SECRET_PLACEHOLDER,
@@ -49,11 +49,28 @@ def _arn(resource_type: str, name: str, inputs: Mapping[str, Any]) -> str:
     return f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{name}"
 
 
+# Exported as secrets by a stack that serves prod's previews (__main__.py).
+STACK_REFERENCE_SECRETS = ["supabasePublishableKey", "supabaseSecretKey", "redisRestTokens"]
+
+
 def stack_reference_outputs(stack: str, root: Path) -> dict[str, Any]:
-    """What another stack of this project exports that a stack reference reads, offline."""
+    """What another stack of this project exports that a stack reference reads, offline: from its
+    own stack file where the value is config, stand-in values (marked as that stack's) elsewhere.
+    tests/components/test_hosting_previews.py holds them to what that stack's own plan exports."""
     config, _ = stack_file_config(stack, root) if (root / f"Pulumi.{stack}.yaml").exists() else ({}, set())
     url = config.get(f"{PROJECT}:supabaseUrl", "https://offlineplaceholderaa.supabase.co")
-    return {"supabaseUrl": url, "supabasePublishableKey": f"sb_publishable_{stack}standin"}
+    buckets = json.loads(config.get(f"{PROJECT}:buckets", "{}"))
+    databases = ("cache", "ratelimit")
+    return {
+        "supabaseUrl": url,
+        "supabasePublishableKey": f"sb_publishable_{stack}standin",
+        "supabaseSecretKey": f"sb_secret_{stack}standin",
+        "redisRestUrls": {db: f"https://{stack}-{db}-standin.upstash.io" for db in databases},
+        "redisRestTokens": {db: f"{SECRET_PLACEHOLDER}-{stack}-{db}" for db in databases},
+        "appRoleArn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/newcool-{stack}-vercel-app",
+        "storageRegion": STORAGE_REGION,
+        "bucketNames": buckets,
+    }
 
 
 class ProviderStandIns(Mocks):
@@ -118,9 +135,7 @@ class ProviderStandIns(Mocks):
             # The referenced stack's outputs, as its own stack file makes them (prod's previews
             # read the dev stack's Supabase).
             other = str(inputs.get("name", name)).rsplit("/", 1)[-1]
-            state.update(
-                outputs=stack_reference_outputs(other, self.root), secretOutputNames=["supabasePublishableKey"]
-            )
+            state.update(outputs=stack_reference_outputs(other, self.root), secretOutputNames=STACK_REFERENCE_SECRETS)
         elif resource_type == "aws:lambda/functionUrl:FunctionUrl":
             state["functionUrl"] = f"https://{short}.lambda-url.{inputs.get('region', 'us-east-2')}.on.aws/"
         elif resource_type == "pulumi-python:dynamic/supabase:ApiKey":

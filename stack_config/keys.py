@@ -201,8 +201,17 @@ KEYS: tuple[ConfigKey, ...] = (
         "previewStack",
         "hosting",
         "string",
-        "The stack whose Supabase (URL and publishable key) prod's preview deployments use, as "
-        "<org>/<project>/<stack>; unset, previews get no Supabase at all. Never the prod stack itself.",
+        "Prod only: the stack whose whole backend prod's preview deployments use (Supabase, Redis, buckets, "
+        "AWS role: that stack's outputs, read through a StackReference), as <org>/<project>/<stack>; unset, "
+        "previews get no variable at all. Never the prod stack itself.",
+        optional=True,
+    ),
+    ConfigKey(
+        "servesPreviewsOf",
+        "hosting",
+        "string",
+        "Not prod: the Vercel project (prod's) whose preview deployments use this stack's backend (its "
+        "previewStack names this stack); the app role trusts their OIDC tokens. Needs awsAccess oidc.",
         optional=True,
     ),
     ConfigKey(

@@ -111,6 +111,8 @@ class HostingConfig:
     oidc_provider_arn: str | None
     # Prod only: the stack (<org>/<project>/<stack>) whose Supabase its preview deployments use.
     preview_stack: str | None = None
+    # Not prod: the Vercel project whose preview deployments use this stack's backend and role.
+    serves_previews_of: str | None = None
     # Import ids of the live Vercel project, its domains and variables (by key).
     adopt_project: str | None = None
     adopt_domains: Mapping[str, str] = field(default_factory=dict)

@@ -270,7 +270,9 @@ def check_migrations(database_url: str) -> Finding:
 def stack_facts(stack: str) -> StackFacts:
     """What the stack declares: its validated config, and the app's variables (key -> targets)."""
     config = offline_stack_config(stack)
-    variables = declared_targets(config.environment, config.hosting.aws_access)
+    variables = declared_targets(
+        config.environment, config.hosting.aws_access, config.hosting.preview_stack is not None
+    )
     vercel = config.hosting.vercel
     return StackFacts(
         stack=stack,

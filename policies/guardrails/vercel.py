@@ -38,6 +38,8 @@ SEED_VARIABLES = (
 )
 # Variables that point the app at a data store: production's must never reach a preview build.
 BACKEND_PREFIXES = ("NEXT_PUBLIC_SUPABASE_", "SUPABASE_", "UPSTASH_", "DATABASE_URL")
+# Values a preview may never share with production: its backend, its buckets, its AWS identity.
+NEVER_SHARED_PREFIXES = (*BACKEND_PREFIXES, "S3_BUCKET_", "AWS_ROLE_ARN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 # The app reaches AWS one of two ways; one complete set must be present.
 AWS_CREDENTIAL_SETS = (("AWS_ROLE_ARN",), ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"))
 
@@ -93,24 +95,39 @@ def _required_present(args: StackValidationArgs, report: Report) -> None:
         report("the app has no AWS credentials: AWS_ROLE_ARN, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
 
 
+def _complete(preview: set[str], production: set[str]) -> list[str]:
+    """What production has that the previews lack (one complete AWS credential set stands for another)."""
+    credentials = {key for group in AWS_CREDENTIAL_SETS for key in group}
+    missing = sorted(production - credentials - preview)
+    if production & credentials and not any(set(group) <= preview for group in AWS_CREDENTIAL_SETS):
+        missing.append("AWS credentials")
+    return missing
+
+
 def _previews_isolated(args: StackValidationArgs, report: Report) -> None:
     if args.get_config().get("sharedBackendAllowed", False):
         return
     variables = [r for r in args.resources if r.resource_type == ENV_VAR]
-    production_values = {
-        (_key(r), r.props.get("value"))
-        for r in variables
-        if "production" in (r.props.get("targets") or []) and r.props.get("value")
-    }
-    for resource in variables:
+    production = [r for r in variables if "production" in (r.props.get("targets") or [])]
+    production_values = {(_key(r), r.props.get("value")) for r in production if r.props.get("value")}
+    # Generic previews only: a gitBranch variable belongs to one branch's review environment.
+    previews = [r for r in variables if "preview" in (r.props.get("targets") or []) and not r.props.get("gitBranch")]
+    for resource in previews:
         key, targets = _key(resource), resource.props.get("targets") or []
-        if "preview" not in targets or not key.startswith(BACKEND_PREFIXES):
-            continue
         if "production" in targets:
             report(f"{key}: one variable serves production and preview, so every preview build reaches "
-                   "production's backend.", resource.urn)  # fmt: skip
-        elif (key, resource.props.get("value")) in production_values:
+                   "production's values.", resource.urn)  # fmt: skip
+            continue
+        if (key, resource.props.get("value")) in production_values and key.startswith(NEVER_SHARED_PREFIXES):
             report(f"{key}: the preview value is production's value.", resource.urn)
+        # A value read from another stack depends on no resource the pack sees (read resources, the
+        # StackReference among them, never reach a pack: pulumi/pulumi#3950); one computed here does.
+        for source in resource.property_dependencies.get("value", []):
+            report(f"{key}: the preview value is computed from this stack's {source.name} ({source.resource_type}): "
+                   "previews read the preview stack's outputs.", resource.urn)  # fmt: skip
+    if previews and (missing := _complete({_key(r) for r in previews}, {_key(r) for r in production})):
+        report(f"previews get half a backend: no preview value for {', '.join(missing)} (the preview stack's "
+               "whole set, or no preview variable at all).")  # fmt: skip
 
 
 POLICIES = [
@@ -153,12 +170,13 @@ POLICIES = [
     ),
     stack_policy(
         "vercel-preview-isolated",
-        "Preview deployments never get production's Supabase or Upstash (URL, key or token).",
+        "Preview deployments get one other stack's whole backend, read from its outputs, or no variable at all: "
+        "nothing of production's, never half a set.",
         "Vercel builds a preview of every pushed branch; with production's backend, unreviewed code reads and "
-        "writes live data.",
+        "writes live data, and with half of another one it writes one stack's data with the other's.",
         Severity.HIGH,
-        "Target production only with the backend variables, and give previews another stack's backend "
-        "(config previewStack).",
+        "Target production only with the stack's own variables, and give previews every variable from the "
+        "preview stack's outputs (config previewStack), or none.",
         _previews_isolated,
         # A stack whose only backend holds no production data (dev) may share it with its previews.
         config_schema=PolicyConfigSchema(properties={"sharedBackendAllowed": {"type": "boolean"}}),

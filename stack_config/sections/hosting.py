@@ -44,6 +44,28 @@ def vercel(reader: Reader, environment: Environment) -> VercelConfig:
     )
 
 
+def _previews(
+    reader: Reader, environment: Environment, vercel_config: VercelConfig, aws_access: AwsAccessMode
+) -> tuple[str | None, str | None]:
+    """Prod's previewStack, and the other side: the project whose previews a stack serves."""
+    preview_stack = reader.string("previewStack") if reader.has("previewStack") else None
+    if preview_stack is not None:
+        parts = preview_stack.split("/")
+        if len(parts) != 3 or not all(_SLUG.match(part) for part in parts):
+            raise reader.fail("previewStack", f"must be <org>/<project>/<stack>, got {preview_stack!r}")
+        if environment != "prod" or parts[2] == "prod":
+            raise reader.fail("previewStack", "is for prod's previews only, and never names prod itself")
+    serves_previews_of = reader.string("servesPreviewsOf") if reader.has("servesPreviewsOf") else None
+    if serves_previews_of is not None:
+        if not _SLUG.match(serves_previews_of):
+            raise reader.fail("servesPreviewsOf", f"must be a Vercel project name, got {serves_previews_of!r}")
+        if environment == "prod" or serves_previews_of == vercel_config.project_name:
+            raise reader.fail("servesPreviewsOf", "names prod's project, in the stack prod's previewStack names")
+        if aws_access != "oidc":
+            raise reader.fail("servesPreviewsOf", "needs awsAccess: oidc (previews assume this stack's app role)")
+    return preview_stack, serves_previews_of
+
+
 def hosting(reader: Reader, environment: Environment, vercel_config: VercelConfig, adoption: Adoption) -> HostingConfig:
     access = reader.choice("awsAccess")
     prefixes = reader.string_list("appUploadPrefixes")
@@ -55,14 +77,8 @@ def hosting(reader: Reader, environment: Environment, vercel_config: VercelConfi
     provider_arn = reader.string("awsOidcProviderArn") if reader.has("awsOidcProviderArn") else None
     if provider_arn is not None and not _IAM_OIDC_PROVIDER_ARN.match(provider_arn):
         raise reader.fail("awsOidcProviderArn", f"must be a Vercel IAM OIDC provider ARN, got {provider_arn!r}")
-    preview_stack = reader.string("previewStack") if reader.has("previewStack") else None
-    if preview_stack is not None:
-        parts = preview_stack.split("/")
-        if len(parts) != 3 or not all(_SLUG.match(part) for part in parts):
-            raise reader.fail("previewStack", f"must be <org>/<project>/<stack>, got {preview_stack!r}")
-        if environment != "prod" or parts[2] == "prod":
-            raise reader.fail("previewStack", "is for prod's previews only, and never names prod itself")
     aws_access: AwsAccessMode = "oidc" if access == "oidc" else "access-key"
+    preview_stack, serves_previews_of = _previews(reader, environment, vercel_config, aws_access)
     declared = declared_keys(environment, aws_access, preview_stack is not None)
     for key in adoption.vercel_variables:
         if key not in declared:
@@ -74,6 +90,7 @@ def hosting(reader: Reader, environment: Environment, vercel_config: VercelConfi
     return HostingConfig(
         vercel=vercel_config,
         preview_stack=preview_stack,
+        serves_previews_of=serves_previews_of,
         aws_access=aws_access,
         upload_prefixes=tuple(prefixes),
         oidc_provider_arn=provider_arn,

@@ -9,6 +9,8 @@ import pytest
 from preview.adoption import run_second_up
 from preview.plan import Plan
 
+ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+
 # The engine's (camelCase) names each adopted type leaves as it runs live on the first `up`.
 EXPECTED_IGNORED = {
     "aws:s3/bucket:Bucket": ["tags"],
@@ -51,13 +53,15 @@ def test_the_second_up_updates_what_the_first_imported_and_adds_only_the_preview
     first = {r.urn for r in prod_plan}
     assert first <= {r.urn for r in second_up}
     added = [r for r in second_up if r.urn not in first]
-    # The preview variables of adopted keys wait for the second `up`: on the first, the live
-    # variable still holds preview, and Vercel refuses a second one (ENV_ALREADY_EXISTS). Then
-    # they come after the live one is production-only.
-    assert sorted(r.name for r in added) == [
-        "next-public-supabase-anon-key-preview",
-        "next-public-supabase-url-preview",
-    ]
+    # The preview variables wait, whole, for the second `up`: on the first, the live variables
+    # still hold preview, and Vercel refuses a second one (ENV_ALREADY_EXISTS); half a set beside
+    # them would mix backends. Then they come after the live ones are production-only.
+    assert sorted(r.name for r in added) == sorted(
+        r.name for r in second_up.of_type(ENV_VAR) if r.props["targets"] == ["preview"]
+    )
+    assert {r.props["key"] for r in added} == {
+        r.props["key"] for r in second_up.of_type(ENV_VAR) if r.props["targets"] == ["production"]
+    }
     for variable in added:
         production = second_up.named(variable.type, variable.name.removesuffix("-preview"))
         assert production.urn in variable.dependencies

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from preview.adoption import run_second_up
 from preview.plan import Plan, Registration, Secret
 from providers.vercel_redeploy import variables_version
 from stack_config import CDN_ROLES, DATA_BUCKET_ROLES, UPLOAD_ROLES, ConfigError
+from stack_config.app_variables import ALL_TARGETS
 from tests.plan_queries import as_list, bucket, statements
 from tests.program_runs import run_program
 
@@ -106,35 +106,10 @@ def test_values_come_from_the_resources_that_produce_them(plan: Plan) -> None:
     assert secret_key.props["type"] == "secret" and publishable_key.props["type"] == "publishable"
 
 
-def test_prod_keeps_secrets_out_of_preview_and_development(prod_plan: Plan) -> None:
+def test_prod_keeps_its_own_values_out_of_preview_and_development(prod_plan: Plan) -> None:
+    """Prod's own variables serve production only; its previews' are tests/components/test_hosting_previews.py."""
     for key, registration in variables(prod_plan).items():
-        targets = set(registration.props["targets"])
-        assert "development" not in targets, key
-        if key in SECRET_VARIABLES or key == "AWS_ROLE_ARN" or key.startswith("NEXT_PUBLIC_SUPABASE_"):
-            assert targets == {"production"}, key
-        else:
-            assert targets == {"production", "preview"}, key
-
-
-def test_prod_previews_never_reach_a_prod_backend(prod_plan: Plan) -> None:
-    """Preview deployments build any pushed branch: no prod Supabase URL or key, no prod Redis."""
-    second = run_second_up(prod_plan)
-    prod_backends = {
-        r.urn
-        for r in second
-        if r.type in ("pulumi-python:dynamic/supabase:ApiKey", REDIS)
-        or r.type.startswith("pulumi-python:dynamic/supabase:")
-    }
-    previews = [r for r in second.of_type(ENV_VAR) if "preview" in r.props["targets"]]
-    assert {r.props["key"] for r in previews} >= {"NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"}
-    for variable in previews:
-        assert not set(variable.property_dependencies.get("value", [])) & prod_backends, variable.name
-        assert "prodnewcoolprojectbb" not in str(variable.props["value"]), variable.name
-    by_key = {r.props["key"]: r for r in previews}
-    # The dev stack's Supabase, through a stack reference to it.
-    assert by_key["NEXT_PUBLIC_SUPABASE_URL"].props["value"] == "https://devnewcoolprojectaaa.supabase.co"
-    assert str(by_key["NEXT_PUBLIC_SUPABASE_ANON_KEY"].props["value"]).startswith("sb_publishable_dev")
-    assert isinstance(by_key["NEXT_PUBLIC_SUPABASE_ANON_KEY"].inputs["value"], Secret)
+        assert registration.props["targets"] == ["production"], key
 
 
 def test_dev_variables_reach_every_dev_environment(dev_plan: Plan) -> None:
@@ -212,7 +187,9 @@ def test_oidc_trust_is_limited_to_this_team_project_and_environment(prod_plan: P
     }
     dev_subjects = trust(dev_plan)["Condition"]["StringEquals"]["oidc.vercel.com/newcool:sub"]
     assert dev_subjects == [
-        f"owner:newcool:project:newcool-api-dev:environment:{env}" for env in ("production", "preview", "development")
+        *(f"owner:newcool:project:newcool-api-dev:environment:{env}" for env in ALL_TARGETS),
+        # Prod's preview deployments, which use dev's whole backend (servesPreviewsOf).
+        "owner:newcool:project:newcool-api:environment:preview",
     ]
 
 
@@ -324,9 +301,10 @@ def test_node_env_is_development_only_where_vercel_env_pull_brings_it_to_a_lapto
         if r.props["key"] == "NODE_ENV"
         for target in r.props["targets"]
     }
-    expected = {"production": "production", "preview": "production"}
+    # Prod's previews get NODE_ENV with the rest of their set, from the second up (test_hosting_previews.py).
+    expected = {"production": "production"}
     if plan.stack == "dev":
-        expected["development"] = "development"
+        expected.update(preview="production", development="development")
     assert values == expected
 
 

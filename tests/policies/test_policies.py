@@ -19,6 +19,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from policies import guardrails
 from policies.guardrails.common import enforcement_for
 from policies.guardrails.pack import POLICIES, stack_config
+from preview.adoption import run_second_up
 from preview.analyzer import AnswerMemo, Verdict, analyze, analyzer, stack_policy_config
 from preview.plan import Plan
 from tests.policies.breaking import (
@@ -34,6 +35,7 @@ from tests.policies.breaking import (
     edited,
     lifecycle_without_abort,
     setter,
+    without,
 )
 from tests.policies.cases import FIRING, MODULES, REVIEW_FIRING
 from tests.policies.in_process import InProcessPack
@@ -247,3 +249,18 @@ def test_remembered_answers_give_the_verdict_the_pack_gives_afresh(
     remembered, afresh = analyze(broken, stub=stub, memo=memo), analyze(broken, stub=stub)
     assert "vercel-secrets-sensitive" in {v.policy for v in remembered.violations}
     assert sorted(map(repr, remembered.violations)) == sorted(map(repr, afresh.violations))
+
+
+def test_prods_previews_with_devs_whole_set_pass_and_half_of_it_fires(
+    stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan
+) -> None:
+    """Once adopted (the second up) prod's previews get every variable from dev's outputs: the
+    rule passes; one of them left out is half a backend, and it fires."""
+    second = run_second_up(prod_plan, collect=False)
+    assert any("preview" in r.props["targets"] for r in second.of_type(ENV_VAR))
+    passing = analyze(second, stub=stub)
+    assert [v.message for v in passing.violations if v.policy == "vercel-preview-isolated"] == []
+    half = analyze(without(second, ENV_VAR, "upstash-ratelimit-rest-token-preview"), stub=stub)
+    fired = [v.message for v in half.violations if v.policy == "vercel-preview-isolated"]
+    assert len(fired) == 1
+    assert "previews get half a backend: no preview value for UPSTASH_RATELIMIT_REST_TOKEN (" in fired[0]

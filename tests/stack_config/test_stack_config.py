@@ -32,6 +32,17 @@ PROD_BUCKETS = dict(PROD_BUCKET_NAMES)
 DEV_BUCKETS = {role: f"x-{role}" for role in BUCKET_ROLES}
 
 BAD_CONFIG: list[tuple[str, dict[str, Any], str]] = [
+    # The stack whose role prod's previews assume trusts them only with OIDC, and prod serves no previews.
+    (
+        "dev",
+        {"awsAccess": "access-key"},
+        "Pulumi.dev.yaml: newcool-infra:servesPreviewsOf needs awsAccess: oidc",
+    ),
+    (
+        "prod",
+        {"servesPreviewsOf": "newcool-api-dev"},
+        "Pulumi.prod.yaml: newcool-infra:servesPreviewsOf names prod's project",
+    ),
     ("prod", {"buckets": None}, "Pulumi.prod.yaml: newcool-infra:buckets is required but not set"),
     (
         "prod",

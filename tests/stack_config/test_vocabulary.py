@@ -68,7 +68,7 @@ def test_every_data_bucket_gets_its_name_variable_and_only_those() -> None:
 
 def test_a_variable_twice_for_one_target_is_refused_as_vercel_does() -> None:
     assert variables._table_problems(variables.APP_VARIABLES) == []
-    doubled = (*variables.APP_VARIABLES, variables.AppVariable("AWS_REGION", "x", "x", False, variables.PUBLIC))
+    doubled = (*variables.APP_VARIABLES, variables.AppVariable("AWS_REGION", "x", "x", False, variables.OWN))
     assert "AWS_REGION twice for prod's production" in variables._table_problems(doubled)
 
 
@@ -81,11 +81,29 @@ def test_what_a_stack_declares_follows_its_access_mode_and_preview_stack(stack: 
     rows = variables.app_variables(stack, "oidc", preview_stack=True)  # type: ignore[arg-type]
     preview_only = [row for row in rows if row.needs == "previewStack"]
     # Only prod's previews take another stack's backend; dev has its own everywhere.
-    assert [row.targets[stack] for row in preview_only] == ([("preview",)] * 2 if stack == "prod" else [])  # type: ignore[index]
+    assert {row.targets[stack] for row in preview_only} == ({("preview",)} if stack == "prod" else set())  # type: ignore[index]
 
 
-def test_prod_secrets_and_backend_never_reach_a_preview_or_a_laptop() -> None:
+def test_nothing_of_prod_reaches_a_preview_or_a_laptop() -> None:
     for row in variables.app_variables("prod", "access-key", preview_stack=True):
-        if row.sensitive or row.targets is variables.BACKEND:
+        if row.needs != "previewStack":
             assert row.targets["prod"] == ("production",), row.key
         assert "development" not in row.targets["prod"], row.key
+    assert not [
+        row for row in variables.app_variables("prod", "oidc", preview_stack=False) if "preview" in row.targets["prod"]
+    ]
+
+
+@pytest.mark.parametrize("access", ["oidc", "access-key"])
+def test_prods_previews_get_the_whole_set_from_the_preview_stack(access: str) -> None:
+    """Every key production has, sensitive alike, read from the preview stack's outputs (NODE_ENV
+    fixed); the AWS credentials are always the preview stack's role."""
+    rows = variables.app_variables("prod", access, preview_stack=True)  # type: ignore[arg-type]
+    production = {row.key: row for row in rows if row.targets["prod"] == ("production",)}
+    previews = {row.key: row for row in rows if row.targets["prod"] == ("preview",)}
+    credentials = {"AWS_ROLE_ARN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    assert set(previews) - {"AWS_ROLE_ARN"} == set(production) - credentials
+    assert "AWS_ROLE_ARN" in previews
+    for key, row in previews.items():
+        assert row.sensitive is (production[key].sensitive if key in production else False), key
+        assert row.preview_output is not None or (key == "NODE_ENV" and row.value_from == "production"), key

@@ -182,12 +182,13 @@ def test_the_live_prod_is_listed_with_import_ids_and_what_the_first_up_breaks(
     assert "Vercel domain newcool-api.vercel.app: exists" in out and "stays attached, unmanaged" in out
     assert "Vercel variable AWS_ACCESS_KEY_ID: exists" in out and "not in the code" in out
     assert "Vercel variable S3_BUCKET_CDN (preview): exists" in out and "ENV_ALREADY_EXISTS" in out
-    assert "Vercel variable SUPABASE_SERVICE_KEY (preview): exists" in out
-    assert "a target the stack does not declare: stays, unmanaged" in out
+    # Prod's previews get dev's whole set (previewStack), this key too: the live preview entry
+    # (prod's server key in every preview build) must go before the stack writes dev's.
+    assert "Vercel variable SUPABASE_SERVICE_KEY (preview): exists" in out and "(envSupaSvc2) first" in out
     # Upstash: the app's database becomes the cache; the rate-limit one is new.
     assert f"Upstash database newcool (becomes the cache): exists, import id {CACHE_ID}" in out
     assert "eviction off -> on" in out
-    assert "2 blocker(s) before the first `pulumi up -s prod`." in out
+    assert "3 blocker(s) before the first `pulumi up -s prod`." in out
     assert VERCEL_TOKEN not in out and UPSTASH_KEY not in out
     assert vercel.broken_answers == [] and upstash.broken_answers == []
     assert all(line.startswith("GET ") for line in vercel.log + upstash.log), "it only reads"

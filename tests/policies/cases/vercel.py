@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from tests.policies.breaking import ENV_VAR, Case, dropping, edited, plus, setter, variable, without
+import dataclasses
+
+from preview.plan import Plan
+from tests.policies.breaking import BUCKET, ENV_VAR, Case, dropping, edited, plus, setter, variable, without
+
+
+def preview_from_prod(plan: Plan) -> Plan:
+    """A preview bucket name computed from prod's own bucket (not read from the preview stack)."""
+    bucket = plan.named(BUCKET, "cdn")
+    added = plus(plan, ENV_VAR, "s3-bucket-cdn-preview", {**variable("S3_BUCKET_CDN"), "targets": ["preview"]})
+    last = dataclasses.replace(added.registrations[-1], property_dependencies={"value": [bucket.urn]})
+    return Plan(added.stack, [*added.registrations[:-1], last], added.outputs)
+
 
 CASES: list[Case] = [
     (
@@ -50,5 +62,25 @@ CASES: list[Case] = [
             },
         ),
         "NEXT_PUBLIC_SUPABASE_URL: the preview value is production's value",
+    ),
+    (
+        "vercel-preview-isolated",
+        preview_from_prod,
+        "S3_BUCKET_CDN: the preview value is computed from this stack's",
+    ),
+    (
+        # Half a backend: dev's Supabase, and nothing for the cache, buckets or role.
+        "vercel-preview-isolated",
+        lambda p: plus(
+            p,
+            ENV_VAR,
+            "half",
+            {
+                **variable("NEXT_PUBLIC_SUPABASE_URL"),
+                "targets": ["preview"],
+                "value": "https://devnewcoolprojectaaa.supabase.co",
+            },
+        ),
+        "previews get half a backend: no preview value for AWS_REGION, NEXT_PUBLIC_SUPABASE_ANON_KEY",
     ),
 ]
