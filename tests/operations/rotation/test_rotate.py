@@ -312,3 +312,45 @@ def test_a_secret_key_whose_create_reply_is_lost_is_made_once(world: World) -> N
     rotate("prod", "supabase-secret", world.environ, world.root)
     assert [k["name"] for k in world.supabase.api_keys].count("newcool_server_2") == 1
     assert world.key("newcool_server_1") is None
+
+
+def rolled_back(world: World) -> None:
+    """A bad deployment went out after LIVE; someone used Instant Rollback to serve LIVE again."""
+    world.vercel.deployments["dpl_bad"] = {**world.vercel.deployments[LIVE]}
+    world.vercel.instant_rollback(PROJECT_ID, LIVE)
+    assert world.app.serving() == LIVE
+
+
+def test_upstash_rotation_after_an_instant_rollback_leaves_the_new_tokens_serving(world: World) -> None:
+    """After a rollback Vercel promotes no production build by itself: the rotation rebuilds the
+    deployment rolled back to and promotes it, or production would stay on the dead tokens."""
+    rolled_back(world)
+    evidence = rotate("prod", "upstash", world.environ, world.root)
+    serving = str(world.app.serving())
+    assert production_holds(world, upstash_tokens(world))
+    # The new tokens serve in a rebuild of the code rolled back to, never of the code rolled away from.
+    chain = [serving]
+    while world.vercel.deployments[chain[-1]].get("redeployOf"):
+        chain.append(world.vercel.deployments[chain[-1]]["redeployOf"])
+    assert chain[-1] == LIVE and "dpl_bad" not in chain
+    assert f"production {serving} READY" in evidence
+
+
+def test_finishing_upstash_after_an_instant_rollback_promotes_the_delivered_build(world: World) -> None:
+    rolled_back(world)
+    for database in world.upstash.databases:  # a reset whose delivery never happened
+        world.upstash.retiring[str(database["endpoint"])] = (str(database["rest_token"]), 0.0)
+        database["rest_token"] = f"AXn3w{database['database_id']}Tk9Qz7Lw"
+    rotate("prod", "upstash", world.environ, world.root, finish=True)
+    assert production_holds(world, upstash_tokens(world)) and world.app.serving() != LIVE
+
+
+def test_a_supabase_rotation_after_an_instant_rollback_revokes_only_once_the_new_key_serves(world: World) -> None:
+    rolled_back(world)
+    rotate("prod", "supabase-secret", world.environ, world.root)
+    new = world.key("newcool_server_2")
+    assert new is not None and world.key("newcool_server_1") is None
+    serving = str(world.app.serving())
+    assert world.vercel.deployments[serving]["redeployOf"] == LIVE
+    assert world.vercel.deployments[serving]["env"]["SUPABASE_SERVICE_KEY"] == new["api_key"]
+    assert world.app.health(None).status_code == 200  # type: ignore[arg-type]
