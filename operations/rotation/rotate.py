@@ -21,8 +21,9 @@ first (a redeploy with the values unchanged must reach READY) so a broken build 
 reset, and the cache and rate-limit databases are reset together, for one redeploy and one
 window, which the evidence line measures. The next ``pulumi up`` must refresh (the deploy
 workflow's does) to read the new tokens into the state. Once anything is reset, production must
-not be left on dead tokens: whatever fails next (a canary, a Vercel call), the tokens Upstash holds
-still go to Vercel and production is redeployed; if that too fails, one line says production holds
+not be left on dead tokens: whatever fails next (a canary, a reset whose reply was lost, a Vercel
+call), the tokens Upstash holds now (read again, never assumed) go to Vercel, production is
+rebuilt, and the line names which of them are new; if that too fails, one line says production holds
 dead tokens and gives the command that finishes the job (``--finish``: the tokens Upstash holds
 now, to Vercel, redeployed, no reset).
 
@@ -277,6 +278,17 @@ class UpstashDatabases:
         """The REST tokens Upstash holds now."""
         return {purpose: str(self.api.database(id_)["rest_token"]) for purpose, id_ in self.ids.items()}
 
+    def tokens_after(self, failure: str, stack: str) -> dict[Database, str]:
+        """The tokens Upstash holds now, read after a failure once a reset was sent; unreadable, the
+        one line that says production may hold dead tokens and how to finish."""
+        try:
+            return self.tokens()
+        except ApiError as error:
+            raise RotationError(
+                f"{failure}; then the tokens Upstash holds now could not be read ({error}): PRODUCTION MAY HOLD "
+                f"DEAD UPSTASH TOKENS; finish with `{finish_command(stack)}`"
+            ) from None
+
     def deliver(self, production: Production, tokens: Mapping[Database, str], app_url: str) -> str:
         """The tokens into the app's production variables, then a READY build of them, serving and answering."""
         for purpose, entries in self.variable_ids.items():
@@ -326,23 +338,33 @@ def rotate_upstash(
                 _expect(functools.partial(upstash_token_status, rest_url, new_token), 200, f"new {name} token")
                 _expect(functools.partial(upstash_token_status, rest_url, old_token), 401, f"old {name} token")
         except (ApiError, RotationError) as error:
-            if not reset:
-                raise RotationError(f"{error} (nothing was reset; production runs {proven})") from None
             failure = str(error)
+        if failure is None:
+            tokens = {purpose: str(answer["rest_token"]) for purpose, answer in reset.items()}
+        else:
+            # Whatever failed, Vercel gets what Upstash holds now, never a token assumed: a reset
+            # whose reply was lost (and whose lookup gave up) may still have happened.
+            tokens = databases.tokens_after(failure, stack)
+            if tokens == old_tokens:
+                raise RotationError(f"{failure} (nothing was reset; production runs {proven})")
+        was_reset = [purpose for purpose in databases.ids if tokens[purpose] != old_tokens[purpose]]
         # 2. The variables, 3. a build that has them, 4. production answering: whatever failed
         # above, production must not stay on tokens the reset killed.
-        tokens = {p: str(reset[p]["rest_token"]) if p in reset else old_tokens[p] for p in databases.ids}
         try:
             deployment = databases.deliver(production, tokens, endpoints.app)
         except (ApiError, RotationError) as error:
             raise RotationError(
                 f"{failure + '; then ' if failure else ''}{error}: PRODUCTION HOLDS DEAD UPSTASH TOKENS "
-                f"({', '.join(databases.names[p] for p in reset)} reset); finish with `{finish_command(stack)}`"
+                f"({', '.join(databases.names[p] for p in was_reset)} reset); finish with `{finish_command(stack)}`"
             ) from None
         window = clock() - window_opened
     if failure is not None:
+        delivered = ", ".join(
+            f"{databases.names[p]} {'new' if p in was_reset else 'unchanged, not reset'}" for p in databases.ids
+        )
         raise RotationError(
-            f"{failure}; the new tokens reached Vercel anyway and production {deployment} is READY and answers"
+            f"{failure}; Vercel got the tokens Upstash holds now ({delivered}) and production {deployment} "
+            "is READY and answers"
         )
     return (
         f"rotated upstash on {stack}: {', '.join(databases.names.values())} reset; old tokens refused (401); "
