@@ -3,7 +3,8 @@ blind, one-line errors.
 
 - A 429 is waited out for as long as the vendor says (``Retry-After`` in seconds or as an HTTP
   date, or the vendor's own reset header: ``rate_limit_wait``, which each vendor's client
-  overrides); a 5xx, a reset or a timeout is retried with backoff. All of it within one retry
+  overrides); a 5xx, a reset or a timeout is retried with backoff (a 5xx's ``Retry-After`` is
+  heeded, its rate-limit reset is not: that window is about the rate limit, not the outage). All of it within one retry
   budget per call (``RETRY_BUDGET_SECONDS``, or ``NEWCOOL_API_RETRY_BUDGET_SECONDS``): once that
   is spent, one ``ApiError`` line names the call.
 - A 2xx whose body is not JSON (a proxy's page) is an ``ApiError``; a GET is asked once more.
@@ -210,8 +211,12 @@ class JsonApi:
                         if method != "GET" or asked_again:
                             raise
                         asked_again, failure = True, not_json
-                elif response.status_code in RETRIED_STATUSES:
+                elif response.status_code == 429:
                     failure, wait = self._refusal(label, response), self.rate_limit_wait(response)
+                elif response.status_code in RETRIED_STATUSES:
+                    # A vendor's rate-limit reset rides on every answer: on a 5xx it says nothing
+                    # about the outage, so only a standard Retry-After is heeded; else backoff.
+                    failure, wait = self._refusal(label, response), retry_after(response, self.clock.wall())
                 else:
                     raise self._refusal(label, response)
             self._pause(started, attempt, wait, failure)

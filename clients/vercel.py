@@ -1,5 +1,6 @@
 """The Vercel REST API (``https://api.vercel.com``): reads for adopting a live project, a variable's
-new value, and the production redeploy that makes changed variables live.
+new value, and the production rebuild that makes changed variables live (``rebuild_production``,
+the one way both the redeploy provider and `make rotate` do it).
 
 Vercel limits each endpoint on its own; a 429 carries ``X-RateLimit-Reset`` and the body's
 ``error.limit.reset``, both in epoch seconds, which the client waits until (``clients.http``).
@@ -7,11 +8,13 @@ Vercel limits each endpoint on its own; a 429 carries ``X-RateLimit-Reset`` and 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from clients.http import ApiError, JsonApi
+from clients.polling import poll
 from clients.timing import Clock
 
 if TYPE_CHECKING:
@@ -19,10 +22,23 @@ if TYPE_CHECKING:
 
 API_URL = "https://api.vercel.com"
 # The deployment's metadata key that marks a redeploy this repository asked for: a lost reply is
-# looked up by it.
+# looked up by it. Its value is a digest of the variables' version and the deployment rebuilt.
 REDEPLOY_MARKER = "newcoolRedeploy"
+# The metadata key holding the variables' version a rebuild was made for: a serving deployment
+# that carries the current version already runs those values.
+REDEPLOY_VALUES = "newcoolRedeployValues"
+POLL_SECONDS = 5.0
+# A Next.js build of this app takes minutes; past this the rebuild fails (and can be run again).
+BUILD_TIMEOUT_SECONDS = 900.0
+FAILED_STATES = ("ERROR", "CANCELED")
 # How many of the project's newest production deployments a lookup reads.
 LOOKUP_DEPLOYMENTS = 20
+
+
+def redeploy_marker(values_version: str, source_id: str) -> str:
+    """The marker of a rebuild of ``source_id`` for these values. The source is part of it: a
+    version seen before (a reverted change) must never find the old build of older code."""
+    return hashlib.sha256(f"{values_version}\n{source_id}".encode()).hexdigest()
 
 
 def live_targets(variable: Mapping[str, Any]) -> set[str]:
@@ -93,18 +109,17 @@ class VercelApi(JsonApi):
                 return dict(deployment)
         return None
 
-    def redeploy(self, project_name: str, deployment_id: str, marker: str | None = None) -> str:
+    def redeploy(self, project_name: str, deployment_id: str, marker: str, values_version: str) -> str:
         """A new production deployment of the same source, built with the variables as they are now.
 
-        The deployment carries ``marker`` (a fresh one when None) in its metadata: a reply lost
-        after Vercel started the build is looked up by it, never answered with a second build.
+        The deployment carries ``marker`` and ``values_version`` in its metadata: a reply lost
+        after Vercel started the build is looked up by the marker, never answered with a second build.
         """
-        marker = marker or uuid.uuid4().hex
         body = {
             "name": project_name,
             "deploymentId": deployment_id,
             "target": "production",
-            "meta": {REDEPLOY_MARKER: marker},
+            "meta": {REDEPLOY_MARKER: marker, REDEPLOY_VALUES: values_version},
         }
         answer = self.create(
             "POST",
@@ -125,3 +140,53 @@ class VercelApi(JsonApi):
     def deployment_state(self, deployment_id: str) -> str:
         """readyState: QUEUED, INITIALIZING, BUILDING, then READY, ERROR or CANCELED."""
         return str(self.request("GET", f"/v13/deployments/{deployment_id}", params=self._team)["readyState"])
+
+    def wait_until_ready(self, deployment_id: str) -> None:
+        """Returns once the build is READY. A 5xx, a 429 or an outage while polling is "not yet"
+        (``clients.polling``); ERROR, CANCELED or the deadline fail."""
+        seen = ["no state read"]
+
+        def ready() -> bool | None:
+            state = self.deployment_state(deployment_id)
+            seen[0] = state
+            if state in FAILED_STATES:
+                raise ApiError(f"deployment {deployment_id} ended {state}")
+            return True if state == "READY" else None
+
+        poll(
+            ready,
+            timeout=BUILD_TIMEOUT_SECONDS,
+            interval=POLL_SECONDS,
+            clock=self.clock,
+            what=f"deployment {deployment_id} not READY",
+            last_seen=lambda: seen[0],
+        )
+
+    def rebuild_production(self, project_id: str, project_name: str, values_version: str | None = None) -> str | None:
+        """Rebuilds what serves production now, waits until the rebuild is READY, and promotes it
+        when it does not serve: the new id, or None when nothing serves production yet.
+
+        What serves now is getProject's ``targets.production``: after an Instant Rollback the
+        deployment rolled back to, never the newer one rolled away from, and Vercel then stops
+        promoting production builds by itself, hence the promote. ``values_version`` names the
+        variables the rebuild is for (a fresh one when None): a deployment that serves and was
+        built for it is kept as it is, and a rebuild an earlier call started (its reply lost) is
+        found by its marker, which includes the serving deployment, so a version seen before never
+        brings back an old build. ERROR, CANCELED or the deadline is an ``ApiError``.
+        """
+        serving = self.production_deployment(project_id)
+        if serving is None:
+            return None
+        values_version = values_version or uuid.uuid4().hex
+        if (serving.get("meta") or {}).get(REDEPLOY_VALUES) == values_version:
+            return str(serving["uid"])
+        marker = redeploy_marker(values_version, str(serving["uid"]))
+        earlier = self.marked_deployment(project_name, marker)
+        if earlier is not None and earlier.get("readyState", earlier.get("state")) not in FAILED_STATES:
+            deployment_id = str(earlier["uid"])
+        else:
+            deployment_id = self.redeploy(project_name, str(serving["uid"]), marker, values_version)
+        self.wait_until_ready(deployment_id)
+        if (self.production_deployment(project_id) or {}).get("uid") != deployment_id:
+            self.promote(project_id, deployment_id)
+        return deployment_id

@@ -190,6 +190,13 @@ class AppTraffic(pulumi.ComponentResource):
                             "Resource": [f"{arns[0]}:*", f"{arns[1]}:*"],
                         },
                         {
+                            # A redelivered batch reads its chunks' streams back to skip the written ones.
+                            "Sid": "ReadBackTheDrainsStreams",
+                            "Effect": "Allow",
+                            "Action": "logs:GetLogEvents",
+                            "Resource": f"{arns[0]}:*",
+                        },
+                        {
                             "Sid": "ReadItsEnvironment",
                             "Effect": "Allow",
                             "Action": "kms:Decrypt",

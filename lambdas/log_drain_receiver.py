@@ -8,12 +8,19 @@ Vercel POSTs batches of log entries (a JSON array, or NDJSON) signed with the dr
   newest entry is older than ``REPLAY_WINDOW_MS`` (the signature has no timestamp of its own, so
   a replayed batch is recognised by its entries' age) or too far in the future;
 - writes the entries of an accepted batch to the drain's CloudWatch log group, whole: in as many
-  ``PutLogEvents`` calls as the call's limits need, a message over the event size truncated with
-  a marker rather than dropped, in a stream named by the batch's hash, so a batch Vercel delivers
-  again (its reply lost) finds its stream there and is neither written nor measured twice;
+  ``PutLogEvents`` calls (chunks) as the call's limits need, a message over the event size
+  truncated with a marker rather than dropped, an entry without a timestamp at the time it was
+  received. Each chunk has its own stream, named by the batch's hash and the chunk's index; a
+  chunk whose stream holds events is written. A batch Vercel delivers again (a call or the
+  function failed midway, or its reply was lost) writes only the chunks not yet written, so
+  nothing is lost and nothing written twice (a retry within the seconds CloudWatch takes to show
+  a write could write that one chunk again: at least once, never lost);
 - prints one CloudWatch embedded-metric-format (EMF) record per batch of request metrics:
   ``Requests`` and ``Errors5xx`` (counts) and ``Duration`` (milliseconds, one value per request,
   so CloudWatch's p95 is over requests). Lambda's log group extracts them into ``NewCool/App``.
+  The delivery that writes the batch's last missing chunk emits them, so a batch is never
+  counted twice (the 5xx alarm reads these counts); a function that dies between that write and
+  the print loses that one batch's metrics, never its entries.
 
 It refuses to start without its secret: ``LOG_DRAIN_SECRET`` (and ``DRAIN_LOG_GROUP``,
 ``VERCEL_VERIFY_CODE``, ``STACK``) must be set, so a deployment that forgot the secret fails
@@ -228,7 +235,7 @@ class Receiver:
         except ValueError:
             return 400, {"error": "not JSON"}
         now_ms = int(self._clock() * 1000)
-        stamps = [int(e["timestamp"]) for e in entries if isinstance(e.get("timestamp"), int | float)]
+        stamps = [int(e["timestamp"]) for e in entries if _timed(e)]
         if not stamps:
             return 200, {"accepted": 0}
         newest = max(stamps)
@@ -237,27 +244,59 @@ class Receiver:
         return self._keep(entries, hashlib.sha256(body).hexdigest(), now_ms)
 
     def _keep(self, entries: list[dict[str, Any]], batch: str, now_ms: int) -> tuple[int, dict[str, Any]]:
-        """Written and measured once per batch (``batch``: its hash)."""
-        if not self._write(entries, batch):
+        """Written whole, and measured by the delivery that completes it (``batch``: its hash)."""
+        if not self._write(entries, batch, now_ms):
             return 200, {"accepted": len(entries), "alreadyWritten": True}
         for record in emf_records(self.settings.stack, now_ms, *request_metrics(entries)):
             self._emit(json.dumps(record))
         return 200, {"accepted": len(entries)}
 
-    def _write(self, entries: list[dict[str, Any]], stream: str) -> bool:
-        """Writes the batch to its own stream; False when that stream exists: written already."""
+    def _write(self, entries: list[dict[str, Any]], batch: str, now_ms: int) -> bool:
+        """Writes the chunks not yet written, each to its own stream; False when all were."""
+        # An entry without a timestamp is written at the receive time (not before the batch's newest
+        # entry, to keep the order). Chunks are cut on the latest such time an accepted batch can
+        # have, so every delivery of a batch cuts the same chunks.
+        latest = max(int(e["timestamp"]) for e in entries if _timed(e))
+        received = max(now_ms, latest)
+        planned = [
+            {
+                "timestamp": int(e["timestamp"]) if _timed(e) else latest + REPLAY_WINDOW_MS,
+                "message": fitted(json.dumps(e)),
+                "untimed": not _timed(e),
+            }
+            for e in entries
+        ]
+        wrote = False
+        for index, chunk in enumerate(calls(planned)):
+            stream = f"{batch}-{index}"
+            if self._chunk_written(stream):
+                continue
+            events = [
+                {"timestamp": received if e["untimed"] else e["timestamp"], "message": e["message"]} for e in chunk
+            ]
+            self.logs().put_log_events(logGroupName=self.settings.log_group, logStreamName=stream, logEvents=events)
+            wrote = True
+        return wrote
+
+    def _chunk_written(self, stream: str) -> bool:
+        """The chunk's stream exists and holds events (else it is made, or was made by a delivery
+        that failed before writing to it)."""
         logs = self.logs()
         try:
             logs.create_log_stream(logGroupName=self.settings.log_group, logStreamName=stream)
         except Exception as error:  # botocore's ClientError, from the runtime's boto3
             code = getattr(error, "response", {}).get("Error", {}).get("Code")
-            if code == "ResourceAlreadyExistsException":
-                return False
-            raise
-        events = [{"timestamp": int(e.get("timestamp") or 0), "message": fitted(json.dumps(e))} for e in entries]
-        for call in calls(events):
-            logs.put_log_events(logGroupName=self.settings.log_group, logStreamName=stream, logEvents=call)
-        return True
+            if code != "ResourceAlreadyExistsException":
+                raise
+            page = logs.get_log_events(
+                logGroupName=self.settings.log_group, logStreamName=stream, limit=1, startFromHead=True
+            )
+            return bool(page.get("events"))
+        return False
+
+
+def _timed(entry: dict[str, Any]) -> bool:
+    return isinstance(entry.get("timestamp"), int | float)
 
 
 _receiver: Receiver | None = None

@@ -15,7 +15,9 @@ Semantics, the same for every settings resource:
   resource's settings and writes nothing, so the takeover's first `up` changes nothing live in
   Supabase, and the second `up` (``adopt:`` gone) applies the declared values as an update of
   exactly the fields that differ (docs/runbooks/adopting.md);
-- diff and update touch only declared fields (an update sends only those that changed);
+- diff and update touch only declared fields (an update sends only those that changed); while
+  ``record_only`` is still set (the first `up` run again after a failed import), neither
+  reports nor writes a change;
 - delete never changes the project: the settings stay as they are;
 - refresh reads the declared fields back, so drift shows as a diff; fields the API returns
   hashed (secrets) keep their declared value and never cause one.
@@ -238,10 +240,16 @@ class SettingsProvider(TokenProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["project_ref"] if olds.get("project_ref") != news.get("project_ref") else []
-        changed = changed_fields(olds.get("settings"), news["settings"])
+        # While the adoption lasts (a re-run of the first `up` after a failed import), the
+        # declared values are not applied: the second `up` does that, once adopt: is gone.
+        changed = [] if news.get("record_only") else changed_fields(olds.get("settings"), news["settings"])
         return DiffResult(changes=bool(changed or replaces), replaces=replaces, stables=[], delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if news.get("record_only"):
+            # Nothing written; the state keeps the recorded live values, so the second `up`'s
+            # diff is still exactly what it will change.
+            return UpdateResult(outs={**news, "settings": olds.get("settings"), "adopted": olds.get("adopted")})
         declared = json_ready(dict(news["settings"]))
         changed = changed_fields(olds.get("settings"), declared)
         body = declared if self.endpoint.whole_body else {key: declared[key] for key in changed if key in declared}

@@ -6,8 +6,10 @@ on the new one:
 
 1. create the next generation's key (``newcool_server_<n+1>``), and check it opens the project;
 2. point the app's Vercel variable (production target) at it;
-3. redeploy the current production deployment and wait until the new one is READY (Vercel applies
-   a variable only to deployments made after it). ERROR or CANCELED stops here: the old key stays;
+3. rebuild what serves production now, wait until the rebuild is READY, and promote it if it does
+   not serve (Vercel applies a variable only to deployments made after it; after an Instant
+   Rollback it promotes nothing by itself): ``VercelApi.rebuild_production``, the redeploy
+   provider's own. ERROR or CANCELED stops here: the old key stays;
 4. check production is the new deployment and ``/api/health`` answers 200;
 5. revoke the old key, check it is refused (401), and that the app still answers;
 6. write the new generation into ``Pulumi.<stack>.yaml``, so the next ``pulumi up`` adopts the
@@ -19,8 +21,9 @@ first (a redeploy with the values unchanged must reach READY) so a broken build 
 reset, and the cache and rate-limit databases are reset together, for one redeploy and one
 window, which the evidence line measures. The next ``pulumi up`` must refresh (the deploy
 workflow's does) to read the new tokens into the state. Once anything is reset, production must
-not be left on dead tokens: whatever fails next (a canary, a Vercel call), the tokens Upstash holds
-still go to Vercel and production is redeployed; if that too fails, one line says production holds
+not be left on dead tokens: whatever fails next (a canary, a reset whose reply was lost, a Vercel
+call), the tokens Upstash holds now (read again, never assumed) go to Vercel, production is
+rebuilt, and the line names which of them are new; if that too fails, one line says production holds
 dead tokens and gives the command that finishes the job (``--finish``: the tokens Upstash holds
 now, to Vercel, redeployed, no reset).
 
@@ -55,7 +58,6 @@ from clients.vercel import VercelApi, live_targets
 from components.cache import Database, database_name
 from components.hosting import declared_variables
 from components.supabase_project import KEY_DESCRIPTIONS, managed_key_names
-from providers.vercel_redeploy import wait_until_ready
 from stack_config import StackConfig
 from stack_config.loader import offline_stack_config
 from stack_config.reader import ConfigError
@@ -165,13 +167,16 @@ class Production:
             raise RotationError(f"Vercel project {self.project_name} has no READY production deployment")
         return str(deployment["uid"])
 
-    def redeploy(self, source: str, stopped: str) -> str:
-        """A READY production deployment of ``source``; ERROR, CANCELED or a timeout stops the run."""
-        deployment_id = self.api.redeploy(self.project_name, source)
+    def rebuild(self, stopped: str) -> str:
+        """A READY rebuild of what serves production now, serving (``VercelApi.rebuild_production``,
+        the redeploy provider's own: after an Instant Rollback it rebuilds the deployment rolled
+        back to and promotes the rebuild); ERROR, CANCELED or a timeout stops the run."""
         try:
-            wait_until_ready(self.api, deployment_id)
+            deployment_id = self.api.rebuild_production(self.project_id, self.project_name)
         except ApiError as failed:
             raise RotationError(f"{failed}: {stopped}") from None
+        if deployment_id is None:
+            raise RotationError(f"Vercel project {self.project_name} has no READY production deployment")
         return deployment_id
 
     def serving(self, deployment_id: str, app_url: str) -> None:
@@ -222,8 +227,7 @@ def rotate_supabase_key(
         # 2. The variable, then 3. a production build that has it.
         for variable_id in variable_ids:
             vercel.set_variable_value(production.project_id, variable_id, str(new["api_key"]))
-        deployment = production.redeploy(
-            source,
+        deployment = production.rebuild(
             f"stopped before revoking {old_name}; {variable} holds {new_name}, production still runs {source}",
         )
         built = clock()
@@ -274,12 +278,23 @@ class UpstashDatabases:
         """The REST tokens Upstash holds now."""
         return {purpose: str(self.api.database(id_)["rest_token"]) for purpose, id_ in self.ids.items()}
 
-    def deliver(self, production: Production, tokens: Mapping[Database, str], source: str, app_url: str) -> str:
-        """The tokens into the app's production variables, then a READY build of them, answering."""
+    def tokens_after(self, failure: str, stack: str) -> dict[Database, str]:
+        """The tokens Upstash holds now, read after a failure once a reset was sent; unreadable, the
+        one line that says production may hold dead tokens and how to finish."""
+        try:
+            return self.tokens()
+        except ApiError as error:
+            raise RotationError(
+                f"{failure}; then the tokens Upstash holds now could not be read ({error}): PRODUCTION MAY HOLD "
+                f"DEAD UPSTASH TOKENS; finish with `{finish_command(stack)}`"
+            ) from None
+
+    def deliver(self, production: Production, tokens: Mapping[Database, str], app_url: str) -> str:
+        """The tokens into the app's production variables, then a READY build of them, serving and answering."""
         for purpose, entries in self.variable_ids.items():
             for variable_id in entries:
                 production.api.set_variable_value(production.project_id, variable_id, tokens[purpose])
-        deployment = production.redeploy(source, "the variables hold the tokens Upstash holds now")
+        deployment = production.rebuild("the variables hold the tokens Upstash holds now")
         production.serving(deployment, app_url)
         return deployment
 
@@ -302,14 +317,14 @@ def rotate_upstash(
         production = _production(vercel, config)
         databases = UpstashDatabases.of(upstash, config, production)
         if finish:
-            deployment = databases.deliver(production, databases.tokens(), production.current(), endpoints.app)
+            deployment = databases.deliver(production, databases.tokens(), endpoints.app)
             return (
                 f"finished upstash on {stack}: {', '.join(databases.variables.values())} hold the tokens Upstash "
                 f"holds now -> production {deployment} READY; /api/health 200"
             )
         old_tokens = databases.tokens()
         # The reset cannot be undone: a build that fails must fail before it.
-        proven = production.redeploy(production.current(), "stopped before the reset; nothing was changed")
+        proven = production.rebuild("stopped before the reset; nothing was changed")
         # 1. New credentials; from here the running app's tokens are refused.
         window_opened = clock()
         reset: dict[Database, dict[str, object]] = {}
@@ -323,23 +338,33 @@ def rotate_upstash(
                 _expect(functools.partial(upstash_token_status, rest_url, new_token), 200, f"new {name} token")
                 _expect(functools.partial(upstash_token_status, rest_url, old_token), 401, f"old {name} token")
         except (ApiError, RotationError) as error:
-            if not reset:
-                raise RotationError(f"{error} (nothing was reset; production runs {proven})") from None
             failure = str(error)
+        if failure is None:
+            tokens = {purpose: str(answer["rest_token"]) for purpose, answer in reset.items()}
+        else:
+            # Whatever failed, Vercel gets what Upstash holds now, never a token assumed: a reset
+            # whose reply was lost (and whose lookup gave up) may still have happened.
+            tokens = databases.tokens_after(failure, stack)
+            if tokens == old_tokens:
+                raise RotationError(f"{failure} (nothing was reset; production runs {proven})")
+        was_reset = [purpose for purpose in databases.ids if tokens[purpose] != old_tokens[purpose]]
         # 2. The variables, 3. a build that has them, 4. production answering: whatever failed
         # above, production must not stay on tokens the reset killed.
-        tokens = {p: str(reset[p]["rest_token"]) if p in reset else old_tokens[p] for p in databases.ids}
         try:
-            deployment = databases.deliver(production, tokens, proven, endpoints.app)
+            deployment = databases.deliver(production, tokens, endpoints.app)
         except (ApiError, RotationError) as error:
             raise RotationError(
                 f"{failure + '; then ' if failure else ''}{error}: PRODUCTION HOLDS DEAD UPSTASH TOKENS "
-                f"({', '.join(databases.names[p] for p in reset)} reset); finish with `{finish_command(stack)}`"
+                f"({', '.join(databases.names[p] for p in was_reset)} reset); finish with `{finish_command(stack)}`"
             ) from None
         window = clock() - window_opened
     if failure is not None:
+        delivered = ", ".join(
+            f"{databases.names[p]} {'new' if p in was_reset else 'unchanged, not reset'}" for p in databases.ids
+        )
         raise RotationError(
-            f"{failure}; the new tokens reached Vercel anyway and production {deployment} is READY and answers"
+            f"{failure}; Vercel got the tokens Upstash holds now ({delivered}) and production {deployment} "
+            "is READY and answers"
         )
     return (
         f"rotated upstash on {stack}: {', '.join(databases.names.values())} reset; old tokens refused (401); "

@@ -14,6 +14,8 @@ from werkzeug import Request, Response
 
 from clients import http
 from clients.http import ApiError, JsonApi
+from clients.supabase_management import ManagementApi
+from clients.vercel import VercelApi
 from tests.standins.faults import VirtualClock
 
 
@@ -151,3 +153,23 @@ def test_a_write_answered_with_html_is_not_resent(httpserver: HTTPServer, clock:
     with pytest.raises(ApiError, match="not JSON"):
         api(httpserver, clock).request("PATCH", "/items", json={"a": 1})
     assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize(
+    ("vendor", "reset"), [("supabase", "60"), ("vercel", "epoch+3600")], ids=["supabase", "vercel"]
+)
+def test_a_5xx_carrying_the_vendors_rate_limit_reset_is_retried_with_backoff_not_the_window(
+    httpserver: HTTPServer, clock: VirtualClock, vendor: str, reset: str
+) -> None:
+    """Vendors send their rate-limit headers on every answer: a 502 that carries one is an outage,
+    retried after the backoff, never a wait for the rate-limit window (nor a budget spent at once)."""
+    header = str(int(clock.wall()) + 3600) if reset == "epoch+3600" else reset
+    answers = iter([Response("", status=502, headers={"X-RateLimit-Reset": header}), Response('{"ok": true}')])
+    httpserver.expect_request("/items").respond_with_handler(lambda _: next(answers))
+    client: JsonApi = (
+        ManagementApi("token", httpserver.url_for("/"), clock=clock.clock())
+        if vendor == "supabase"
+        else VercelApi("token", "team", httpserver.url_for("/"), clock=clock.clock())
+    )
+    assert client.request("GET", "/items") == {"ok": True}
+    assert clock.slept == [http.FIRST_BACKOFF_SECONDS]

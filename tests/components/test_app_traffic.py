@@ -52,7 +52,10 @@ def test_the_receiver_gets_the_same_secret_encrypted_and_only_writes_its_logs(pr
     write = prod_plan.named("aws:iam/rolePolicy:RolePolicy", "log-drain-receiver-write")
     policy = statements(write.json_input("policy"))
     actions = sorted(a for s in policy for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
-    assert actions == ["kms:Decrypt", "logs:CreateLogStream", "logs:PutLogEvents"]
+    assert actions == ["kms:Decrypt", "logs:CreateLogStream", "logs:GetLogEvents", "logs:PutLogEvents"]
+    (read_back,) = [s for s in policy if s["Action"] == "logs:GetLogEvents"]
+    drain_group = prod_plan.named("aws:cloudwatch/logGroup:LogGroup", "app-logs")
+    assert read_back["Resource"] == f"{drain_group.outputs['arn']}:*", "reads only the drain's own group"
 
 
 def test_both_log_groups_keep_the_retention_and_are_encrypted_with_a_key_only_they_may_use(prod_plan: Plan) -> None:

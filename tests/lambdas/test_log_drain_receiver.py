@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from lambdas import log_drain_receiver
@@ -205,9 +206,10 @@ def test_a_batch_larger_than_one_call_is_kept_whole_and_written_once(logs: Any, 
     assert len(body) > 4_000_000
     assert receiver.handle(signed(body))["statusCode"] == 200
     assert len(limited.calls) >= 5 and sum(limited.calls) == len(entries), "every entry, in calls within the limits"
-    (stream,) = logs.describe_log_streams(logGroupName=GROUP)["logStreams"]
-    assert stream["logStreamName"] == hashlib.sha256(body).hexdigest()
-    kept = [json.loads(m) if not m.endswith("bytes]") else m for m in all_messages(logs, stream["logStreamName"])]
+    streams = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=GROUP)["logStreams"]]
+    batch = hashlib.sha256(body).hexdigest()
+    assert sorted(streams) == sorted(f"{batch}-{index}" for index in range(len(limited.calls))), "a stream a chunk"
+    kept = [json.loads(m) if not m.endswith("bytes]") else m for s in streams for m in all_messages(logs, s)]
     assert len(kept) == len(entries)
     (truncated,) = [m for m in kept if isinstance(m, str)]
     assert truncated.endswith(f"[truncated by the log drain receiver: {len(json.dumps(entries[10]).encode())} bytes]")
@@ -239,3 +241,57 @@ def test_a_message_within_the_limit_is_kept_as_it_is_and_one_past_it_is_cut_at_a
     cut = log_drain_receiver.fitted("é" * 200_000)  # 400,000 bytes
     assert cut.endswith("[truncated by the log drain receiver: 400000 bytes]")
     assert len(cut.encode()) <= log_drain_receiver.MAX_MESSAGE_BYTES
+
+
+class FailingOnce(LimitedLogs):
+    """CloudWatch refuses one PutLogEvents call (or the function dies there): the batch fails midway."""
+
+    def __init__(self, moto: Any, failing_call: int) -> None:
+        super().__init__(moto)
+        self.failing_call, self.tried = failing_call, 0
+
+    def put_log_events(self, **kwargs: Any) -> Any:
+        self.tried += 1
+        if self.tried == self.failing_call:
+            error = {"Error": {"Code": "ServiceUnavailableException", "Message": "try again"}}
+            raise ClientError(error, "PutLogEvents")
+        return super().put_log_events(**kwargs)
+
+
+def test_a_batch_that_fails_midway_is_completed_by_vercels_retry_and_measured_once(
+    logs: Any, emitted: list[dict[str, Any]]
+) -> None:
+    """The third chunk's call fails after two were written (its stream already made): the function
+    errs, Vercel delivers the batch again, and the retry writes exactly the chunks still missing."""
+    failing = FailingOnce(logs, failing_call=3)
+    settings = Settings(secret=SECRET, log_group=GROUP, verify_code="verify-code-123", stack="prod")
+    receiver = Receiver(settings, logs=failing, clock=lambda: NOW, emit=lambda line: emitted.append(json.loads(line)))
+    entries = big_batch()
+    body = json.dumps(entries).encode()
+    with pytest.raises(ClientError):
+        receiver.handle(signed(body))
+    assert emitted == [], "a batch not yet whole is not measured"
+    written_before = sum(failing.calls)
+    assert 0 < written_before < len(entries)
+    answer = receiver.handle(signed(body))  # Vercel's retry
+    assert answer["statusCode"] == 200 and "alreadyWritten" not in json.loads(answer["body"])
+    assert sum(failing.calls) == len(entries), "every entry written, none twice"
+    streams = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=GROUP)["logStreams"]]
+    stored_ids = [json.loads(m)["id"] for s in streams for m in all_messages(logs, s) if not m.endswith("bytes]")]
+    assert len(stored_ids) == len(set(stored_ids)) == len(entries) - 1  # one is the truncated message
+    assert sum(record.get("Requests", 0) for record in emitted) == 6_000, (
+        "measured once, by the delivery that completed it"
+    )
+    again = receiver.handle(signed(body))  # and once more: nothing left to write or measure
+    assert json.loads(again["body"])["alreadyWritten"] is True and sum(failing.calls) == len(entries)
+    assert sum(record.get("Requests", 0) for record in emitted) == 6_000
+
+
+def test_an_entry_without_a_timestamp_is_written_at_the_receive_time(receiver: Receiver, logs: Any) -> None:
+    timed = request_entry(1, 200, 12.0)
+    untimed = {key: value for key, value in request_entry(2, 200, 15.0).items() if key != "timestamp"}
+    assert receiver.handle(signed(json.dumps([untimed, timed]).encode()))["statusCode"] == 200
+    (stream,) = logs.describe_log_streams(logGroupName=GROUP)["logStreams"]
+    written = logs.get_log_events(logGroupName=GROUP, logStreamName=stream["logStreamName"], startFromHead=True)
+    stamps = {json.loads(e["message"])["id"]: e["timestamp"] for e in written["events"]}
+    assert stamps == {"log-1": timed["timestamp"], "log-2": NOW_MS}, "never at 0, which CloudWatch refuses as too old"

@@ -106,3 +106,23 @@ def test_an_adoptions_first_up_writes_nothing_and_the_second_leaves_the_declared
             assert after["ssl"] is settings["requestedConfig"]["database"] is True
         else:
             assert after["legacy-keys"] is settings["enabled"]
+
+
+def test_running_the_adoptions_first_up_again_still_writes_nothing(
+    prod_plan: Plan, httpserver: HTTPServer, standin: SupabaseProjectStandIn
+) -> None:
+    """A first `up` whose import failed is run again with adopt.supabaseSettings still set: the
+    settings resources it created already must neither diff nor write (no SSL restart)."""
+    before = live(standin)
+    for type_name, name, endpoint in RESOURCES:
+        props = {**declared(prod_plan, type_name, name), "project_ref": REF}
+        created = provider(httpserver, endpoint).create(props)
+        assert created.outs is not None and created.id is not None
+        running = provider(httpserver, endpoint)
+        assert not running.diff(created.id, created.outs, props).changes, name
+        # Even if the engine asked, an update while record_only is set sends nothing and keeps the
+        # recorded live values, so the second `up` still sees every change it will make.
+        updated = running.update(created.id, created.outs, props).outs
+        assert updated is not None and updated["settings"] == created.outs["settings"], name
+    assert {request.method for request in standin.log} == {"GET"}, [r.path for r in standin.log if r.method != "GET"]
+    assert live(standin) == before and standin.restarting_for == 0

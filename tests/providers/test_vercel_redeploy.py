@@ -12,6 +12,8 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pytest_httpserver import HTTPServer
 
+from clients import vercel
+from clients.vercel import redeploy_marker
 from providers import vercel_redeploy
 from providers.vercel_redeploy import TOKEN_CONFIG_KEY, ProductionRedeployProvider
 from tests.standins.faults import (
@@ -69,11 +71,11 @@ def test_a_changed_variable_redeploys_production_and_waits_until_ready(
     new = outs["deployment_id"]
     assert team.deployments[new] == {
         "projectId": PROJECT_ID, "target": "production", "readyState": "READY", "redeployOf": LIVE, "polls": 2,
-        "env": {}, "meta": {"newcoolRedeploy": "v2"},
+        "env": {}, "meta": {"newcoolRedeploy": redeploy_marker("v2", LIVE), "newcoolRedeployValues": "v2"},
     }  # fmt: skip
-    # A build an earlier `up` made for these values is looked for, then what serves production
-    # is rebuilt.
-    assert team.log[:3] == ["GET /v6/deployments", f"GET /v9/projects/{PROJECT_ID}", "POST /v13/deployments"]
+    # What serves production is read, a rebuild of it an earlier `up` made for these values is
+    # looked for, then it is rebuilt.
+    assert team.log[:3] == [f"GET /v9/projects/{PROJECT_ID}", "GET /v6/deployments", "POST /v13/deployments"]
     # Polled until READY; Vercel promoted it by itself (no rollback), so nothing more is sent.
     assert team.log[3:] == [f"GET /v13/deployments/{new}"] * 2 + [f"GET /v9/projects/{PROJECT_ID}"]
 
@@ -94,6 +96,28 @@ def test_after_an_instant_rollback_a_variable_change_rebuilds_the_rolled_back_to
     # changed variable reaches what serves the domain.
     assert team.serving(PROJECT_ID) == outs["deployment_id"]
     assert team.log[-1] == f"POST /v10/projects/{PROJECT_ID}/promote/{outs['deployment_id']}"
+
+
+def test_a_reverted_variable_set_rebuilds_what_serves_never_the_old_build_made_for_it(
+    httpserver: HTTPServer, team: VercelTeamStandIn
+) -> None:
+    """v1 -> v2 -> v1: the build made for v1 the first time is older code; the revert must rebuild
+    what serves production now with the v1 values, never promote that old build again."""
+    provider = running(httpserver)
+    first = provider.update("id", {**PROPS, "variables_version": "v0"}, {**PROPS, "variables_version": "v1"}).outs
+    assert first is not None
+    built_for_v1 = first["deployment_id"]
+    # New code goes out from git (a production deployment Vercel makes and serves).
+    team.deployments["dpl_git"] = {"projectId": PROJECT_ID, "target": "production", "readyState": "READY"}
+    second = provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"}).outs
+    assert second is not None and team.deployments[second["deployment_id"]]["redeployOf"] == "dpl_git"
+    reverted = provider.update("id", {**PROPS, "variables_version": "v2"}, {**PROPS, "variables_version": "v1"}).outs
+    assert reverted is not None and reverted["deployment_id"] != built_for_v1, "the old v1 build came back"
+    assert team.serving(PROJECT_ID) == reverted["deployment_id"]
+    assert team.deployments[reverted["deployment_id"]]["redeployOf"] == second["deployment_id"], (
+        "the revert rebuilt what served production (the new code), with the v1 values"
+    )
+    assert f"POST /v10/projects/{PROJECT_ID}/promote/{built_for_v1}" not in team.log
 
 
 def test_an_unchanged_version_neither_diffs_nor_deploys(httpserver: HTTPServer, team: VercelTeamStandIn) -> None:
@@ -125,7 +149,7 @@ def test_a_build_that_never_finishes_fails_the_update_instead_of_waiting_forever
         RuntimeError, match=r"^vercel production redeploy: deployment dpl_2 not READY within 900 s \(last: BUILDING\)$"
     ):
         running(httpserver).update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
-    assert clock.now == vercel_redeploy.BUILD_TIMEOUT_SECONDS
+    assert clock.now == vercel.BUILD_TIMEOUT_SECONDS
 
 
 def test_a_project_without_a_production_deployment_has_nothing_to_redeploy(
@@ -138,7 +162,7 @@ def test_a_project_without_a_production_deployment_has_nothing_to_redeploy(
         .outs
     )
     assert outs is not None and outs["deployment_id"] is None
-    assert team.log == ["GET /v6/deployments", f"GET /v9/projects/{PROJECT_ID}"]
+    assert team.log == [f"GET /v9/projects/{PROJECT_ID}"]
 
 
 def test_the_token_never_reaches_the_state(httpserver: HTTPServer) -> None:
@@ -150,7 +174,7 @@ def test_a_refused_token_is_one_line_without_it(httpserver: HTTPServer, team: Ve
     provider.configure(ConfigureRequest(Config({TOKEN_CONFIG_KEY: "wrong-token-secret"}, "vercel")))
     with pytest.raises(RuntimeError) as failure:
         provider.update("id", {**PROPS, "variables_version": "v1"}, {**PROPS, "variables_version": "v2"})
-    refused = "vercel production redeploy: Vercel refused GET /v6/deployments: 403"
+    refused = f"vercel production redeploy: Vercel refused GET /v9/projects/{PROJECT_ID}: 403"
     assert str(failure.value).startswith(refused)
     assert "wrong-token" not in str(failure.value)
 

@@ -1,5 +1,5 @@
-"""A stand-in of the NewCool app as Vercel serves it: ``/api/health`` answers from the newest READY
-production deployment, with the variable values that deployment was built with.
+"""A stand-in of the NewCool app as Vercel serves it: ``/api/health`` answers from the production
+deployment that serves the domain, with the variable values that deployment was built with.
 
 Each check says whether a variable's value still opens its service (a Supabase key the project
 knows, an Upstash token the database takes), so a credential revoked under a running deployment
@@ -25,13 +25,9 @@ class AppStandIn:
     checks: dict[str, Callable[[str], bool]] = field(default_factory=dict)
 
     def serving(self) -> str | None:
-        """The production deployment the domain points at: the newest READY one."""
-        ready = [
-            id_
-            for id_, d in self.vercel.deployments.items()
-            if d["projectId"] == self.project_id and d["target"] == "production" and d["readyState"] == "READY"
-        ]
-        return ready[-1] if ready else None
+        """The production deployment the domain points at: the newest READY one, or the one an
+        Instant Rollback or a promote made serve (``VercelTeamStandIn.serving``)."""
+        return self.vercel.serving(self.project_id)
 
     def health(self, _request: Request) -> Response:
         deployment = self.serving()

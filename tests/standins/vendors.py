@@ -213,7 +213,10 @@ class VercelTeamStandIn(_Served):
             serving = self.serving(project["id"])
             if serving is not None:
                 target = minimal(self.spec, self._target_schema(request.path))
-                target.update(id=serving, readyState=self.deployments[serving]["readyState"], name=name)
+                deployment = self.deployments[serving]
+                target.update(id=serving, readyState=deployment["readyState"], name=name)
+                if deployment.get("meta"):
+                    target["meta"] = deployment["meta"]
                 body["targets"] = {"production": target}
             return self._answer(request, body)
         schema = self.spec._resolve(answer_schema(self.spec, "GET", request.path))

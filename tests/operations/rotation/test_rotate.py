@@ -5,6 +5,7 @@ resumed, Upstash's reset proven by a build first, and nothing secret printed."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from components.cache import database_name
 from operations.rotation import rotate as rotation
@@ -20,7 +22,7 @@ from operations.rotation.rotate import RotationError, rotate
 from stack_config.loader import offline_stack_config
 from stack_config.stack_file import ROOT
 from tests.standins.app import AppStandIn
-from tests.standins.faults import Faults, LostReply, VirtualClock, install_virtual_time, server_error
+from tests.standins.faults import Faults, LostReply, VirtualClock, Window, install_virtual_time, server_error
 from tests.standins.openapi import supabase_management_spec, upstash_spec, vercel_spec
 from tests.standins.supabase_management import SupabaseProjectStandIn
 from tests.standins.vendors import UpstashAccountStandIn, VercelTeamStandIn
@@ -268,7 +270,9 @@ def test_a_canary_that_never_settles_still_leaves_production_on_the_new_tokens(w
         rotate("prod", "upstash", world.environ, world.root)
     message = str(stopped.value)
     assert "token did not answer 401 within 120 s (last: 200)" in message
-    assert "the new tokens reached Vercel anyway" in message and "\n" not in message
+    assert "Vercel got the tokens Upstash holds now" in message and "\n" not in message
+    names = [database_name(CONFIG.cache, "prod", purpose) for purpose in ("cache", "ratelimit")]
+    assert f"({names[0]} new, {names[1]} new)" in message
     assert production_holds(world, upstash_tokens(world))
     assert_nothing_secret_in(message, secrets_of(world))
 
@@ -312,3 +316,99 @@ def test_a_secret_key_whose_create_reply_is_lost_is_made_once(world: World) -> N
     rotate("prod", "supabase-secret", world.environ, world.root)
     assert [k["name"] for k in world.supabase.api_keys].count("newcool_server_2") == 1
     assert world.key("newcool_server_1") is None
+
+
+def rolled_back(world: World) -> None:
+    """A bad deployment went out after LIVE; someone used Instant Rollback to serve LIVE again."""
+    world.vercel.deployments["dpl_bad"] = {**world.vercel.deployments[LIVE]}
+    world.vercel.instant_rollback(PROJECT_ID, LIVE)
+    assert world.app.serving() == LIVE
+
+
+def test_upstash_rotation_after_an_instant_rollback_leaves_the_new_tokens_serving(world: World) -> None:
+    """After a rollback Vercel promotes no production build by itself: the rotation rebuilds the
+    deployment rolled back to and promotes it, or production would stay on the dead tokens."""
+    rolled_back(world)
+    evidence = rotate("prod", "upstash", world.environ, world.root)
+    serving = str(world.app.serving())
+    assert production_holds(world, upstash_tokens(world))
+    # The new tokens serve in a rebuild of the code rolled back to, never of the code rolled away from.
+    chain = [serving]
+    while world.vercel.deployments[chain[-1]].get("redeployOf"):
+        chain.append(world.vercel.deployments[chain[-1]]["redeployOf"])
+    assert chain[-1] == LIVE and "dpl_bad" not in chain
+    assert f"production {serving} READY" in evidence
+
+
+def test_finishing_upstash_after_an_instant_rollback_promotes_the_delivered_build(world: World) -> None:
+    rolled_back(world)
+    for database in world.upstash.databases:  # a reset whose delivery never happened
+        world.upstash.retiring[str(database["endpoint"])] = (str(database["rest_token"]), 0.0)
+        database["rest_token"] = f"AXn3w{database['database_id']}Tk9Qz7Lw"
+    rotate("prod", "upstash", world.environ, world.root, finish=True)
+    assert production_holds(world, upstash_tokens(world)) and world.app.serving() != LIVE
+
+
+def test_a_supabase_rotation_after_an_instant_rollback_revokes_only_once_the_new_key_serves(world: World) -> None:
+    rolled_back(world)
+    rotate("prod", "supabase-secret", world.environ, world.root)
+    new = world.key("newcool_server_2")
+    assert new is not None and world.key("newcool_server_1") is None
+    serving = str(world.app.serving())
+    assert world.vercel.deployments[serving]["redeployOf"] == LIVE
+    assert world.vercel.deployments[serving]["env"]["SUPABASE_SERVICE_KEY"] == new["api_key"]
+    assert world.app.health(None).status_code == 200  # type: ignore[arg-type]
+
+
+@dataclass
+class AfterTheReset(Window):
+    """A window that opens when the stand-in resets ``endpoint``'s database (not known in advance)."""
+
+    upstash: UpstashAccountStandIn | None = None
+    endpoint: str = ""
+
+    def covers(self, request: Request, now: float) -> bool:
+        assert self.upstash is not None
+        if self.endpoint not in self.upstash.retiring:
+            return False
+        opened = self.upstash.retiring[self.endpoint][1]  # the reset's time (no propagation here)
+        return opened <= now < opened + self.end and re.fullmatch(self.path, request.path) is not None
+
+
+def test_a_reset_whose_reply_is_lost_and_never_found_delivers_what_upstash_holds_now(world: World) -> None:
+    """The rate limiter's reset happens, its reply is lost, and the lookup meets an outage until it
+    gives up. The run must not send that database's old (dead) token to Vercel: it reads what
+    Upstash holds now, delivers it, and says exactly what was delivered."""
+    old_tokens = upstash_tokens(world)
+    world.upstash.faults = Faults(world.clock, world.upstash.spec)
+    world.upstash.faults.lost.append(LostReply("POST", "/v2/redis/reset-password/db-ratelimit", 502))
+    outage = AfterTheReset(
+        "GET", "/v2/redis/database/db-ratelimit", 0, 150, server_error(502), world.upstash, "ratelimit-host"
+    )
+    world.upstash.faults.windows.append(outage)
+    with pytest.raises(RotationError) as stopped:
+        rotate("prod", "upstash", world.environ, world.root)
+    message = str(stopped.value)
+    cache, ratelimit = (database_name(CONFIG.cache, "prod", purpose) for purpose in ("cache", "ratelimit"))
+    assert "reset password" in message and "nothing was made" in message, "the lookup gave up"
+    assert f"Vercel got the tokens Upstash holds now ({cache} new, {ratelimit} new)" in message
+    assert "\n" not in message
+    now = upstash_tokens(world)
+    assert all(now[id_] != old_tokens[id_] for id_ in old_tokens), "both resets happened"
+    assert production_holds(world, now), "production runs the tokens Upstash holds, not a dead one"
+    assert_nothing_secret_in(message, [*secrets_of(world), *old_tokens.values()])
+
+
+def test_a_refused_first_reset_changes_nothing_and_says_so(world: World) -> None:
+    world.upstash.faults = Faults(world.clock, world.upstash.spec)
+    world.upstash.faults.window(
+        "POST",
+        "/v2/redis/reset-password/db-cache",
+        3600,
+        lambda _c, _u: Response('{"error": "forbidden"}', status=403, content_type="application/json"),
+    )
+    before = upstash_tokens(world)
+    with pytest.raises(RotationError, match=r"nothing was reset; production runs dpl_\d+\)$"):
+        rotate("prod", "upstash", world.environ, world.root)
+    assert upstash_tokens(world) == before
+    assert not any(call.startswith("PATCH") for call in world.calls()), "Vercel's variables untouched"
