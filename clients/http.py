@@ -278,5 +278,7 @@ class JsonApi:
             if self.clock.monotonic() >= deadline:
                 break
             self.clock.sleep(backoff(attempt))
-        looked = f"none found in {LOOKUP_SECONDS:.0f} s"
-        raise ApiError(f"{message}; nothing was made ({looked}), so it is safe to run again")
+        # Not found is not proof that nothing was made (the vendor may still be acting, or the
+        # lookup met an outage): a re-run looks again before it creates, so it never duplicates.
+        looked = f"nothing found by looking it up for {LOOKUP_SECONDS:.0f} s"
+        raise ApiError(f"{message}; {looked}: run again, and a re-run adopts it if the vendor made it")

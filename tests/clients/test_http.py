@@ -77,7 +77,7 @@ def test_a_create_that_made_nothing_fails_in_one_line_without_resending(
     with pytest.raises(ApiError) as refused:
         api(httpserver, clock).create("POST", "/keys", json={"name": "ci"}, find_existing=lambda: None)
     assert len(httpserver.log) == 1
-    assert "\n" not in str(refused.value) and "safe to run again" in str(refused.value)
+    assert "\n" not in str(refused.value) and "a re-run adopts it" in str(refused.value)
     assert clock.now >= http.LOOKUP_SECONDS, "looked for the whole lookup window before saying nothing was made"
 
 
