@@ -390,7 +390,7 @@ def test_a_reset_whose_reply_is_lost_and_never_found_delivers_what_upstash_holds
         rotate("prod", "upstash", world.environ, world.root)
     message = str(stopped.value)
     cache, ratelimit = (database_name(CONFIG.cache, "prod", purpose) for purpose in ("cache", "ratelimit"))
-    assert "reset password" in message and "nothing was made" in message, "the lookup gave up"
+    assert "reset password" in message and "nothing found by looking it up" in message, "the lookup gave up"
     assert f"Vercel got the tokens Upstash holds now ({cache} new, {ratelimit} new)" in message
     assert "\n" not in message
     now = upstash_tokens(world)
