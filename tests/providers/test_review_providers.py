@@ -76,6 +76,7 @@ def vendors(
     httpserver: HTTPServer, branch_database: PostgresCluster, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Vendors]:
     monkeypatch.setattr(supabase_branch, "POLL_SECONDS", 0.0)
+    monkeypatch.setattr(supabase_branch, "READY_TIMEOUT_SECONDS", 20.0)  # a wrong host fails, not hangs
     database = {"db_host": "127.0.0.1", "db_port": branch_database.port, "db_user": MIGRATION_USER, "db_pass": ""}
     supabase = SupabaseBranchingStandIn(PARENT, SUPABASE_TOKEN, database)
     vercel = ReviewVercelStandIn(vercel_review_spec(), token=VERCEL_TOKEN, team_id=TEAM)
@@ -188,6 +189,9 @@ def test_create_ready_migrate_test_wire_and_rebuild(vendors: Vendors) -> None:
     branch = vendors.state["branch"]
     # Ready only after the action run, ACTIVE_HEALTHY and a first connection.
     assert next(iter(vendors.supabase.branches.values())).polls >= vendors.supabase.polls_until_ready
+    # Through the session pooler, never the direct host (IPv6 only; runners have IPv4 only).
+    assert f"db.{branch['branch_ref']}.supabase.co" not in branch["database_url"]
+    assert f"@127.0.0.1:{vendors.cluster.port}/" in branch["database_url"]
     assert branch["url"] == f"https://{branch['branch_ref']}.supabase.co"
     assert vendors.state["migrations"]["last_applied"] == [m.version for m in discover()]
     auth = next(iter(vendors.supabase.branches.values())).project.auth
@@ -252,3 +256,17 @@ def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(vendors: Vend
     message = str(failed.value)
     assert "\n" not in message and "not usable after 1200 s" in message and "action run step" in message
     assert "make review-sweep" in message
+
+
+def test_the_session_pooler_is_taken_even_when_the_project_defaults_to_transaction_mode() -> None:
+    ref = "abcdefghijklmnopqrst"
+    listed = [{"database_type": "READ_REPLICA", "db_host": "replica.example", "db_port": 6543, "db_user": "x"},
+              {"database_type": "PRIMARY", "db_host": "aws-0-us-east-2.pooler.supabase.com", "db_port": 6543,
+               "db_user": f"postgres.{ref}", "pool_mode": "transaction"}]  # fmt: skip
+    pooler = supabase_branch.session_pooler(listed)
+    url = supabase_branch.database_url(pooler, "p@ss/word", "require")
+    assert url == (
+        f"postgresql://postgres.{ref}:p%40ss%2Fword@aws-0-us-east-2.pooler.supabase.com:5432/postgres?sslmode=require"
+    )
+    with pytest.raises(supabase_branch.NotReadyError):
+        supabase_branch.session_pooler([])

@@ -3,7 +3,9 @@ and each branch as a project: api-keys, auth config), Vercel's branch-scoped var
 preview deployments, and Upstash's database create and delete.
 
 Held to the vendors' own documents like the other stand-ins (``tests.standins.openapi``). A
-branch's database is a real PostgreSQL 15 (the test's), reported as its ``db_host``/``db_port``.
+branch's database is a real PostgreSQL 15 (the test's), reachable only as its session pooler
+(``config/database/pooler``); the branch's direct host ``db.<ref>.supabase.co`` resolves nowhere,
+as it has no IPv4 address on GitHub's runners.
 A branch becomes usable after ``polls_until_ready`` readiness polls, or never when ``stuck``;
 ``lose_create_answer`` makes the next create act, then answer 500 (a lost reply).
 """
@@ -159,6 +161,8 @@ class SupabaseBranchingStandIn:
             return self._answer(request, 200, [self._run(owner)])
         if match[2] == f"/actions/{owner.run_id}":
             return self._answer(request, 200, self._run(owner))
+        if match[2] == "/config/database/pooler" and request.method == "GET":
+            return self._answer(request, 200, [self._pooler(owner)])
         return owner.project.handle(request)
 
     def _detail(self, branch: Branch) -> dict[str, Any]:
@@ -168,8 +172,23 @@ class SupabaseBranchingStandIn:
             "postgres_engine": "15",
             "release_channel": "ga",
             "status": "ACTIVE_HEALTHY" if self.ready(branch) else "COMING_UP",
-            **self.database,
+            "db_host": f"db.{branch.ref}.supabase.co",
+            "db_port": 5432,
+            "db_user": "postgres",
+            "db_pass": self.database.get("db_pass", ""),
         }
+
+    def _pooler(self, branch: Branch) -> dict[str, Any]:
+        """The session pooler: the test's PostgreSQL (``database``), Supabase's user by default."""
+        host, port = self.database["db_host"], int(self.database["db_port"])
+        user = self.database.get("db_user", f"postgres.{branch.ref}")
+        return {
+            "identifier": branch.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
+            "db_user": user, "db_host": host, "db_port": port, "db_name": "postgres",
+            "connection_string": f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/postgres",
+            "connectionString": f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/postgres",
+            "default_pool_size": 15, "max_client_conn": 200, "pool_mode": "session",
+        }  # fmt: skip
 
     def _run(self, branch: Branch) -> dict[str, Any]:
         done = self.ready(branch)
