@@ -9,8 +9,10 @@
 - The database URL is the branch's Supavisor session pooler (``GET
   /v1/projects/{branch}/config/database/pooler``: host ``aws-0-<region>.pooler.supabase.com``,
   user ``postgres.<branch>``, port 5432), never the direct host ``db.<branch>.supabase.co``: that
-  one has no IPv4 address without the paid add-on, and GitHub's runners have IPv4 only. Past the deadline it fails in one line; the branch is
-  left for ``make review-sweep``, which removes it.
+  one has no IPv4 address without the paid add-on, and GitHub's runners have IPv4 only.
+- A branch stuck past the deadline, or whose action run died, is deleted before create fails
+  in one line: adopting it on the next push would fail the same way. A branch scheduled for
+  deletion is never adopted.
 - read treats 404 as gone; delete calls ``DELETE /v1/branches/{ref}`` (404: already gone).
   Nothing here calls ``DELETE /v1/projects/{ref}/branches`` (it turns branching off for the whole
   project), merge, push or reset.
@@ -50,6 +52,10 @@ class NotReadyError(Exception):
 
 class BranchFailedError(ApiError):
     """The branch's action run died: waiting longer changes nothing."""
+
+
+class BranchStuckError(ApiError):
+    """The branch was not usable by the deadline."""
 
 
 # Supavisor's shared pooler: 5432 keeps a session (the migration runner's advisory lock needs
@@ -143,10 +149,7 @@ class Readiness:
                     raise
                 last = str(error)
             if self.clock() >= deadline:
-                raise ApiError(
-                    f"not usable after {self.deadline_seconds:.0f} s (last: {last}); "
-                    "`make review-sweep APPLY=1` removes it"
-                )
+                raise BranchStuckError(f"not usable after {self.deadline_seconds:.0f} s (last: {last})")
             self.sleep(POLL_SECONDS)
 
 
@@ -161,7 +164,8 @@ class SupabaseBranchProvider(TokenProvider):
     @staticmethod
     def find(api: ManagementApi, parent_ref: str, name: str) -> dict[str, Any] | None:
         branches = api.request("GET", f"/v1/projects/{parent_ref}/branches") or []
-        return next((dict(b) for b in branches if b.get("name") == name), None)
+        # One on its way out is not adopted: it would vanish under the stack.
+        return next((dict(b) for b in branches if b.get("name") == name and not b.get("deletion_scheduled_at")), None)
 
     def readiness(self, api: ManagementApi, ssl_mode: str) -> Readiness:
         return Readiness(api, ssl_mode, self._deadline)
@@ -196,15 +200,29 @@ class SupabaseBranchProvider(TokenProvider):
                     find_existing=lambda: self.find(api, parent, name),
                     what=name,
                 )
-                connection = self.readiness(api, props["ssl_mode"]).wait(str(branch["project_ref"]))
+                ref = str(branch["project_ref"])
+                try:
+                    connection = self.readiness(api, props["ssl_mode"]).wait(ref)
+                except (BranchStuckError, BranchFailedError) as unusable:
+                    raise ApiError(f"{unusable}; {self._discard(api, ref)}") from None
         except ApiError as error:
             raise RuntimeError(f"{self._label(props)}: {error}") from None
-        ref = str(branch["project_ref"])
         return CreateResult(id_=ref, outs=self._outs(props, ref, branch.get("created_at"), connection))
+
+    @staticmethod
+    def _discard(api: ManagementApi, ref: str) -> str:
+        """Deletes an unusable branch; says what became of it."""
+        try:
+            api.request("DELETE", f"/v1/branches/{ref}", what="unusable review branch")
+        except ApiError as error:
+            if error.status != 404:
+                return f"could not remove it ({error}): `make review-sweep APPLY=1` removes it"
+        return "removed it: a re-run creates a fresh one"
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in REPLACING if olds.get(key) != news.get(key)]
-        # A review branch holds nothing worth keeping: the new one exists before the old goes.
+        # Two branches of one name cannot coexist (409), and a review branch holds nothing worth
+        # keeping: the old one goes before the new one is made.
         return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=True)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -218,8 +236,11 @@ class SupabaseBranchProvider(TokenProvider):
             raise RuntimeError(f"{self._label(props)}: {error}") from None
         except NotReadyError as error:
             raise RuntimeError(f"{self._label(props)}: {error}") from None
-        url = database_url(pooler, str(detail.get("db_pass") or ""), props["ssl_mode"])
-        return ReadResult(id_=id_, outs=self._outs(props, id_, props.get("created_at"), {**pooler, "database_url": url}))
+        connection = {
+            **pooler,
+            "database_url": database_url(pooler, str(detail.get("db_pass") or ""), props["ssl_mode"]),
+        }
+        return ReadResult(id_=id_, outs=self._outs(props, id_, props.get("created_at"), connection))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:

@@ -242,6 +242,10 @@ def test_on_close_everything_is_gone(vendors: Vendors) -> None:
     assert running(SupabaseBranchProvider(vendors.url)).read(branch["__id"], branch).id == ""
 
 
+BRANCH_PROPS = {"parent_ref": PARENT, "branch_name": "pr-7", "git_branch": GIT_BRANCH, "instance_size": "micro",
+                "ssl_mode": "disable"}  # fmt: skip
+
+
 def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(vendors: Vendors) -> None:
     vendors.supabase.stuck = True
     provider = running(SupabaseBranchProvider(vendors.url))
@@ -255,7 +259,27 @@ def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(vendors: Vend
             readiness.wait(branch["project_ref"])
     message = str(failed.value)
     assert "\n" not in message and "not usable after 1200 s" in message and "action run step" in message
-    assert "make review-sweep" in message
+
+
+@pytest.mark.parametrize("fault", ["stuck", "dead"])
+def test_an_unusable_branch_is_removed_so_the_next_push_makes_a_fresh_one(vendors: Vendors, fault: str) -> None:
+    setattr(vendors.supabase, fault, True)
+    with pytest.raises(RuntimeError) as failed:
+        running(SupabaseBranchProvider(vendors.url, deadline_seconds=0.0)).create(dict(BRANCH_PROPS))
+    message = str(failed.value)
+    assert "\n" not in message and message.endswith("removed it: a re-run creates a fresh one")
+    assert vendors.supabase.branches == {}
+    setattr(vendors.supabase, fault, False)
+    made = running(SupabaseBranchProvider(vendors.url)).create(dict(BRANCH_PROPS))
+    assert [b.ref for b in vendors.supabase.branches.values()] == [made.id]
+
+
+def test_a_branch_scheduled_for_deletion_is_not_adopted(vendors: Vendors) -> None:
+    up(vendors)
+    old = next(iter(vendors.supabase.branches.values()))
+    old.deletion_scheduled_at = "2026-12-01T11:00:00Z"
+    made = running(SupabaseBranchProvider(vendors.url)).create(dict(BRANCH_PROPS))
+    assert made.id != old.ref and made.id in vendors.supabase.branches
 
 
 def test_the_session_pooler_is_taken_even_when_the_project_defaults_to_transaction_mode() -> None:

@@ -67,6 +67,7 @@ class Branch:
     project: SupabaseProjectStandIn
     created_at: str = NOW
     polls: int = 0
+    deletion_scheduled_at: str | None = None
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
@@ -81,6 +82,7 @@ class SupabaseBranchingStandIn:
     branches: dict[str, Branch] = field(default_factory=dict)
     polls_until_ready: int = 3
     stuck: bool = False
+    dead: bool = False  # the action run's migrate step dies
     lose_create_answer: bool = False
     log: list[str] = field(default_factory=list)
     broken_answers: list[str] = field(default_factory=list)
@@ -110,6 +112,7 @@ class SupabaseBranchingStandIn:
             "created_at": branch.created_at,
             "updated_at": branch.created_at,
             "with_data": False,
+            **({"deletion_scheduled_at": branch.deletion_scheduled_at} if branch.deletion_scheduled_at else {}),
         }
 
     def ready(self, branch: Branch) -> bool:
@@ -132,7 +135,8 @@ class SupabaseBranchingStandIn:
             if request.method == "GET":
                 return self._answer(request, 200, [self._branch_body(b) for b in self.branches.values()])
             body = json.loads(request.get_data())
-            if any(b.name == body["branch_name"] for b in self.branches.values()):
+            live = [b for b in self.branches.values() if not b.deletion_scheduled_at]
+            if any(b.name == body["branch_name"] for b in live):
                 return _json(409, {"message": f"Branch {body['branch_name']} already exists"})
             ref = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(20))
             project = SupabaseProjectStandIn(self.spec, ref, self.token)
@@ -196,6 +200,8 @@ class SupabaseBranchingStandIn:
             {"name": s, "status": "EXITED" if done or i < 2 else "RUNNING", "created_at": NOW, "updated_at": NOW}
             for i, s in enumerate(STEPS)
         ]
+        if self.dead:
+            steps[STEPS.index("migrate")]["status"] = "DEAD"
         return {
             "id": branch.run_id,
             "branch_id": branch.ref,
