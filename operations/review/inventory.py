@@ -51,7 +51,7 @@ class Leftover:
         return f"{self.kind} {self.label} (pr-{self.number})"
 
 
-def _parsed(value: object) -> datetime.datetime | None:
+def parsed_time(value: object) -> datetime.datetime | None:
     if isinstance(value, int | float):
         # Upstash: seconds; Vercel: milliseconds.
         seconds = value / 1000 if value > 1e11 else value
@@ -91,7 +91,7 @@ def pulumi_stacks(run: Callable[[list[str]], str] | None = None) -> list[Leftove
         if not match:
             continue
         remove = functools.partial(_remove_stack, call, name)
-        found.append(Leftover("stack", int(match[1]), name, _parsed(stack.get("lastUpdate")), remove))
+        found.append(Leftover("stack", int(match[1]), name, parsed_time(stack.get("lastUpdate")), remove))
     return found
 
 
@@ -123,7 +123,7 @@ class Accounts:
             if match and not branch.get("is_default"):
                 ref = str(branch["project_ref"])
                 remove = functools.partial(self._delete_branch, ref)
-                created = _parsed(branch.get("created_at"))
+                created = parsed_time(branch.get("created_at"))
                 found.append(Leftover("branch", int(match[1]), f"{branch['name']} ({ref})", created, remove))
         return found
 
@@ -141,7 +141,7 @@ class Accounts:
             if match:
                 id_ = str(database["database_id"])
                 remove = functools.partial(self._delete_cache, id_)
-                created = _parsed(database.get("creation_time"))
+                created = parsed_time(database.get("creation_time"))
                 found.append(Leftover("cache", int(match[1]), str(database["database_name"]), created, remove))
         return found
 
@@ -160,7 +160,7 @@ class Accounts:
             if match:
                 id_, label = str(variable["id"]), f"{variable['key']}@{variable['gitBranch']}"
                 remove = functools.partial(self._delete_variable, project, id_)
-                found.append(Leftover("variable", int(match[1]), label, _parsed(variable.get("createdAt")), remove))
+                found.append(Leftover("variable", int(match[1]), label, parsed_time(variable.get("createdAt")), remove))
         return found
 
     def _delete_variable(self, project: str, variable_id: str) -> None:
