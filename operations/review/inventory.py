@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from clients.http import ApiError
 from clients.supabase_management import API_URL as SUPABASE_API
@@ -65,17 +66,22 @@ def missing_credentials(environ: Mapping[str, str]) -> list[str]:
     return [name for name in CREDENTIALS if not environ.get(name)]
 
 
-def _remove_stack(call: Callable[[list[str]], str], name: str) -> None:
-    # The CLI runs the program with the stack's file: written from the template when absent.
-    stack_file = ROOT / f"Pulumi.{name}.yaml"
-    if not stack_file.exists():
+def _remove_stack(call: Callable[[list[str]], str], name: str, root: Path) -> None:
+    # The CLI runs the program with the stack's file: written from the template when absent,
+    # and deleted again once the stack is gone (it is never committed).
+    stack_file = root / f"Pulumi.{name}.yaml"
+    written = not stack_file.exists()
+    if written:
         shutil.copyfile(ROOT / REVIEW_TEMPLATE, stack_file)
     call(["destroy", "--stack", name, "--yes", "--skip-preview"])
     call(["stack", "rm", name, "--yes"])
+    if written:
+        stack_file.unlink(missing_ok=True)
 
 
-def pulumi_stacks(run: Callable[[list[str]], str] | None = None) -> list[Leftover]:
-    """The project's pr-<N> stacks (`pulumi stack ls`); removal destroys, then removes the stack."""
+def pulumi_stacks(run: Callable[[list[str]], str] | None = None, root: Path = ROOT) -> list[Leftover]:
+    """The project's pr-<N> stacks (`pulumi stack ls`); removal destroys, then removes the stack.
+    ``root`` is where the CLI finds the stack files (the repository; a test's own directory)."""
 
     def cli(args: list[str]) -> str:
         done = subprocess.run(["pulumi", *args], capture_output=True, text=True, timeout=1800, check=False)  # noqa: S603, S607
@@ -90,7 +96,7 @@ def pulumi_stacks(run: Callable[[list[str]], str] | None = None) -> list[Leftove
         match = BRANCH_NAME.match(name)
         if not match:
             continue
-        remove = functools.partial(_remove_stack, call, name)
+        remove = functools.partial(_remove_stack, call, name, root)
         found.append(Leftover("stack", int(match[1]), name, parsed_time(stack.get("lastUpdate")), remove))
     return found
 
