@@ -146,7 +146,10 @@ class BranchRebuildProvider(_VercelTokenBase):
                 newest = deployments[0]
                 if (newest.get("meta") or {}).get(VERSION_META) == version:
                     return str(newest["uid"])  # a killed run's rebuild: adopted
-                return rebuild(api, props["project_name"], str(newest["uid"]), {VERSION_META: version})
+                meta = {VERSION_META: version}
+                return rebuild(
+                    api, props["project_id"], props["project_name"], props["git_branch"], str(newest["uid"]), meta
+                )
         except ApiError as error:
             raise RuntimeError(f"vercel preview rebuild of {props['git_branch']}: {error}") from None
 

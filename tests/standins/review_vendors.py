@@ -216,7 +216,10 @@ class SupabaseBranchingStandIn:
 
 @dataclass
 class ReviewVercelStandIn(VercelTeamStandIn):
-    """Adds to the team's stand-in: variables written (upsert) and removed, a branch's previews."""
+    """Adds to the team's stand-in: variables written (upsert) and removed, a branch's previews;
+    ``lose_rebuild_answer`` makes the next rebuild start, then answer 502 (a lost reply)."""
+
+    lose_rebuild_answer: bool = False
 
     def install(self, server: HTTPServer) -> str:
         server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self.handle_review)
@@ -291,6 +294,9 @@ class ReviewVercelStandIn(VercelTeamStandIn):
                 for e in self.variables(made["projectId"])
                 if "preview" in _targets(e) and e.get("gitBranch") in (None, made["branch"])
             }
+            if self.lose_rebuild_answer:
+                self.lose_rebuild_answer = False
+                return _json(502, {"error": {"code": "bad_gateway", "message": "An error occurred"}})
         return answer
 
 
