@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import re
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
@@ -27,12 +26,12 @@ from clients.upstash import UpstashApi
 from clients.vercel import API_URL as VERCEL_API
 from clients.vercel import VercelApi
 from clients.vercel_branches import branch_variables, delete_variable, review_of
-from stack_config.review import ReviewConfig
+from stack_config.review import REVIEW_CACHE_NAME, REVIEW_NAME, ReviewConfig
 from stack_config.stack_file import ROOT
 from stack_config.vocabulary import REVIEW_TEMPLATE
 
-BRANCH_NAME = re.compile(r"^pr-([1-9][0-9]{0,6})$")
-CACHE_NAME = re.compile(r"^newcool-pr-([1-9][0-9]{0,6})$")
+BRANCH_NAME = REVIEW_NAME
+CACHE_NAME = REVIEW_CACHE_NAME
 CREDENTIALS = ("SUPABASE_ACCESS_TOKEN", "VERCEL_API_TOKEN", "UPSTASH_EMAIL", "UPSTASH_API_KEY")
 
 
