@@ -140,14 +140,17 @@ def parse_review_config(stack: str, raw: Mapping[str, str], secret_keys: frozens
 
 
 def prod_markers() -> list[str]:
-    """What identifies prod's backend in a value: its Supabase ref, API domain, buckets, and the
-    live Vercel project and Upstash database it adopts (the pack refuses them in review stacks)."""
+    """What identifies prod's backend in a value: its Supabase ref, API domain, buckets, its Redis
+    endpoint, and the live Vercel project and Upstash database it adopts (the pack refuses them in
+    review stacks)."""
     config, _ = stack_file_config("prod")
     markers = [supabase_project_ref(config.get(f"{PROJECT}:supabaseUrl", "")), PROD_API_DOMAIN]
     markers += json.loads(config.get(f"{PROJECT}:buckets", "{}")).values()
     adopt = json.loads(config.get(f"{PROJECT}:adopt", "{}"))
     project = str(adopt.get("vercelProject") or "").rsplit("/", 1)[-1]
     markers += [project, str((adopt.get("redisCache") or {}).get("id") or "")]
+    # Prod's REST URL is https://<endpoint>: its host marks prod's Redis after adopt: is gone too.
+    markers.append(config.get(f"{PROJECT}:redisEndpoint", ""))
     return sorted({marker for marker in markers if marker})
 
 

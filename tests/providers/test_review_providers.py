@@ -296,3 +296,18 @@ def test_the_session_pooler_is_taken_even_when_the_project_defaults_to_transacti
     )
     with pytest.raises(supabase_branch.NotReadyError):
         supabase_branch.session_pooler([])
+
+
+def test_without_an_app_preview_of_the_branch_every_up_looks_again(vendors: Vendors) -> None:
+    props = {"project_id": PROJECT, "project_name": "newcool-api-dev", "team_id": TEAM, "git_branch": "not-pushed",
+             "variables_version": "digest-1"}  # fmt: skip
+    provider = running(BranchRebuildProvider(vendors.url))
+    made = provider.create(dict(props))
+    assert made.outs["deployment_id"] is None
+    assert provider.diff(made.id, made.outs, dict(props)).changes
+    # The app's branch is pushed: the next up rebuilds it with the variables, then rests.
+    vendors.vercel.deployments["dpl_late"] = {"projectId": PROJECT, "target": "preview", "readyState": "READY",
+                                              "branch": "not-pushed", "env": {}}  # fmt: skip
+    updated = provider.update(made.id, made.outs, dict(props)).outs or {}
+    assert updated["deployment_id"] not in (None, "dpl_late")
+    assert not provider.diff(made.id, updated, dict(props)).changes
