@@ -311,3 +311,16 @@ def test_without_an_app_preview_of_the_branch_every_up_looks_again(vendors: Vend
     updated = provider.update(made.id, made.outs, dict(props)).outs or {}
     assert updated["deployment_id"] not in (None, "dpl_late")
     assert not provider.diff(made.id, updated, dict(props)).changes
+
+
+def test_an_explicit_upstash_credential_in_the_environment_wins_over_the_stacks_config(
+    vendors: Vendors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPSTASH_EMAIL", CONFIG["upstash:email"])
+    monkeypatch.setenv("UPSTASH_API_KEY", CONFIG["upstash:apiKey"])
+    provider = dill.loads(dill.dumps(UpstashDatabaseProvider(vendors.url + "/v2"), recurse=True))
+    stale = {**CONFIG, "upstash:apiKey": "an-older-key"}
+    provider.configure(ConfigureRequest(Config(stale, "newcool-infra")))
+    made = provider.create({"database_name": "newcool-pr-7", "primary_region": "us-east-1", "budget": 20,
+                            "eviction": True})  # fmt: skip
+    assert [d["database_id"] for d in vendors.upstash.databases] == [made.id]
