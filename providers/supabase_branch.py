@@ -22,16 +22,16 @@ This module's path is in deployed state: it stays where it is (providers/__init_
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult
 
 from clients.http import ApiError
+from clients.polling import poll
 from clients.supabase_management import API_URL, ManagementApi
 from providers.supabase_settings import TokenProvider
 
@@ -95,14 +95,14 @@ def connects(url: str) -> None:
 
 @dataclass
 class Readiness:
-    """Waits until a new branch is usable, with an injected clock and sleep (tests run it instantly)."""
+    """Waits until a new branch is usable (``clients.polling.poll`` on the API's clock: tests run
+    it in virtual time)."""
 
     api: ManagementApi
     ssl_mode: str
     deadline_seconds: float = READY_TIMEOUT_SECONDS
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
     connect: Callable[[str], None] = connects
+    last: str = field(default="nothing asked yet", init=False)
 
     def _action_run_done(self, ref: str) -> None:
         runs = self.api.request("GET", f"/v1/projects/{ref}/actions") or []
@@ -127,30 +127,47 @@ class Readiness:
     def _pooler(self, ref: str) -> dict[str, Any]:
         return session_pooler(self.api.request("GET", f"/v1/projects/{ref}/config/database/pooler") or [])
 
+    def _usable(self, ref: str) -> dict[str, Any] | None:
+        """The connection once every sign says usable; None (what it waits on in ``last``) before."""
+        try:
+            self._action_run_done(ref)
+            detail = self._healthy(ref)
+            pooler = self._pooler(ref)
+            url = database_url(pooler, str(detail.get("db_pass") or ""), self.ssl_mode)
+            self.connect(url)
+        except NotReadyError as waiting:
+            self.last = str(waiting)
+            return None
+        except BranchFailedError:
+            raise
+        except ApiError as error:
+            # A new branch answers 404 (and 5xx) for a while: "not yet", not "no".
+            if error.status not in TRANSIENT_STATUSES and not error.transient:
+                raise
+            self.last = str(error)
+            return None
+        return {**pooler, "database_url": url}
+
     def wait(self, ref: str) -> dict[str, Any]:
         """The branch's session pooler (db_host, db_port, db_user) and its database URL once it is
-        usable; ApiError past the deadline."""
-        deadline = self.clock() + self.deadline_seconds
-        last = "nothing asked yet"
-        while True:
-            try:
-                self._action_run_done(ref)
-                detail = self._healthy(ref)
-                pooler = self._pooler(ref)
-                url = database_url(pooler, str(detail.get("db_pass") or ""), self.ssl_mode)
-                self.connect(url)
-                return {**pooler, "database_url": url}
-            except NotReadyError as waiting:
-                last = str(waiting)
-            except BranchFailedError:
-                raise
-            except ApiError as error:
-                if error.status not in TRANSIENT_STATUSES:
-                    raise
-                last = str(error)
-            if self.clock() >= deadline:
-                raise BranchStuckError(f"not usable after {self.deadline_seconds:.0f} s (last: {last})")
-            self.sleep(POLL_SECONDS)
+        usable; BranchStuckError past the deadline."""
+        clock = self.api.clock
+        started = clock.monotonic()
+        try:
+            return poll(
+                lambda: self._usable(ref),
+                timeout=self.deadline_seconds,
+                interval=POLL_SECONDS,
+                clock=clock,
+                what="not usable",
+                last_seen=lambda: self.last,
+            )
+        except BranchFailedError:
+            raise
+        except ApiError as error:
+            if clock.monotonic() - started >= self.deadline_seconds:
+                raise BranchStuckError(str(error)) from None
+            raise
 
 
 class SupabaseBranchProvider(TokenProvider):

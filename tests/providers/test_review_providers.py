@@ -28,6 +28,7 @@ from providers.supabase_keys import ApiKeyProvider
 from providers.supabase_settings import SettingsProvider
 from providers.upstash_database import UpstashDatabaseProvider
 from providers.vercel_branch import BranchRebuildProvider, BranchVariableProvider
+from tests.standins.faults import VirtualClock
 from tests.standins.openapi import upstash_spec
 from tests.standins.review_vendors import (
     ReviewUpstashStandIn,
@@ -248,19 +249,23 @@ BRANCH_PROPS = {"parent_ref": PARENT, "branch_name": "pr-7", "git_branch": GIT_B
                 "ssl_mode": "disable"}  # fmt: skip
 
 
-def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(vendors: Vendors) -> None:
+def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(
+    vendors: Vendors, monkeypatch: pytest.MonkeyPatch
+) -> None:
     vendors.supabase.stuck = True
     provider = running(SupabaseBranchProvider(vendors.url))
-    now = [0.0]
+    monkeypatch.setattr(supabase_branch, "POLL_SECONDS", 60.0)
     with provider.api() as api:
         branch = api.create("POST", f"/v1/projects/{PARENT}/branches", json={"branch_name": "pr-7"},
                             find_existing=lambda: None)  # fmt: skip
-        # A fake clock: each poll's sleep moves it a minute on.
-        readiness = Readiness(api, "disable", 1200.0, clock=lambda: now[0], sleep=lambda _s: now.append(now.pop() + 60))
-        with pytest.raises(Exception) as failed:
-            readiness.wait(branch["project_ref"])
+        # Virtual time: each poll's sleep moves it a minute on, instantly.
+        virtual = VirtualClock()
+        api.clock = virtual.clock()
+        with pytest.raises(supabase_branch.BranchStuckError) as failed:
+            Readiness(api, "disable", 1200.0).wait(branch["project_ref"])
     message = str(failed.value)
-    assert "\n" not in message and "not usable after 1200 s" in message and "action run step" in message
+    assert "\n" not in message and "not usable within 1200 s" in message and "action run step" in message
+    assert virtual.now >= 1200 and set(virtual.slept) == {60.0}
 
 
 @pytest.mark.parametrize("fault", ["stuck", "dead"])
