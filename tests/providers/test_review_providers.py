@@ -17,9 +17,10 @@ from pytest_httpserver import HTTPServer
 
 from components.review_environment import REVIEW_VARIABLES, BranchVariableDeclaration
 from db_migrations import discover
-from db_migrations.seed import SEED_ROWS, seed_text
+from db_migrations.seed import SEED_ROWS
 from localdb import pgtap
 from localdb.cluster import COMPAT_SQL, MIGRATION_USER, PostgresCluster, running_cluster
+from preview.engine import run_program
 from providers import supabase_branch
 from providers.database_seed import DatabaseSeedProvider
 from providers.schema_migrations import SchemaMigrationsProvider
@@ -69,12 +70,28 @@ class Vendors:
     upstash: ReviewUpstashStandIn
     url: str
     cluster: PostgresCluster
+    planned: dict[str, dict[str, Any]]
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def planned() -> dict[str, dict[str, Any]]:
+    """Each review resource's inputs as the component sends them (pr-7's plan, its git branch the
+    app's): what the engine hands the providers, other resources' outputs aside."""
+    plan = run_program("pr-7", {"reviewGitBranch": GIT_BRANCH})
+    return {
+        r.name: {key: value for key, value in r.props.items() if key != "__provider"}
+        for r in plan.registrations
+        if r.type.startswith("pulumi-python:dynamic/")
+    }
 
 
 @pytest.fixture
 def vendors(
-    httpserver: HTTPServer, branch_database: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+    httpserver: HTTPServer,
+    branch_database: PostgresCluster,
+    planned: dict[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Vendors]:
     monkeypatch.setattr(supabase_branch, "POLL_SECONDS", 0.0)
     monkeypatch.setattr(supabase_branch, "READY_TIMEOUT_SECONDS", 20.0)  # a wrong host fails, not hangs
@@ -89,7 +106,7 @@ def vendors(
     supabase.install(httpserver)
     vercel.install(httpserver)
     upstash.install(httpserver)
-    yield Vendors(supabase, vercel, upstash, httpserver.url_for("/").rstrip("/"), branch_database)
+    yield Vendors(supabase, vercel, upstash, httpserver.url_for("/").rstrip("/"), branch_database, planned)
     assert supabase.broken_answers == vercel.broken_answers == upstash.broken_answers == []
     # The project-wide trap and the parent-changing calls were never made.
     assert not any(line.endswith(("/merge", "/push", "/reset")) for line in supabase.log)
@@ -110,7 +127,6 @@ def steps(v: Vendors) -> list[tuple[str, Any]]:
         """Read when the step runs."""
         return v.state["branch"]
 
-    migrations = [m.as_input() for m in discover()]
     values: dict[str, Callable[[], Any]] = {
         "supabase_url": lambda: branch()["url"],
         "publishable_key": lambda: v.state["publishable-key"]["api_key"],
@@ -119,25 +135,23 @@ def steps(v: Vendors) -> list[tuple[str, Any]]:
         "cache_rest_token": lambda: v.state["cache"]["rest_token"],
         "media_prefix": lambda: "pr-7/",
     }
+    planned = v.planned
+
+    def on_branch(name: str, **outputs: Callable[[], Any]) -> dict[str, Any]:
+        """The plan's inputs, with the outputs of resources made before (known only at run time)."""
+        return {**planned[name], **{key: value() for key, value in outputs.items()}}
+
+    ref, url = (lambda: branch()["branch_ref"]), (lambda: branch()["database_url"])
     listed: list[tuple[str, Any]] = [
-        ("branch", lambda: running(SupabaseBranchProvider(v.url)).create(
-            {"parent_ref": PARENT, "branch_name": "pr-7", "git_branch": GIT_BRANCH, "instance_size": "micro",
-             "ssl_mode": "disable"})),
-        ("publishable-key", lambda: running(ApiKeyProvider(v.url)).create(
-            {"project_ref": branch()["branch_ref"], "type": "publishable", "name": "newcool_review_app",
-             "description": "pr-7", "revoke_on_delete": False})),
-        ("secret-key", lambda: running(ApiKeyProvider(v.url)).create(
-            {"project_ref": branch()["branch_ref"], "type": "secret", "name": "newcool_review_server",
-             "description": "pr-7", "revoke_on_delete": False})),
-        ("auth", lambda: running(SettingsProvider("auth", v.url)).create(
-            {"project_ref": branch()["branch_ref"], "settings": {"site_url": "https://preview.example",
-                                                                 "uri_allow_list": "https://preview.example/**"}})),
-        ("migrations", lambda: SchemaMigrationsProvider().create(
-            {"database_url": branch()["database_url"], "migrations": migrations})),
-        ("seed", lambda: DatabaseSeedProvider().create(
-            {"database_url": branch()["database_url"], "sql": seed_text(), "checksum": "x"})),
-        ("cache", lambda: running(UpstashDatabaseProvider(v.url + "/v2")).create(
-            {"database_name": "newcool-pr-7", "primary_region": "us-east-1", "budget": 20, "eviction": True})),
+        # The local PostgreSQL standing in for the branch has no TLS: the one input changed.
+        ("branch", lambda: running(SupabaseBranchProvider(v.url)).create({**planned["branch"], "ssl_mode": "disable"})),
+        ("publishable-key",
+         lambda: running(ApiKeyProvider(v.url)).create(on_branch("publishable-key", project_ref=ref))),
+        ("secret-key", lambda: running(ApiKeyProvider(v.url)).create(on_branch("secret-key", project_ref=ref))),
+        ("auth", lambda: running(SettingsProvider("auth", v.url)).create(on_branch("auth", project_ref=ref))),
+        ("migrations", lambda: SchemaMigrationsProvider().create(on_branch("migrations", database_url=url))),
+        ("seed", lambda: DatabaseSeedProvider().create(on_branch("seed", database_url=url))),
+        ("cache", lambda: running(UpstashDatabaseProvider(v.url + "/v2")).create(dict(planned["cache"]))),
     ]  # fmt: skip
 
     def variable(d: BranchVariableDeclaration) -> Any:
@@ -196,7 +210,8 @@ def test_create_ready_migrate_test_wire_and_rebuild(vendors: Vendors) -> None:
     assert branch["url"] == f"https://{branch['branch_ref']}.supabase.co"
     assert vendors.state["migrations"]["last_applied"] == [m.version for m in discover()]
     auth = next(iter(vendors.supabase.branches.values())).project.auth
-    assert auth["uri_allow_list"] == "https://preview.example/**"
+    preview_url = vendors.planned["auth"]["settings"]["site_url"]
+    assert "feature-login" in preview_url and auth["uri_allow_list"] == f"{preview_url}/**"
     assert_one_environment(vendors)
     # The rebuild has the branch's own database and cache, not dev's.
     rebuild = next(d for d in vendors.vercel.deployments.values() if d.get("redeployOf") == "dpl_branch")
