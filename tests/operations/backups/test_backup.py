@@ -159,7 +159,9 @@ def test_an_unreachable_database_is_one_line_without_the_password(capsys: pytest
     assert err.startswith("error: ") and err.count("\n") == 1 and "s3cret" not in err
 
 
-def test_a_client_tool_that_runs_past_its_timeout_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_client_tool_that_runs_past_its_timeout_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hung = tmp_path / "pg_dump"
     hung.write_text("#!/bin/sh\nsleep 5\n")
     hung.chmod(0o755)
