@@ -26,6 +26,8 @@ if is_review_stack(pulumi.get_stack()):
     pulumi.export("branchDatabaseUrl", review.branch.database_url)
     pulumi.export("redisDatabase", review_config.cache_name)
     pulumi.export("gitBranch", review_config.git_branch)
+    # Empty while the app repository has no preview of that branch (the comment says so).
+    pulumi.export("appPreviewDeployment", review.rebuild.deployment_id.apply(lambda found: found or ""))
 else:
     config = load_stack_config()
     if config.placeholders:

@@ -70,8 +70,20 @@ def branch_deployments(api: VercelApi, project_id: str, git_branch: str) -> list
     return [dict(d) for d in api.request("GET", "/v6/deployments", params=params)["deployments"]]
 
 
-def rebuild(api: VercelApi, project_name: str, deployment_id: str, meta: dict[str, str]) -> str:
-    """A new preview deployment of the same source, built with the variables as they are now."""
+def rebuild(
+    api: VercelApi, project_id: str, project_name: str, git_branch: str, deployment_id: str, meta: dict[str, str]
+) -> str:
+    """A new preview deployment of the same source, built with the variables as they are now.
+
+    Sent once (``JsonApi.create``): after a lost reply the branch's deployment carrying ``meta``
+    is looked up and adopted, never built twice."""
     body = {"name": project_name, "deploymentId": deployment_id, "meta": meta}
-    answer = api.request("POST", "/v13/deployments", json=body, params=api.team, what="preview rebuild")
-    return str(answer["id"])
+
+    def marked() -> dict[str, Any] | None:
+        deployments = branch_deployments(api, project_id, git_branch)
+        return next((d for d in deployments if meta.items() <= (d.get("meta") or {}).items()), None)
+
+    answer = api.create(
+        "POST", "/v13/deployments", json=body, params=api.team, what="preview rebuild", find_existing=marked
+    )
+    return str(answer.get("id") or answer.get("uid"))

@@ -20,6 +20,8 @@ from localdb.cluster import MIGRATION_USER, PostgresCluster
 
 TESTS_DIR = Path(__file__).resolve().parent.parent / "supabase" / "tests"
 ACTORS = ("anon", "user A", "user B", "service_role")
+# The whole suite takes seconds; a branch that stops answering must not hold the job for hours.
+PG_PROVE_TIMEOUT_SECONDS = 300
 _TAP_LINE = re.compile(r"^(?P<ok>ok|not ok) (?P<number>\d+) - (?P<description>.*)$")
 
 
@@ -35,30 +37,44 @@ def test_files(directory: Path = TESTS_DIR) -> list[Path]:
     return sorted(directory.rglob("*.sql"))
 
 
-def pg_prove(cluster: PostgresCluster, dbname: str, files: list[Path] | None = None) -> TapResult:
-    """The files run one session each, as ``postgres`` (as ``supabase test db`` runs them)."""
+class PgProveError(RuntimeError):
+    """pg_prove could not run, or did not finish: one line."""
+
+
+def _prove(
+    host: str, port: str, user: str, dbname: str, files: list[Path], environment: dict[str, str] | None = None
+) -> TapResult:
     binary = shutil.which("pg_prove")
     if binary is None:
-        raise RuntimeError("pg_prove is not installed: apt-get install postgresql-15-pgtap (make test does it as root)")
-    result = subprocess.run(  # noqa: S603 (pg_prove from PATH, our own test files)
-        [
-            binary,
-            "--verbose",
-            *("--host", "127.0.0.1", "--port", str(cluster.port)),
-            *("--username", MIGRATION_USER, "--dbname", dbname),
-            *(str(path) for path in (files if files is not None else test_files())),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+        raise PgProveError("pg_prove is not installed: apt-get install postgresql-15-pgtap (make test does it as root)")
+    try:
+        result = subprocess.run(  # noqa: S603 (pg_prove from PATH, our own test files)
+            [
+                binary,
+                "--verbose",
+                *("--host", host, "--port", port, "--username", user, "--dbname", dbname),
+                *(str(path) for path in files),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=PG_PROVE_TIMEOUT_SECONDS,
+            check=False,
+            env=environment,
+        )
+    except subprocess.TimeoutExpired:
+        raise PgProveError(f"pg_prove did not finish within {PG_PROVE_TIMEOUT_SECONDS} s (host {host})") from None
     assertions = [
         (match["ok"] == "ok", match["description"])
         for line in result.stdout.splitlines()
         if (match := _TAP_LINE.match(line.strip()))
     ]
     return TapResult(result.returncode == 0, assertions, result.stdout + result.stderr)
+
+
+def pg_prove(cluster: PostgresCluster, dbname: str, files: list[Path] | None = None) -> TapResult:
+    """The files run one session each, as ``postgres`` (as ``supabase test db`` runs them)."""
+    chosen = files if files is not None else test_files()
+    return _prove("127.0.0.1", str(cluster.port), MIGRATION_USER, dbname, chosen)
 
 
 def pg_prove_url(database_url: str, files: list[Path] | None = None, set_aside: str = "") -> TapResult:
@@ -70,9 +86,6 @@ def pg_prove_url(database_url: str, files: list[Path] | None = None, set_aside: 
 
     from psycopg import conninfo  # noqa: PLC0415
 
-    binary = shutil.which("pg_prove")
-    if binary is None:
-        raise RuntimeError("pg_prove is not installed: apt-get install postgresql-15-pgtap")
     parts = conninfo.conninfo_to_dict(database_url)
     environment = {**os.environ, "PGPASSWORD": str(parts.get("password") or ""),
                    "PGSSLMODE": str(parts.get("sslmode") or "require")}  # fmt: skip
@@ -85,26 +98,14 @@ def pg_prove_url(database_url: str, files: list[Path] | None = None, set_aside: 
                 wrapper.write_text(f"begin;\n{set_aside};\n\\i {path}\n")
                 wrapped.append(wrapper)
             chosen = wrapped
-        result = subprocess.run(  # noqa: S603 (pg_prove from PATH, our own test files)
-            [
-                binary,
-                "--verbose",
-                *("--host", str(parts.get("host", "")), "--port", str(parts.get("port", "5432"))),
-                *("--username", str(parts.get("user", "postgres")), "--dbname", str(parts.get("dbname", "postgres"))),
-                *(str(path) for path in chosen),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-            env=environment,
+        return _prove(
+            str(parts.get("host", "")),
+            str(parts.get("port", "5432")),
+            str(parts.get("user", "postgres")),
+            str(parts.get("dbname", "postgres")),
+            chosen,
+            environment,
         )
-    assertions = [
-        (match["ok"] == "ok", match["description"])
-        for line in result.stdout.splitlines()
-        if (match := _TAP_LINE.match(line.strip()))
-    ]
-    return TapResult(result.returncode == 0, assertions, result.stdout + result.stderr)
 
 
 @dataclass(frozen=True)

@@ -145,9 +145,10 @@ class ProviderStandIns(Mocks):
             state.update(
                 branch_ref=ref,
                 url=f"https://{ref}.supabase.co",
-                db_host=f"db.{ref}.supabase.co",
+                db_host="aws-0-us-east-2.pooler.supabase.com",
                 db_port=5432,
-                database_url=f"postgresql://postgres:{SECRET_PLACEHOLDER}@db.{ref}.supabase.co:5432/postgres",
+                db_user=f"postgres.{ref}",
+                database_url=f"postgresql://postgres.{ref}:{SECRET_PLACEHOLDER}@aws-0-us-east-2.pooler.supabase.com:5432/postgres",
             )
             resource_id = ref
         elif resource_type == "pulumi-python:dynamic/upstash:Database":

@@ -4,9 +4,15 @@
   one), else sends ``POST /v1/projects/{parent}/branches`` once (``JsonApi.create``: after a lost
   answer it looks the branch up by name), never persistent, never with the parent's data. It
   returns only once the branch is usable: its newest action run has every step EXITED, the
-  branch reads ``ACTIVE_HEALTHY``, and a first connection has succeeded (Supabase reports ready
-  before it is: supabase/supabase#39604). Past the deadline it fails in one line; the branch is
-  left for ``make review-sweep``, which removes it.
+  branch reads ``ACTIVE_HEALTHY``, and a first connection through its session pooler has
+  succeeded (Supabase reports ready before it is: supabase/supabase#39604).
+- The database URL is the branch's Supavisor session pooler (``GET
+  /v1/projects/{branch}/config/database/pooler``: host ``aws-0-<region>.pooler.supabase.com``,
+  user ``postgres.<branch>``, port 5432), never the direct host ``db.<branch>.supabase.co``: that
+  one has no IPv4 address without the paid add-on, and GitHub's runners have IPv4 only.
+- A branch stuck past the deadline, or whose action run died, is deleted before create fails
+  in one line: adopting it on the next push would fail the same way. A branch scheduled for
+  deletion is never adopted.
 - read treats 404 as gone; delete calls ``DELETE /v1/branches/{ref}`` (404: already gone).
   Nothing here calls ``DELETE /v1/projects/{ref}/branches`` (it turns branching off for the whole
   project), merge, push or reset.
@@ -16,16 +22,16 @@ This module's path is in deployed state: it stays where it is (providers/__init_
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult
 
 from clients.http import ApiError
+from clients.polling import poll
 from clients.supabase_management import API_URL, ManagementApi
 from providers.supabase_settings import TokenProvider
 
@@ -48,11 +54,32 @@ class BranchFailedError(ApiError):
     """The branch's action run died: waiting longer changes nothing."""
 
 
-def database_url(detail: dict[str, Any], ssl_mode: str) -> str:
-    user = urllib.parse.quote(str(detail.get("db_user") or "postgres"), safe="")
-    password = urllib.parse.quote(str(detail.get("db_pass") or ""), safe="")
-    host, port = detail["db_host"], detail["db_port"]
-    return f"postgresql://{user}:{password}@{host}:{port}/postgres?sslmode={ssl_mode}"
+class BranchStuckError(ApiError):
+    """The branch was not usable by the deadline."""
+
+
+# Supavisor's shared pooler: 5432 keeps a session (the migration runner's advisory lock needs
+# one), 6543 pools transactions.
+SESSION_POOLER_PORT = 5432
+TRANSACTION_POOLER_PORT = 6543
+
+
+def session_pooler(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Host, port and user of the primary database's session pooler, from the pooler config."""
+    primary = next((entry for entry in entries if entry.get("database_type") == "PRIMARY"), None)
+    if primary is None:
+        raise NotReadyError("no pooler listed for its primary database")
+    port = int(primary["db_port"])
+    if primary.get("pool_mode") != "session" or port == TRANSACTION_POOLER_PORT:
+        port = SESSION_POOLER_PORT  # the same host serves sessions on 5432
+    return {"db_host": primary["db_host"], "db_port": port, "db_user": primary["db_user"]}
+
+
+def database_url(pooler: dict[str, Any], password: str, ssl_mode: str) -> str:
+    user = urllib.parse.quote(str(pooler["db_user"]), safe="")
+    quoted = urllib.parse.quote(password, safe="")
+    host, port = pooler["db_host"], pooler["db_port"]
+    return f"postgresql://{user}:{quoted}@{host}:{port}/postgres?sslmode={ssl_mode}"
 
 
 def connects(url: str) -> None:
@@ -68,14 +95,14 @@ def connects(url: str) -> None:
 
 @dataclass
 class Readiness:
-    """Waits until a new branch is usable, with an injected clock and sleep (tests run it instantly)."""
+    """Waits until a new branch is usable (``clients.polling.poll`` on the API's clock: tests run
+    it in virtual time)."""
 
     api: ManagementApi
     ssl_mode: str
     deadline_seconds: float = READY_TIMEOUT_SECONDS
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
     connect: Callable[[str], None] = connects
+    last: str = field(default="nothing asked yet", init=False)
 
     def _action_run_done(self, ref: str) -> None:
         runs = self.api.request("GET", f"/v1/projects/{ref}/actions") or []
@@ -97,36 +124,56 @@ class Readiness:
             raise NotReadyError(f"status {detail.get('status')}")
         return detail
 
-    def wait(self, ref: str) -> dict[str, Any]:
-        """The branch's config (db_host, db_pass, …) once it is usable; ApiError past the deadline."""
-        deadline = self.clock() + self.deadline_seconds
-        last = "nothing asked yet"
-        while True:
-            try:
-                self._action_run_done(ref)
-                detail = self._healthy(ref)
-                self.connect(database_url(detail, self.ssl_mode))
-                return detail
-            except NotReadyError as waiting:
-                last = str(waiting)
-            except BranchFailedError:
+    def _pooler(self, ref: str) -> dict[str, Any]:
+        return session_pooler(self.api.request("GET", f"/v1/projects/{ref}/config/database/pooler") or [])
+
+    def _usable(self, ref: str) -> dict[str, Any] | None:
+        """The connection once every sign says usable; None (what it waits on in ``last``) before."""
+        try:
+            self._action_run_done(ref)
+            detail = self._healthy(ref)
+            pooler = self._pooler(ref)
+            url = database_url(pooler, str(detail.get("db_pass") or ""), self.ssl_mode)
+            self.connect(url)
+        except NotReadyError as waiting:
+            self.last = str(waiting)
+            return None
+        except BranchFailedError:
+            raise
+        except ApiError as error:
+            # A new branch answers 404 (and 5xx) for a while: "not yet", not "no".
+            if error.status not in TRANSIENT_STATUSES and not error.transient:
                 raise
-            except ApiError as error:
-                if error.status not in TRANSIENT_STATUSES:
-                    raise
-                last = str(error)
-            if self.clock() >= deadline:
-                raise ApiError(
-                    f"not usable after {self.deadline_seconds:.0f} s (last: {last}); "
-                    "`make review-sweep APPLY=1` removes it"
-                )
-            self.sleep(POLL_SECONDS)
+            self.last = str(error)
+            return None
+        return {**pooler, "database_url": url}
+
+    def wait(self, ref: str) -> dict[str, Any]:
+        """The branch's session pooler (db_host, db_port, db_user) and its database URL once it is
+        usable; BranchStuckError past the deadline."""
+        clock = self.api.clock
+        started = clock.monotonic()
+        try:
+            return poll(
+                lambda: self._usable(ref),
+                timeout=self.deadline_seconds,
+                interval=POLL_SECONDS,
+                clock=clock,
+                what="not usable",
+                last_seen=lambda: self.last,
+            )
+        except BranchFailedError:
+            raise
+        except ApiError as error:
+            if clock.monotonic() - started >= self.deadline_seconds:
+                raise BranchStuckError(str(error)) from None
+            raise
 
 
 class SupabaseBranchProvider(TokenProvider):
-    def __init__(self, api_url: str = API_URL, deadline_seconds: float = READY_TIMEOUT_SECONDS) -> None:
+    def __init__(self, api_url: str = API_URL, deadline_seconds: float | None = None) -> None:
         super().__init__(api_url)
-        self._deadline = deadline_seconds
+        self._deadline = READY_TIMEOUT_SECONDS if deadline_seconds is None else deadline_seconds
 
     def _label(self, props: dict[str, Any]) -> str:
         return f"supabase branch {props.get('branch_name')}"
@@ -134,22 +181,22 @@ class SupabaseBranchProvider(TokenProvider):
     @staticmethod
     def find(api: ManagementApi, parent_ref: str, name: str) -> dict[str, Any] | None:
         branches = api.request("GET", f"/v1/projects/{parent_ref}/branches") or []
-        return next((dict(b) for b in branches if b.get("name") == name), None)
+        # One on its way out is not adopted: it would vanish under the stack.
+        return next((dict(b) for b in branches if b.get("name") == name and not b.get("deletion_scheduled_at")), None)
 
     def readiness(self, api: ManagementApi, ssl_mode: str) -> Readiness:
         return Readiness(api, ssl_mode, self._deadline)
 
-    def _outs(self, props: dict[str, Any], branch: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
-        ref = str(branch.get("project_ref") or detail["ref"])
+    def _outs(self, props: dict[str, Any], ref: str, created_at: Any, connection: dict[str, Any]) -> dict[str, Any]:
         return {
             **props,
             "branch_ref": ref,
             "url": f"https://{ref}.supabase.co",
-            "db_host": detail["db_host"],
-            "db_port": int(detail["db_port"]),
-            "db_user": detail.get("db_user") or "postgres",
-            "database_url": database_url(detail, props["ssl_mode"]),
-            "created_at": branch.get("created_at"),
+            "db_host": connection["db_host"],
+            "db_port": int(connection["db_port"]),
+            "db_user": connection["db_user"],
+            "database_url": connection["database_url"],
+            "created_at": created_at,
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -170,26 +217,47 @@ class SupabaseBranchProvider(TokenProvider):
                     find_existing=lambda: self.find(api, parent, name),
                     what=name,
                 )
-                detail = self.readiness(api, props["ssl_mode"]).wait(str(branch["project_ref"]))
+                ref = str(branch["project_ref"])
+                try:
+                    connection = self.readiness(api, props["ssl_mode"]).wait(ref)
+                except (BranchStuckError, BranchFailedError) as unusable:
+                    raise ApiError(f"{unusable}; {self._discard(api, ref)}") from None
         except ApiError as error:
             raise RuntimeError(f"{self._label(props)}: {error}") from None
-        return CreateResult(id_=str(branch["project_ref"]), outs=self._outs(props, dict(branch), detail))
+        return CreateResult(id_=ref, outs=self._outs(props, ref, branch.get("created_at"), connection))
+
+    @staticmethod
+    def _discard(api: ManagementApi, ref: str) -> str:
+        """Deletes an unusable branch; says what became of it."""
+        try:
+            api.request("DELETE", f"/v1/branches/{ref}", what="unusable review branch")
+        except ApiError as error:
+            if error.status != 404:
+                return f"could not remove it ({error}): `make review-sweep APPLY=1` removes it"
+        return "removed it: a re-run creates a fresh one"
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in REPLACING if olds.get(key) != news.get(key)]
-        # A review branch holds nothing worth keeping: the new one exists before the old goes.
+        # Two branches of one name cannot coexist (409), and a review branch holds nothing worth
+        # keeping: the old one goes before the new one is made.
         return DiffResult(changes=bool(replaces), replaces=replaces, stables=[], delete_before_replace=True)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
             with self.api() as api:
                 detail = dict(api.request("GET", f"/v1/branches/{id_}"))
+                pooler = session_pooler(api.request("GET", f"/v1/projects/{id_}/config/database/pooler") or [])
         except ApiError as error:
             if error.status == 404:
                 return ReadResult(id_="", outs={})  # deleted (the sweeper, or by hand): gone
             raise RuntimeError(f"{self._label(props)}: {error}") from None
-        branch = {"project_ref": id_, "created_at": props.get("created_at")}
-        return ReadResult(id_=id_, outs=self._outs(props, branch, detail))
+        except NotReadyError as error:
+            raise RuntimeError(f"{self._label(props)}: {error}") from None
+        connection = {
+            **pooler,
+            "database_url": database_url(pooler, str(detail.get("db_pass") or ""), props["ssl_mode"]),
+        }
+        return ReadResult(id_=id_, outs=self._outs(props, id_, props.get("created_at"), connection))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:

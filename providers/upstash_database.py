@@ -5,9 +5,10 @@ sends ``POST /redis/database`` once (``JsonApi.create``: after a lost answer it 
 database up by name, the only marker Upstash keeps). Eviction is on and a monthly budget caps
 what it can cost. Read treats 404 as gone; delete calls ``DELETE /redis/database/{id}``.
 
-The account's email and key are read when the provider runs (the Upstash provider's own config
-keys ``upstash:email`` and ``upstash:apiKey``, else ``UPSTASH_EMAIL`` / ``UPSTASH_API_KEY``), never
-stored in the state. This module's path is in deployed state: it stays where it is.
+The account's email and key are read when the provider runs (``UPSTASH_EMAIL`` and
+``UPSTASH_API_KEY`` when both are set: an explicit credential wins, as in
+providers/runtime_token.py; else the Upstash provider's own config keys ``upstash:email`` and
+``upstash:apiKey``), never stored in the state. This module's path is in deployed state: it stays where it is.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ class UpstashDatabaseProvider(ResourceProvider):
         return {**self.__dict__, "_credentials": None}
 
     def api(self) -> UpstashApi:
-        email, key = self._credentials or (os.environ.get("UPSTASH_EMAIL", ""), os.environ.get("UPSTASH_API_KEY", ""))
+        # An explicit pair in the environment wins over the stack's config, as for every token
+        # (providers/runtime_token.py, docs/secrets.md "Which credential wins").
+        explicit = (os.environ.get("UPSTASH_EMAIL", ""), os.environ.get("UPSTASH_API_KEY", ""))
+        email, key = explicit if all(explicit) else (self._credentials or ("", ""))
         return UpstashApi(email, key, self._api_url)
 
     @staticmethod

@@ -10,7 +10,8 @@ missing variable as gone; delete removes it (already gone is done).
 ``BranchRebuild`` rebuilds the branch's newest preview deployment when the variables' digest
 changes (create included: the variables are new). The rebuild carries the digest in its
 ``meta``, so a re-run after a kill finds it and rebuilds nothing twice. No preview yet (the app's
-branch was never pushed): nothing to rebuild; its first build gets the variables.
+branch was never pushed): nothing to rebuild, and ``deployment_id`` stays empty (the review
+comment says so); every later ``up`` looks again until one exists.
 
 This module's path is in deployed state: it stays where it is (providers/__init__.py).
 """
@@ -146,7 +147,10 @@ class BranchRebuildProvider(_VercelTokenBase):
                 newest = deployments[0]
                 if (newest.get("meta") or {}).get(VERSION_META) == version:
                     return str(newest["uid"])  # a killed run's rebuild: adopted
-                return rebuild(api, props["project_name"], str(newest["uid"]), {VERSION_META: version})
+                meta = {VERSION_META: version}
+                return rebuild(
+                    api, props["project_id"], props["project_name"], props["git_branch"], str(newest["uid"]), meta
+                )
         except ApiError as error:
             raise RuntimeError(f"vercel preview rebuild of {props['git_branch']}: {error}") from None
 
@@ -158,10 +162,13 @@ class BranchRebuildProvider(_VercelTokenBase):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("variables_version", "project_id", "project_name", "git_branch")
         changed = [key for key in keys if olds.get(key) != news.get(key)]
-        return DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)
+        # No preview of the branch yet: every up looks again, so the output says when one exists.
+        return DiffResult(
+            changes=bool(changed) or not olds.get("deployment_id"), replaces=[], stables=[], delete_before_replace=False
+        )
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        changed = olds.get("variables_version") != news["variables_version"]
+        changed = olds.get("variables_version") != news["variables_version"] or not olds.get("deployment_id")
         deployment_id = self._rebuild(news) if changed else olds.get("deployment_id")
         return UpdateResult(outs={**news, "deployment_id": deployment_id})
 

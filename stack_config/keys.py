@@ -180,6 +180,14 @@ KEYS: tuple[ConfigKey, ...] = (
         "changes, so it must outlive adopt:). Default newcool-<stack>-cache.",
         optional=True,
     ),
+    ConfigKey(
+        "redisEndpoint",
+        "cache",
+        "string",
+        "Host of the cache database's endpoint (<name>.upstash.io), as Upstash shows it. Set in prod: the pack "
+        "refuses it in every review stack (prod's REST URL starts with it), after adopt: is gone as before.",
+        optional=True,
+    ),
     ConfigKey("redisReadRegions", "cache", "list", "Upstash read-replica regions (never the primary).", default=[]),
     ConfigKey(
         "redisBudget",

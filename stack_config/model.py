@@ -62,6 +62,8 @@ class CacheConfig:
     cache_name: str | None = None
     # The live database the app uses today, adopted as the cache (its Upstash id).
     adopt_cache_id: str | None = None
+    # The cache's endpoint host, when the stack file records it (prod: a marker review stacks refuse).
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ REQUIRED_BY_PROJECT = frozenset(
 MAX_REVIEW_CACHE_BUDGET = 20
 _SUPABASE_URL = re.compile(r"^https://[a-z]{20}\.supabase\.co$")
 _GIT_BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,250}$")
+# What review environments are named: the branch and stack pr-<N>, the cache newcool-pr-<N>.
+REVIEW_NAME = re.compile(r"^pr-([1-9][0-9]{0,6})$")
+REVIEW_CACHE_NAME = re.compile(r"^newcool-pr-([1-9][0-9]{0,6})$")
 
 
 def review_number(stack: str) -> int | None:
@@ -137,14 +140,17 @@ def parse_review_config(stack: str, raw: Mapping[str, str], secret_keys: frozens
 
 
 def prod_markers() -> list[str]:
-    """What identifies prod's backend in a value: its Supabase ref, API domain, buckets, and the
-    live Vercel project and Upstash database it adopts (the pack refuses them in review stacks)."""
+    """What identifies prod's backend in a value: its Supabase ref, API domain, buckets, its Redis
+    endpoint, and the live Vercel project and Upstash database it adopts (the pack refuses them in
+    review stacks)."""
     config, _ = stack_file_config("prod")
     markers = [supabase_project_ref(config.get(f"{PROJECT}:supabaseUrl", "")), PROD_API_DOMAIN]
     markers += json.loads(config.get(f"{PROJECT}:buckets", "{}")).values()
     adopt = json.loads(config.get(f"{PROJECT}:adopt", "{}"))
     project = str(adopt.get("vercelProject") or "").rsplit("/", 1)[-1]
     markers += [project, str((adopt.get("redisCache") or {}).get("id") or "")]
+    # Prod's REST URL is https://<endpoint>: its host marks prod's Redis after adopt: is gone too.
+    markers.append(config.get(f"{PROJECT}:redisEndpoint", ""))
     return sorted({marker for marker in markers if marker})
 
 

@@ -30,16 +30,32 @@ def test_open_or_push_checks_the_cap_then_up_then_branch_tests_then_one_comment(
         "operations.review.gate",
         'pulumi up --stack "pr-${PR}"',
         "operations.review.branch_tests",
-        "tools.pr_comment --review",
+        "--tests-passed",
         'test "${TESTS_PASSED}" = true',
     ]
     positions = [commands.index(step) for step in order]
     assert positions == sorted(positions)
-    assert "policies/config.review.json" in commands
-    # Beyond the cap: a comment, and nothing is created.
+    # Beyond the cap: the environment's one sticky comment says so, nothing is created, and the
+    # required check fails rather than passing without tests.
     steps = {step.get("name"): step for step in job["steps"]}
-    assert "gh pr comment" in steps["The cap"]["run"]
+    assert 'tools.pr_comment --review "pr-${PR}" --refused cap.txt' in steps["The cap"]["run"]
+    assert "gh pr comment" not in commands
     assert steps["Up"]["if"] == "steps.cap.outputs.allowed == 'true'"
+    refused = steps["Refused by the cap"]
+    assert refused["if"] == "steps.cap.outputs.allowed != 'true'" and "exit 1" in refused["run"]
+    # A push after something was removed by hand recreates it.
+    assert "--refresh" in steps["Up"]["run"]
+
+
+def test_the_review_up_is_judged_by_the_base_branchs_pack_not_the_pull_requests() -> None:
+    job = load("review.yml")["jobs"]["up"]
+    steps = {step.get("name"): step for step in job["steps"]}
+    base = steps["The policy pack from the base branch"]["with"]
+    assert base["ref"] == "${{ github.event.pull_request.base.sha }}" and base["path"] == "base"
+    assert base["sparse-checkout"] == "policies" and base["persist-credentials"] is False
+    up = steps["Up"]["run"]
+    assert "--policy-pack base/policies --policy-pack-config base/policies/config.review.json" in up
+    assert " policies/" not in up.replace("base/policies/", "")
 
 
 def test_close_destroys_removes_the_stack_and_checks_nothing_is_left() -> None:

@@ -271,7 +271,7 @@ def test_the_pulumi_cli_is_pinned_to_the_sdk_version_the_program_runs_on() -> No
 
 def test_no_checkout_leaves_its_token_on_disk() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 17
+    assert len(checkouts) == 18
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 

@@ -45,9 +45,12 @@ def render(report: Mapping[str, Any], cost_markdown: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_review(stack: str, preview_url: str, tests_passed: bool, tests_summary: str, plan: Any) -> str:
-    """The review environment's one comment: where to click, whether the branch's tests passed,
-    and what the environment costs while it lives (from its plan, at list prices)."""
+def render_review(
+    stack: str, preview_url: str, tests_passed: bool, tests_summary: str, plan: Any, app_preview: str = ""
+) -> str:
+    """The review environment's one comment: where to click (or that the app has no preview of
+    the branch yet), whether the branch's tests passed, and what the environment costs while it
+    lives (from its plan, at list prices)."""
     from preview import costs  # noqa: PLC0415 (only for review comments)
 
     fixed, caps = costs.fixed_charges(plan), costs.budget_caps(plan)
@@ -56,12 +59,29 @@ def render_review(stack: str, preview_url: str, tests_passed: bool, tests_summar
         marker(f"review {stack}"),
         f"### Review environment `{stack}`",
         "",
-        f"- Preview: {preview_url}",
+        f"- Preview: {preview_url}"
+        if app_preview
+        else f"- Preview: none yet. The app repository has no preview of a branch named as this pull request's "
+        f"(`{preview_url}` stays empty): push the app change on a branch of the same name, then push here again "
+        "(docs/runbooks/review-environments.md).",
         f"- pgTAP on the database branch: {verdict} ({tests_summary.strip()})",
         f"- Cost while it lives: {costs.total(fixed):.2f} USD a month of branch compute (billed hourly until the "
         f"pull request closes), plus Upstash usage capped at {costs.total(caps):.2f} USD",
         "",
         "Removed when the pull request closes (and by `make review-sweep` if anything is left).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_refusal(stack: str, refusal: str) -> str:
+    """The same sticky comment when the cap refuses the pull request (replaced once it gets one)."""
+    lines = [
+        marker(f"review {stack}"),
+        f"### Review environment `{stack}`: none",
+        "",
+        refusal.strip(),
+        "",
+        "The `review environment up` check fails until one is free; a later push tries again.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -88,6 +108,8 @@ def main(argv: Sequence[str] | None = None, api_url: str = API_URL) -> int:
     parser.add_argument("--preview-url", default="")
     parser.add_argument("--tests-summary", default="not run")
     parser.add_argument("--tests-passed", choices=["true", "false"], default="false")
+    parser.add_argument("--refused", type=Path, help="with --review: the cap's refusal, instead of the environment")
+    parser.add_argument("--app-preview", default="", help="with --review: the rebuilt app preview (empty: none)")
     parser.add_argument("--repository", required=True, help="owner/name")
     parser.add_argument("--pull-request", type=int, required=True)
     args = parser.parse_args(argv)
@@ -95,11 +117,16 @@ def main(argv: Sequence[str] | None = None, api_url: str = API_URL) -> int:
     if not token:
         print("error: GITHUB_TOKEN is not set", file=sys.stderr)
         return 2
-    if args.review:
+    if args.review and args.refused:
+        body = render_refusal(args.review, args.refused.read_text())
+        report = {"stack": f"review {args.review}"}
+    elif args.review:
         from preview.engine import run_program  # noqa: PLC0415 (the review's plan, for its cost)
 
         plan = run_program(args.review)
-        body = render_review(args.review, args.preview_url, args.tests_passed == "true", args.tests_summary, plan)
+        body = render_review(
+            args.review, args.preview_url, args.tests_passed == "true", args.tests_summary, plan, args.app_preview
+        )
         report = {"stack": f"review {args.review}"}
     else:
         if args.report is None or args.cost is None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from clients.vercel import live_targets
+from clients.vercel_branches import review_of
+from stack_config.review import REVIEW_CACHE_NAME, REVIEW_NAME
 
 NOISE_FILE = Path(__file__).resolve().parent / "noise.json"
 UNCHANGED_OPS = ("same", "read", "refresh")
@@ -97,12 +99,20 @@ def classify_preview(digest: Mapping[str, Any], noise: Mapping[str, set[str]]) -
     return found
 
 
+def is_review_variable(entry: Mapping[str, Any]) -> bool:
+    """Written by a review environment: preview only, scoped to a git branch, marked pr-<N>."""
+    review = review_of(dict(entry)) or ""
+    return bool(entry.get("gitBranch")) and live_targets(entry) == {"preview"} and bool(REVIEW_NAME.match(review))
+
+
 def vercel_variable_drift(
     live: Iterable[Mapping[str, Any]], declared: Mapping[str, set[str]], last_deploy_ms: int
 ) -> list[Drift]:
     """Variables the code does not declare, and declared ones edited after the last deploy."""
     found = []
     for entry in live:
+        if is_review_variable(entry):
+            continue  # a review environment's own (the sweep owns those, not this stack)
         key = str(entry["key"])
         targets = live_targets(entry)
         subject = f"Vercel variable {key} ({', '.join(sorted(targets))})"
@@ -118,5 +128,6 @@ def unmanaged_redis(live: Iterable[Mapping[str, Any]], managed_names: set[str]) 
     return [
         Drift(f"Upstash database {d['database_name']}", "managed by no stack", security=False)
         for d in live
-        if d.get("database_name") not in managed_names
+        # Review caches (newcool-pr-<N>) belong to review stacks, which the sweep answers for.
+        if d.get("database_name") not in managed_names and not REVIEW_CACHE_NAME.match(str(d.get("database_name")))
     ]

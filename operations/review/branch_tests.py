@@ -29,7 +29,11 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
     except MigrationError as error:
         print(f"cannot test the branch: {error}", file=sys.stderr)
         return 2
-    result = pgtap.pg_prove_url(url, set_aside=SEED_ROWS)
+    try:
+        result = pgtap.pg_prove_url(url, set_aside=SEED_ROWS)
+    except pgtap.PgProveError as error:
+        print(f"cannot test the branch: {error}", file=sys.stderr)
+        return 2
     failed = [description for passed, description in result.assertions if not passed]
     print(f"pgTAP on the branch: {len(result.assertions) - len(failed)} of {len(result.assertions)} passed")
     for description in failed:

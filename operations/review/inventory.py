@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import re
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from clients.http import ApiError
 from clients.supabase_management import API_URL as SUPABASE_API
@@ -26,12 +26,12 @@ from clients.upstash import UpstashApi
 from clients.vercel import API_URL as VERCEL_API
 from clients.vercel import VercelApi
 from clients.vercel_branches import branch_variables, delete_variable, review_of
-from stack_config.review import ReviewConfig
+from stack_config.review import REVIEW_CACHE_NAME, REVIEW_NAME, ReviewConfig
 from stack_config.stack_file import ROOT
 from stack_config.vocabulary import REVIEW_TEMPLATE
 
-BRANCH_NAME = re.compile(r"^pr-([1-9][0-9]{0,6})$")
-CACHE_NAME = re.compile(r"^newcool-pr-([1-9][0-9]{0,6})$")
+BRANCH_NAME = REVIEW_NAME
+CACHE_NAME = REVIEW_CACHE_NAME
 CREDENTIALS = ("SUPABASE_ACCESS_TOKEN", "VERCEL_API_TOKEN", "UPSTASH_EMAIL", "UPSTASH_API_KEY")
 
 
@@ -51,7 +51,7 @@ class Leftover:
         return f"{self.kind} {self.label} (pr-{self.number})"
 
 
-def _parsed(value: object) -> datetime.datetime | None:
+def parsed_time(value: object) -> datetime.datetime | None:
     if isinstance(value, int | float):
         # Upstash: seconds; Vercel: milliseconds.
         seconds = value / 1000 if value > 1e11 else value
@@ -65,17 +65,22 @@ def missing_credentials(environ: Mapping[str, str]) -> list[str]:
     return [name for name in CREDENTIALS if not environ.get(name)]
 
 
-def _remove_stack(call: Callable[[list[str]], str], name: str) -> None:
-    # The CLI runs the program with the stack's file: written from the template when absent.
-    stack_file = ROOT / f"Pulumi.{name}.yaml"
-    if not stack_file.exists():
+def _remove_stack(call: Callable[[list[str]], str], name: str, root: Path) -> None:
+    # The CLI runs the program with the stack's file: written from the template when absent,
+    # and deleted again once the stack is gone (it is never committed).
+    stack_file = root / f"Pulumi.{name}.yaml"
+    written = not stack_file.exists()
+    if written:
         shutil.copyfile(ROOT / REVIEW_TEMPLATE, stack_file)
     call(["destroy", "--stack", name, "--yes", "--skip-preview"])
     call(["stack", "rm", name, "--yes"])
+    if written:
+        stack_file.unlink(missing_ok=True)
 
 
-def pulumi_stacks(run: Callable[[list[str]], str] | None = None) -> list[Leftover]:
-    """The project's pr-<N> stacks (`pulumi stack ls`); removal destroys, then removes the stack."""
+def pulumi_stacks(run: Callable[[list[str]], str] | None = None, root: Path = ROOT) -> list[Leftover]:
+    """The project's pr-<N> stacks (`pulumi stack ls`); removal destroys, then removes the stack.
+    ``root`` is where the CLI finds the stack files (the repository; a test's own directory)."""
 
     def cli(args: list[str]) -> str:
         done = subprocess.run(["pulumi", *args], capture_output=True, text=True, timeout=1800, check=False)  # noqa: S603, S607
@@ -90,8 +95,8 @@ def pulumi_stacks(run: Callable[[list[str]], str] | None = None) -> list[Leftove
         match = BRANCH_NAME.match(name)
         if not match:
             continue
-        remove = functools.partial(_remove_stack, call, name)
-        found.append(Leftover("stack", int(match[1]), name, _parsed(stack.get("lastUpdate")), remove))
+        remove = functools.partial(_remove_stack, call, name, root)
+        found.append(Leftover("stack", int(match[1]), name, parsed_time(stack.get("lastUpdate")), remove))
     return found
 
 
@@ -123,7 +128,7 @@ class Accounts:
             if match and not branch.get("is_default"):
                 ref = str(branch["project_ref"])
                 remove = functools.partial(self._delete_branch, ref)
-                created = _parsed(branch.get("created_at"))
+                created = parsed_time(branch.get("created_at"))
                 found.append(Leftover("branch", int(match[1]), f"{branch['name']} ({ref})", created, remove))
         return found
 
@@ -141,7 +146,7 @@ class Accounts:
             if match:
                 id_ = str(database["database_id"])
                 remove = functools.partial(self._delete_cache, id_)
-                created = _parsed(database.get("creation_time"))
+                created = parsed_time(database.get("creation_time"))
                 found.append(Leftover("cache", int(match[1]), str(database["database_name"]), created, remove))
         return found
 
@@ -160,7 +165,7 @@ class Accounts:
             if match:
                 id_, label = str(variable["id"]), f"{variable['key']}@{variable['gitBranch']}"
                 remove = functools.partial(self._delete_variable, project, id_)
-                found.append(Leftover("variable", int(match[1]), label, _parsed(variable.get("createdAt")), remove))
+                found.append(Leftover("variable", int(match[1]), label, parsed_time(variable.get("createdAt")), remove))
         return found
 
     def _delete_variable(self, project: str, variable_id: str) -> None:

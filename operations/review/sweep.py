@@ -1,10 +1,14 @@
 """`make review-sweep [APPLY=1]`: removes review environments whose pull request is closed, or
-older than ``reviewEnvironmentTtlHours``; a dry run unless ``--apply``.
+that saw no activity for ``reviewEnvironmentTtlHours``; a dry run unless ``--apply``.
 
-It lists only what is named ``pr-<N>`` (operations/review/inventory.py). Stacks go first (a
-``pulumi destroy`` removes their resources cleanly); whatever is left at the vendors is removed
-directly. The open pull requests come from ``gh pr list`` (or ``--open-prs FILE``, a JSON list
-of numbers). Without credentials: one line, ``cannot sweep: …``, exit 2.
+It lists only what is named ``pr-<N>`` (operations/review/inventory.py) and judges each pull
+request's environment as a whole: its newest sign of life (the pull request's last update, the
+stack's last ``up``, the newest thing created for it) decides, never one item's own age, so an
+open pull request older than the TTL but still pushed to keeps everything. A removed
+environment goes through its stack first (a ``pulumi destroy`` removes its resources cleanly),
+then whatever is left at the vendors is removed item by item (already gone is fine). The open
+pull requests come from ``gh pr list`` (or ``--open-prs FILE``, a JSON list of numbers or of
+``{"number", "updatedAt"}``). Without credentials: one line, ``cannot sweep: …``, exit 2.
 
 Exit codes: 0 swept (or nothing to), 1 a removal failed, 2 cannot sweep.
 """
@@ -19,18 +23,40 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from clients.http import ApiError
-from operations.review.inventory import Accounts, InventoryError, Leftover, missing_credentials, pulumi_stacks
+from operations.review.inventory import (
+    Accounts,
+    InventoryError,
+    Leftover,
+    missing_credentials,
+    parsed_time,
+    pulumi_stacks,
+)
 from stack_config import ConfigError
 from stack_config.review import offline_review_config
 
 TEMPLATE_STACK = "pr-1"  # any review stack reads the template's parent, project and TTL
 
 
-def open_pull_requests() -> set[int]:
+# An open pull request's number, and when it was last updated (None: not known).
+OpenPullRequests = dict[int, datetime.datetime | None]
+
+
+def parse_open_pull_requests(listed: list[Any]) -> OpenPullRequests:
+    found: OpenPullRequests = {}
+    for pr in listed:
+        if isinstance(pr, dict):
+            found[int(pr["number"])] = parsed_time(pr.get("updatedAt"))
+        else:
+            found[int(pr)] = None
+    return found
+
+
+def open_pull_requests() -> OpenPullRequests:
     done = subprocess.run(
-        ["gh", "pr", "list", "--state", "open", "--limit", "1000", "--json", "number"],  # noqa: S607
+        ["gh", "pr", "list", "--state", "open", "--limit", "1000", "--json", "number,updatedAt"],  # noqa: S607
         capture_output=True,
         text=True,
         timeout=120,
@@ -38,36 +64,58 @@ def open_pull_requests() -> set[int]:
     )
     if done.returncode != 0:
         raise InventoryError("gh pr list failed (GH_TOKEN set?)")
-    return {int(pr["number"]) for pr in json.loads(done.stdout)}
+    return parse_open_pull_requests(json.loads(done.stdout))
 
 
-def why_remove(item: Leftover, open_prs: set[int], ttl_hours: int, now: datetime.datetime) -> str | None:
-    if item.number not in open_prs:
+def why_remove(
+    environment: Sequence[Leftover], open_prs: OpenPullRequests, ttl_hours: int, now: datetime.datetime
+) -> str | None:
+    """Why one pull request's whole environment goes, or None while it lives."""
+    number = environment[0].number
+    if number not in open_prs:
         return "pull request closed"
-    if item.created is not None and now - item.created > datetime.timedelta(hours=ttl_hours):
-        return f"older than {ttl_hours} h"
+    signs = [item.created for item in environment] + [open_prs[number]]
+    newest = max((when for when in signs if when is not None), default=None)
+    if newest is not None and now - newest > datetime.timedelta(hours=ttl_hours):
+        return f"no activity for {ttl_hours} h"
     return None
 
 
+def _remove(item: Leftover, reason: str, after_stack: bool) -> tuple[str, bool]:
+    try:
+        item.remove()
+    except ApiError as error:
+        if after_stack and error.status == 404:
+            return f"already gone with its stack: {item.describe()}", True
+        return f"could not remove {item.describe()}: {error}", False
+    except InventoryError as error:
+        return f"could not remove {item.describe()}: {error}", False
+    return f"removed {item.describe()}: {reason}", True
+
+
 def sweep(
-    items: Sequence[Leftover], open_prs: set[int], ttl_hours: int, now: datetime.datetime, apply: bool
+    items: Sequence[Leftover], open_prs: OpenPullRequests, ttl_hours: int, now: datetime.datetime, apply: bool
 ) -> tuple[list[str], int]:
     """What is (or would be) removed, one line each, and how many removals failed."""
     lines, failed = [], 0
-    # Stacks first: their destroy takes the rest with it; a second pass finds nothing left.
-    for item in sorted(items, key=lambda i: (i.kind != "stack", i.number)):
-        reason = why_remove(item, open_prs, ttl_hours, now)
+    environments: dict[int, list[Leftover]] = {}
+    for item in items:
+        environments.setdefault(item.number, []).append(item)
+    for number in sorted(environments):
+        # Its stack first: the destroy takes the rest with it; then what it did not know of.
+        environment = sorted(environments[number], key=lambda i: i.kind != "stack")
+        reason = why_remove(environment, open_prs, ttl_hours, now)
         if reason is None:
             continue
-        if not apply:
-            lines.append(f"would remove {item.describe()}: {reason}")
-            continue
-        try:
-            item.remove()
-            lines.append(f"removed {item.describe()}: {reason}")
-        except (ApiError, InventoryError) as error:
-            failed += 1
-            lines.append(f"could not remove {item.describe()}: {error}")
+        had_stack = False
+        for item in environment:
+            if not apply:
+                lines.append(f"would remove {item.describe()}: {reason}")
+                continue
+            line, removed = _remove(item, reason, had_stack)
+            lines.append(line)
+            failed += not removed
+            had_stack = had_stack or (item.kind == "stack" and removed)
     return lines, failed
 
 
@@ -95,7 +143,9 @@ def main(
                 print(f"left behind: {item.describe()}")
             print(f"pr-{args.left_of}: {len(left)} thing(s) left")
             return 1 if left else 0
-        open_prs = {int(n) for n in json.loads(args.open_prs.read_text())} if args.open_prs else open_pull_requests()
+        open_prs = (
+            parse_open_pull_requests(json.loads(args.open_prs.read_text())) if args.open_prs else open_pull_requests()
+        )
     except (ConfigError, InventoryError, ApiError, OSError, ValueError) as error:
         print(f"cannot sweep: {error}", file=sys.stderr)
         return 2

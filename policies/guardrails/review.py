@@ -40,7 +40,9 @@ def _no_prod_backend(args: StackValidationArgs, report: Report) -> None:
         return
     markers = [str(marker) for marker in config.get("prodMarkers") or [] if marker]
     for resource in args.resources:
-        if resource.resource_type == STACK_REFERENCE and str(resource.props.get("name", "")).endswith("/prod"):
+        referenced = str(resource.props.get("name", ""))
+        # StackReference("prod") is the shorthand of <org>/<project>/prod.
+        if resource.resource_type == STACK_REFERENCE and (referenced == "prod" or referenced.endswith("/prod")):
             report(f"{resource.name}: a review stack reads the prod stack's outputs.", resource.urn)
         for path, text in _strings(dict(resource.props)):
             # The branch names its parent: the one reference to another project a review stack holds.

@@ -10,6 +10,7 @@ from stack_config.reader import Reader
 from stack_config.vocabulary import UPSTASH_REGIONS
 
 _DATABASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_ENDPOINT = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}\.upstash\.io$")
 
 
 def _cache_name(reader: Reader) -> str | None:
@@ -21,6 +22,15 @@ def _cache_name(reader: Reader) -> str | None:
             "redisCacheName", f"must be an Upstash database name (letters, digits, - and _), got {name!r}"
         )
     return name
+
+
+def _endpoint(reader: Reader) -> str | None:
+    if not reader.has("redisEndpoint"):
+        return None
+    host = reader.string("redisEndpoint")
+    if not _ENDPOINT.match(host):
+        raise reader.fail("redisEndpoint", f"must be the endpoint's host, <name>.upstash.io, got {host!r}")
+    return host
 
 
 def cache(reader: Reader, adopt_cache: Mapping[str, str]) -> CacheConfig:
@@ -41,4 +51,5 @@ def cache(reader: Reader, adopt_cache: Mapping[str, str]) -> CacheConfig:
         budget=reader.integer("redisBudget") if reader.has("redisBudget") else None,
         cache_name=_cache_name(reader),
         adopt_cache_id=adopt_cache.get("id"),
+        endpoint=_endpoint(reader),
     )

@@ -86,6 +86,7 @@ def test_readme_cache_key_table_is_generated_from_the_contract() -> None:
         ({"redisPrimaryRegion": "us-east-2"}, "newcool-infra:redisPrimaryRegion must be an Upstash region"),
         ({"redisReadRegions": ["us-east-1"]}, "newcool-infra:redisReadRegions must be Upstash regions other than"),
         ({"redisBudget": -5}, "newcool-infra:redisBudget must be between 1 and 100000, got -5"),
+        ({"redisEndpoint": "https://x.upstash.io"}, "newcool-infra:redisEndpoint must be the endpoint's host"),
     ],
 )
 def test_bad_cache_config_is_refused(overrides: dict[str, Any], message: str) -> None:

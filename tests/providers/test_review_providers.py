@@ -17,9 +17,10 @@ from pytest_httpserver import HTTPServer
 
 from components.review_environment import REVIEW_VARIABLES, BranchVariableDeclaration
 from db_migrations import discover
-from db_migrations.seed import SEED_ROWS, seed_text
+from db_migrations.seed import SEED_ROWS
 from localdb import pgtap
 from localdb.cluster import COMPAT_SQL, MIGRATION_USER, PostgresCluster, running_cluster
+from preview.engine import run_program
 from providers import supabase_branch
 from providers.database_seed import DatabaseSeedProvider
 from providers.schema_migrations import SchemaMigrationsProvider
@@ -28,6 +29,7 @@ from providers.supabase_keys import ApiKeyProvider
 from providers.supabase_settings import SettingsProvider
 from providers.upstash_database import UpstashDatabaseProvider
 from providers.vercel_branch import BranchRebuildProvider, BranchVariableProvider
+from tests.standins.faults import VirtualClock
 from tests.standins.openapi import upstash_spec
 from tests.standins.review_vendors import (
     ReviewUpstashStandIn,
@@ -68,14 +70,31 @@ class Vendors:
     upstash: ReviewUpstashStandIn
     url: str
     cluster: PostgresCluster
+    planned: dict[str, dict[str, Any]]
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def planned() -> dict[str, dict[str, Any]]:
+    """Each review resource's inputs as the component sends them (pr-7's plan, its git branch the
+    app's): what the engine hands the providers, other resources' outputs aside."""
+    plan = run_program("pr-7", {"reviewGitBranch": GIT_BRANCH})
+    return {
+        r.name: {key: value for key, value in r.props.items() if key != "__provider"}
+        for r in plan.registrations
+        if r.type.startswith("pulumi-python:dynamic/")
+    }
 
 
 @pytest.fixture
 def vendors(
-    httpserver: HTTPServer, branch_database: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+    httpserver: HTTPServer,
+    branch_database: PostgresCluster,
+    planned: dict[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Vendors]:
     monkeypatch.setattr(supabase_branch, "POLL_SECONDS", 0.0)
+    monkeypatch.setattr(supabase_branch, "READY_TIMEOUT_SECONDS", 20.0)  # a wrong host fails, not hangs
     database = {"db_host": "127.0.0.1", "db_port": branch_database.port, "db_user": MIGRATION_USER, "db_pass": ""}
     supabase = SupabaseBranchingStandIn(PARENT, SUPABASE_TOKEN, database)
     vercel = ReviewVercelStandIn(vercel_review_spec(), token=VERCEL_TOKEN, team_id=TEAM)
@@ -87,7 +106,7 @@ def vendors(
     supabase.install(httpserver)
     vercel.install(httpserver)
     upstash.install(httpserver)
-    yield Vendors(supabase, vercel, upstash, httpserver.url_for("/").rstrip("/"), branch_database)
+    yield Vendors(supabase, vercel, upstash, httpserver.url_for("/").rstrip("/"), branch_database, planned)
     assert supabase.broken_answers == vercel.broken_answers == upstash.broken_answers == []
     # The project-wide trap and the parent-changing calls were never made.
     assert not any(line.endswith(("/merge", "/push", "/reset")) for line in supabase.log)
@@ -108,7 +127,6 @@ def steps(v: Vendors) -> list[tuple[str, Any]]:
         """Read when the step runs."""
         return v.state["branch"]
 
-    migrations = [m.as_input() for m in discover()]
     values: dict[str, Callable[[], Any]] = {
         "supabase_url": lambda: branch()["url"],
         "publishable_key": lambda: v.state["publishable-key"]["api_key"],
@@ -117,25 +135,23 @@ def steps(v: Vendors) -> list[tuple[str, Any]]:
         "cache_rest_token": lambda: v.state["cache"]["rest_token"],
         "media_prefix": lambda: "pr-7/",
     }
+    planned = v.planned
+
+    def on_branch(name: str, **outputs: Callable[[], Any]) -> dict[str, Any]:
+        """The plan's inputs, with the outputs of resources made before (known only at run time)."""
+        return {**planned[name], **{key: value() for key, value in outputs.items()}}
+
+    ref, url = (lambda: branch()["branch_ref"]), (lambda: branch()["database_url"])
     listed: list[tuple[str, Any]] = [
-        ("branch", lambda: running(SupabaseBranchProvider(v.url)).create(
-            {"parent_ref": PARENT, "branch_name": "pr-7", "git_branch": GIT_BRANCH, "instance_size": "micro",
-             "ssl_mode": "disable"})),
-        ("publishable-key", lambda: running(ApiKeyProvider(v.url)).create(
-            {"project_ref": branch()["branch_ref"], "type": "publishable", "name": "newcool_review_app",
-             "description": "pr-7", "revoke_on_delete": False})),
-        ("secret-key", lambda: running(ApiKeyProvider(v.url)).create(
-            {"project_ref": branch()["branch_ref"], "type": "secret", "name": "newcool_review_server",
-             "description": "pr-7", "revoke_on_delete": False})),
-        ("auth", lambda: running(SettingsProvider("auth", v.url)).create(
-            {"project_ref": branch()["branch_ref"], "settings": {"site_url": "https://preview.example",
-                                                                 "uri_allow_list": "https://preview.example/**"}})),
-        ("migrations", lambda: SchemaMigrationsProvider().create(
-            {"database_url": branch()["database_url"], "migrations": migrations})),
-        ("seed", lambda: DatabaseSeedProvider().create(
-            {"database_url": branch()["database_url"], "sql": seed_text(), "checksum": "x"})),
-        ("cache", lambda: running(UpstashDatabaseProvider(v.url + "/v2")).create(
-            {"database_name": "newcool-pr-7", "primary_region": "us-east-1", "budget": 20, "eviction": True})),
+        # The local PostgreSQL standing in for the branch has no TLS: the one input changed.
+        ("branch", lambda: running(SupabaseBranchProvider(v.url)).create({**planned["branch"], "ssl_mode": "disable"})),
+        ("publishable-key",
+         lambda: running(ApiKeyProvider(v.url)).create(on_branch("publishable-key", project_ref=ref))),
+        ("secret-key", lambda: running(ApiKeyProvider(v.url)).create(on_branch("secret-key", project_ref=ref))),
+        ("auth", lambda: running(SettingsProvider("auth", v.url)).create(on_branch("auth", project_ref=ref))),
+        ("migrations", lambda: SchemaMigrationsProvider().create(on_branch("migrations", database_url=url))),
+        ("seed", lambda: DatabaseSeedProvider().create(on_branch("seed", database_url=url))),
+        ("cache", lambda: running(UpstashDatabaseProvider(v.url + "/v2")).create(dict(planned["cache"]))),
     ]  # fmt: skip
 
     def variable(d: BranchVariableDeclaration) -> Any:
@@ -188,10 +204,14 @@ def test_create_ready_migrate_test_wire_and_rebuild(vendors: Vendors) -> None:
     branch = vendors.state["branch"]
     # Ready only after the action run, ACTIVE_HEALTHY and a first connection.
     assert next(iter(vendors.supabase.branches.values())).polls >= vendors.supabase.polls_until_ready
+    # Through the session pooler, never the direct host (IPv6 only; runners have IPv4 only).
+    assert f"db.{branch['branch_ref']}.supabase.co" not in branch["database_url"]
+    assert f"@127.0.0.1:{vendors.cluster.port}/" in branch["database_url"]
     assert branch["url"] == f"https://{branch['branch_ref']}.supabase.co"
     assert vendors.state["migrations"]["last_applied"] == [m.version for m in discover()]
     auth = next(iter(vendors.supabase.branches.values())).project.auth
-    assert auth["uri_allow_list"] == "https://preview.example/**"
+    preview_url = vendors.planned["auth"]["settings"]["site_url"]
+    assert "feature-login" in preview_url and auth["uri_allow_list"] == f"{preview_url}/**"
     assert_one_environment(vendors)
     # The rebuild has the branch's own database and cache, not dev's.
     rebuild = next(d for d in vendors.vercel.deployments.values() if d.get("redeployOf") == "dpl_branch")
@@ -218,6 +238,8 @@ def test_a_rerun_after_a_kill_at_each_step_creates_nothing_twice(vendors: Vendor
 def test_a_lost_create_answer_adopts_what_the_first_attempt_made(vendors: Vendors) -> None:
     vendors.supabase.lose_create_answer = True
     vendors.upstash.lose_create_answer = True
+    # The rebuild's reply lost after Vercel started it: found by its meta, not sent again.
+    vendors.vercel.lose_rebuild_answer = True
     up(vendors)
     assert_one_environment(vendors)
 
@@ -238,17 +260,87 @@ def test_on_close_everything_is_gone(vendors: Vendors) -> None:
     assert running(SupabaseBranchProvider(vendors.url)).read(branch["__id"], branch).id == ""
 
 
-def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(vendors: Vendors) -> None:
+BRANCH_PROPS = {"parent_ref": PARENT, "branch_name": "pr-7", "git_branch": GIT_BRANCH, "instance_size": "micro",
+                "ssl_mode": "disable"}  # fmt: skip
+
+
+def test_a_branch_stuck_creating_fails_in_one_line_at_the_deadline(
+    vendors: Vendors, monkeypatch: pytest.MonkeyPatch
+) -> None:
     vendors.supabase.stuck = True
     provider = running(SupabaseBranchProvider(vendors.url))
-    now = [0.0]
+    monkeypatch.setattr(supabase_branch, "POLL_SECONDS", 60.0)
     with provider.api() as api:
         branch = api.create("POST", f"/v1/projects/{PARENT}/branches", json={"branch_name": "pr-7"},
                             find_existing=lambda: None)  # fmt: skip
-        # A fake clock: each poll's sleep moves it a minute on.
-        readiness = Readiness(api, "disable", 1200.0, clock=lambda: now[0], sleep=lambda _s: now.append(now.pop() + 60))
-        with pytest.raises(Exception) as failed:
-            readiness.wait(branch["project_ref"])
+        # Virtual time: each poll's sleep moves it a minute on, instantly.
+        virtual = VirtualClock()
+        api.clock = virtual.clock()
+        with pytest.raises(supabase_branch.BranchStuckError) as failed:
+            Readiness(api, "disable", 1200.0).wait(branch["project_ref"])
     message = str(failed.value)
-    assert "\n" not in message and "not usable after 1200 s" in message and "action run step" in message
-    assert "make review-sweep" in message
+    assert "\n" not in message and "not usable within 1200 s" in message and "action run step" in message
+    assert virtual.now >= 1200 and set(virtual.slept) == {60.0}
+
+
+@pytest.mark.parametrize("fault", ["stuck", "dead"])
+def test_an_unusable_branch_is_removed_so_the_next_push_makes_a_fresh_one(vendors: Vendors, fault: str) -> None:
+    setattr(vendors.supabase, fault, True)
+    with pytest.raises(RuntimeError) as failed:
+        running(SupabaseBranchProvider(vendors.url, deadline_seconds=0.0)).create(dict(BRANCH_PROPS))
+    message = str(failed.value)
+    assert "\n" not in message and message.endswith("removed it: a re-run creates a fresh one")
+    assert vendors.supabase.branches == {}
+    setattr(vendors.supabase, fault, False)
+    made = running(SupabaseBranchProvider(vendors.url)).create(dict(BRANCH_PROPS))
+    assert [b.ref for b in vendors.supabase.branches.values()] == [made.id]
+
+
+def test_a_branch_scheduled_for_deletion_is_not_adopted(vendors: Vendors) -> None:
+    up(vendors)
+    old = next(iter(vendors.supabase.branches.values()))
+    old.deletion_scheduled_at = "2026-12-01T11:00:00Z"
+    made = running(SupabaseBranchProvider(vendors.url)).create(dict(BRANCH_PROPS))
+    assert made.id != old.ref and made.id in vendors.supabase.branches
+
+
+def test_the_session_pooler_is_taken_even_when_the_project_defaults_to_transaction_mode() -> None:
+    ref = "abcdefghijklmnopqrst"
+    listed = [{"database_type": "READ_REPLICA", "db_host": "replica.example", "db_port": 6543, "db_user": "x"},
+              {"database_type": "PRIMARY", "db_host": "aws-0-us-east-2.pooler.supabase.com", "db_port": 6543,
+               "db_user": f"postgres.{ref}", "pool_mode": "transaction"}]  # fmt: skip
+    pooler = supabase_branch.session_pooler(listed)
+    url = supabase_branch.database_url(pooler, "p@ss/word", "require")
+    assert url == (
+        f"postgresql://postgres.{ref}:p%40ss%2Fword@aws-0-us-east-2.pooler.supabase.com:5432/postgres?sslmode=require"
+    )
+    with pytest.raises(supabase_branch.NotReadyError):
+        supabase_branch.session_pooler([])
+
+
+def test_without_an_app_preview_of_the_branch_every_up_looks_again(vendors: Vendors) -> None:
+    props = {"project_id": PROJECT, "project_name": "newcool-api-dev", "team_id": TEAM, "git_branch": "not-pushed",
+             "variables_version": "digest-1"}  # fmt: skip
+    provider = running(BranchRebuildProvider(vendors.url))
+    made = provider.create(dict(props))
+    assert made.outs["deployment_id"] is None
+    assert provider.diff(made.id, made.outs, dict(props)).changes
+    # The app's branch is pushed: the next up rebuilds it with the variables, then rests.
+    vendors.vercel.deployments["dpl_late"] = {"projectId": PROJECT, "target": "preview", "readyState": "READY",
+                                              "branch": "not-pushed", "env": {}}  # fmt: skip
+    updated = provider.update(made.id, made.outs, dict(props)).outs or {}
+    assert updated["deployment_id"] not in (None, "dpl_late")
+    assert not provider.diff(made.id, updated, dict(props)).changes
+
+
+def test_an_explicit_upstash_credential_in_the_environment_wins_over_the_stacks_config(
+    vendors: Vendors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UPSTASH_EMAIL", CONFIG["upstash:email"])
+    monkeypatch.setenv("UPSTASH_API_KEY", CONFIG["upstash:apiKey"])
+    provider = dill.loads(dill.dumps(UpstashDatabaseProvider(vendors.url + "/v2"), recurse=True))
+    stale = {**CONFIG, "upstash:apiKey": "an-older-key"}
+    provider.configure(ConfigureRequest(Config(stale, "newcool-infra")))
+    made = provider.create({"database_name": "newcool-pr-7", "primary_region": "us-east-1", "budget": 20,
+                            "eviction": True})  # fmt: skip
+    assert [d["database_id"] for d in vendors.upstash.databases] == [made.id]

@@ -3,7 +3,9 @@ and each branch as a project: api-keys, auth config), Vercel's branch-scoped var
 preview deployments, and Upstash's database create and delete.
 
 Held to the vendors' own documents like the other stand-ins (``tests.standins.openapi``). A
-branch's database is a real PostgreSQL 15 (the test's), reported as its ``db_host``/``db_port``.
+branch's database is a real PostgreSQL 15 (the test's), reachable only as its session pooler
+(``config/database/pooler``); the branch's direct host ``db.<ref>.supabase.co`` resolves nowhere,
+as it has no IPv4 address on GitHub's runners.
 A branch becomes usable after ``polls_until_ready`` readiness polls, or never when ``stuck``;
 ``lose_create_answer`` makes the next create act, then answer 500 (a lost reply).
 """
@@ -65,6 +67,7 @@ class Branch:
     project: SupabaseProjectStandIn
     created_at: str = NOW
     polls: int = 0
+    deletion_scheduled_at: str | None = None
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
@@ -79,6 +82,7 @@ class SupabaseBranchingStandIn:
     branches: dict[str, Branch] = field(default_factory=dict)
     polls_until_ready: int = 3
     stuck: bool = False
+    dead: bool = False  # the action run's migrate step dies
     lose_create_answer: bool = False
     log: list[str] = field(default_factory=list)
     broken_answers: list[str] = field(default_factory=list)
@@ -108,6 +112,7 @@ class SupabaseBranchingStandIn:
             "created_at": branch.created_at,
             "updated_at": branch.created_at,
             "with_data": False,
+            **({"deletion_scheduled_at": branch.deletion_scheduled_at} if branch.deletion_scheduled_at else {}),
         }
 
     def ready(self, branch: Branch) -> bool:
@@ -130,7 +135,8 @@ class SupabaseBranchingStandIn:
             if request.method == "GET":
                 return self._answer(request, 200, [self._branch_body(b) for b in self.branches.values()])
             body = json.loads(request.get_data())
-            if any(b.name == body["branch_name"] for b in self.branches.values()):
+            live = [b for b in self.branches.values() if not b.deletion_scheduled_at]
+            if any(b.name == body["branch_name"] for b in live):
                 return _json(409, {"message": f"Branch {body['branch_name']} already exists"})
             ref = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(20))
             project = SupabaseProjectStandIn(self.spec, ref, self.token)
@@ -159,6 +165,8 @@ class SupabaseBranchingStandIn:
             return self._answer(request, 200, [self._run(owner)])
         if match[2] == f"/actions/{owner.run_id}":
             return self._answer(request, 200, self._run(owner))
+        if match[2] == "/config/database/pooler" and request.method == "GET":
+            return self._answer(request, 200, [self._pooler(owner)])
         return owner.project.handle(request)
 
     def _detail(self, branch: Branch) -> dict[str, Any]:
@@ -168,8 +176,23 @@ class SupabaseBranchingStandIn:
             "postgres_engine": "15",
             "release_channel": "ga",
             "status": "ACTIVE_HEALTHY" if self.ready(branch) else "COMING_UP",
-            **self.database,
+            "db_host": f"db.{branch.ref}.supabase.co",
+            "db_port": 5432,
+            "db_user": "postgres",
+            "db_pass": self.database.get("db_pass", ""),
         }
+
+    def _pooler(self, branch: Branch) -> dict[str, Any]:
+        """The session pooler: the test's PostgreSQL (``database``), Supabase's user by default."""
+        host, port = self.database["db_host"], int(self.database["db_port"])
+        user = self.database.get("db_user", f"postgres.{branch.ref}")
+        return {
+            "identifier": branch.ref, "database_type": "PRIMARY", "is_using_scram_auth": True,
+            "db_user": user, "db_host": host, "db_port": port, "db_name": "postgres",
+            "connection_string": f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/postgres",
+            "connectionString": f"postgresql://{user}:[YOUR-PASSWORD]@{host}:{port}/postgres",
+            "default_pool_size": 15, "max_client_conn": 200, "pool_mode": "session",
+        }  # fmt: skip
 
     def _run(self, branch: Branch) -> dict[str, Any]:
         done = self.ready(branch)
@@ -177,6 +200,8 @@ class SupabaseBranchingStandIn:
             {"name": s, "status": "EXITED" if done or i < 2 else "RUNNING", "created_at": NOW, "updated_at": NOW}
             for i, s in enumerate(STEPS)
         ]
+        if self.dead:
+            steps[STEPS.index("migrate")]["status"] = "DEAD"
         return {
             "id": branch.run_id,
             "branch_id": branch.ref,
@@ -191,7 +216,10 @@ class SupabaseBranchingStandIn:
 
 @dataclass
 class ReviewVercelStandIn(VercelTeamStandIn):
-    """Adds to the team's stand-in: variables written (upsert) and removed, a branch's previews."""
+    """Adds to the team's stand-in: variables written (upsert) and removed, a branch's previews;
+    ``lose_rebuild_answer`` makes the next rebuild start, then answer 502 (a lost reply)."""
+
+    lose_rebuild_answer: bool = False
 
     def install(self, server: HTTPServer) -> str:
         server.expect_request(re.compile(r"^/v(9|10)/projects/.*$")).respond_with_handler(self.handle_review)
@@ -266,6 +294,9 @@ class ReviewVercelStandIn(VercelTeamStandIn):
                 for e in self.variables(made["projectId"])
                 if "preview" in _targets(e) and e.get("gitBranch") in (None, made["branch"])
             }
+            if self.lose_rebuild_answer:
+                self.lose_rebuild_answer = False
+                return _json(502, {"error": {"code": "bad_gateway", "message": "An error occurred"}})
         return answer
 
 

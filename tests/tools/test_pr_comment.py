@@ -90,3 +90,29 @@ def test_a_refused_token_is_one_line_without_it(
     assert post(tmp_path, url, "dev", [], "no change") == 1
     err = capsys.readouterr().err
     assert err == "error: GitHub refused the comment (401)\n" and "ghs_" not in err
+
+
+def test_a_refusal_by_the_cap_is_the_review_environments_one_sticky_comment(
+    github: tuple[Comments, str], tmp_path: Path
+) -> None:
+    comments, url = github
+    refusal = tmp_path / "cap.txt"
+    refusal.write_text("pr-9 gets no review environment: 5 of maxReviewEnvironments 5 are live\n")
+    argv = ["--review", "pr-9", "--refused", str(refusal), "--repository", REPOSITORY, "--pull-request", "9"]
+    for _push in range(3):
+        assert pr_comment.main(argv, api_url=url) == 0
+    assert comments.writes == ["POST"]
+    mine = [c for c in comments.comments if c["body"].startswith(pr_comment.marker("review pr-9"))]
+    assert len(mine) == 1 and "5 of maxReviewEnvironments 5 are live" in mine[0]["body"]
+    assert "check fails" in mine[0]["body"]
+
+
+def test_the_review_comment_says_when_the_app_has_no_preview_of_the_branch() -> None:
+    from preview.engine import run_program  # noqa: PLC0415
+
+    plan = run_program("pr-123")
+    url = "https://newcool-api-dev-git-feature-login-newcool.vercel.app"
+    none_yet = pr_comment.render_review("pr-123", url, True, "1 file", plan, app_preview="")
+    assert "- Preview: none yet." in none_yet and "branch of the same name" in none_yet
+    built = pr_comment.render_review("pr-123", url, True, "1 file", plan, app_preview="dpl_123")
+    assert f"- Preview: {url}" in built and "none yet" not in built

@@ -91,6 +91,14 @@ def test_vercel_variables_not_in_code_or_edited_since_the_last_deploy(httpserver
             {"id": "e3", "key": "DEBUG_TOKEN", "target": ["production"], "type": "encrypted", "updatedAt": before},
             {"id": "e4", "key": "UPSTASH_REDIS_REST_TOKEN", "target": ["preview"], "type": "encrypted",
              "updatedAt": before},
+            # A review environment's variables (scoped to its git branch, marked pr-<N>): the
+            # sweep's, not this stack's drift, even edited after the last deploy.
+            *({"id": f"r{i}", "key": key, "target": ["preview"], "type": "encrypted", "updatedAt": after,
+               "gitBranch": "feature/login", "comment": "newcool-review pr-7"}
+              for i, key in enumerate(("UPSTASH_REDIS_REST_TOKEN", "S3_KEY_PREFIX"))),
+            # The marker alone proves nothing: one reaching production is drift.
+            {"id": "e5", "key": "S3_KEY_PREFIX", "target": ["production", "preview"], "type": "plain",
+             "updatedAt": before, "gitBranch": "feature/login", "comment": "newcool-review pr-7"},
         ],
     }  # fmt: skip
     url = team.install(httpserver)
@@ -102,19 +110,22 @@ def test_vercel_variables_not_in_code_or_edited_since_the_last_deploy(httpserver
         "[security] Vercel variable DEBUG_TOKEN (production): not in the code",
         # Prod never declares a secret for preview: a prod secret there is drift.
         "[security] Vercel variable UPSTASH_REDIS_REST_TOKEN (preview): not in the code",
+        "[security] Vercel variable S3_KEY_PREFIX (preview, production): not in the code",
     ]
     assert team.broken_answers == []
 
 
 def test_upstash_databases_no_stack_manages(httpserver: HTTPServer) -> None:
     account = UpstashAccountStandIn(upstash_spec(), email="ops@newcool.io", api_key="upstash-key")
-    for name in ("newcool-prod-cache", "newcool-prod-ratelimit", "newcool-scratch"):
+    # newcool-pr-7 is a review environment's cache: the sweep's, not drift; newcool-pr-x is no such name.
+    for name in ("newcool-prod-cache", "newcool-prod-ratelimit", "newcool-scratch", "newcool-pr-7", "newcool-pr-x"):
         account.databases.append({"database_id": name, "database_name": name, "state": "active"})
     url = account.install(httpserver)
     with UpstashApi("ops@newcool.io", "upstash-key", url) as api:
         live = api.databases()
     managed = {"newcool-prod-cache", "newcool-prod-ratelimit", "newcool-dev-cache", "newcool-dev-ratelimit"}
     assert [d.line() for d in unmanaged_redis(live, managed)] == [
-        "Upstash database newcool-scratch: managed by no stack"
+        "Upstash database newcool-scratch: managed by no stack",
+        "Upstash database newcool-pr-x: managed by no stack",
     ]
     assert account.broken_answers == []

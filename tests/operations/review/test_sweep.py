@@ -15,6 +15,8 @@ from pytest_httpserver import HTTPServer
 
 from operations.review import gate, sweep
 from operations.review.inventory import pulumi_stacks
+from stack_config.stack_file import ROOT
+from stack_config.vocabulary import REVIEW_TEMPLATE
 from tests.standins.openapi import upstash_spec
 from tests.standins.review_vendors import (
     Branch,
@@ -77,14 +79,16 @@ def accounts(httpserver: HTTPServer) -> Iterator[Accounts]:
 class FakePulumi:
     """The Pulumi CLI as the sweeper calls it (the engine is the one thing stood in here)."""
 
-    def __init__(self, stacks: list[str]) -> None:
+    def __init__(self, stacks: list[str], updated: dict[str, str] | None = None) -> None:
         self.stacks = stacks
+        self.updated = updated or {}
         self.calls: list[str] = []
 
     def __call__(self, args: list[str]) -> str:
         self.calls.append(" ".join(args))
         if args[:2] == ["stack", "ls"]:
-            return json.dumps([{"name": f"newcool/newcool-infra/{s}", "lastUpdate": "2026-12-01T10:00:00Z"}
+            return json.dumps([{"name": f"newcool/newcool-infra/{s}",
+                                "lastUpdate": self.updated.get(s, "2026-12-01T10:00:00Z")}
                                for s in self.stacks])  # fmt: skip
         if args[:2] == ["stack", "rm"]:
             self.stacks.remove(args[2])
@@ -94,7 +98,9 @@ class FakePulumi:
 def run(accounts: Accounts, tmp_path: Path, pulumi: FakePulumi, *args: str) -> int:
     open_prs = tmp_path / "open.json"
     open_prs.write_text("[1, 3]")
-    return sweep.main(["--open-prs", str(open_prs), *args], accounts.environ, NOW, lambda: pulumi_stacks(pulumi))
+    return sweep.main(
+        ["--open-prs", str(open_prs), *args], accounts.environ, NOW, lambda: pulumi_stacks(pulumi, tmp_path)
+    )
 
 
 def test_the_sweeper_removes_closed_and_expired_and_leaves_open_and_foreign(
@@ -107,9 +113,49 @@ def test_the_sweeper_removes_closed_and_expired_and_leaves_open_and_foreign(
     assert sorted(e["id"] for e in accounts.vercel.variables("prj_dev")) == ["env_1", "env_other"]
     assert pulumi.stacks == ["dev", "prod", "pr-1"]
     assert "destroy --stack pr-2 --yes --skip-preview" in pulumi.calls
+    # The stack file the CLI needed was written in the given root, and is gone with the stack.
+    assert list(tmp_path.glob("Pulumi.pr-*.yaml")) == []
     out = capsys.readouterr().out
-    assert "removed branch pr-3 (cccccccccccccccccccc) (pr-3): older than 72 h" in out
+    assert "removed branch pr-3 (cccccccccccccccccccc) (pr-3): no activity for 72 h" in out
     assert "removed cache newcool-pr-2 (pr-2): pull request closed" in out
+
+
+def test_an_open_pull_request_older_than_the_ttl_but_still_updated_keeps_its_whole_environment(
+    accounts: Accounts, tmp_path: Path
+) -> None:
+    # pr-3's branch is 96 h old, but its stack's last `up` (a push) was 2 h ago.
+    pulumi = FakePulumi(["pr-3"], {"pr-3": "2026-12-02T08:00:00Z"})
+    assert run(accounts, tmp_path, pulumi, "--apply") == 0
+    assert "cccccccccccccccccccc" in accounts.supabase.branches
+    assert pulumi.stacks == ["pr-3"]
+    # The pull request's own last update counts the same way.
+    open_prs = tmp_path / "open.json"
+    open_prs.write_text('[{"number": 3, "updatedAt": "2026-12-02T09:00:00Z"}, 1]')
+    assert sweep.main(["--open-prs", str(open_prs), "--apply"], accounts.environ, NOW, lambda: []) == 0
+    assert "cccccccccccccccccccc" in accounts.supabase.branches
+
+
+def test_an_expired_environment_goes_whole_through_its_stack_then_what_it_left(
+    accounts: Accounts, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pr-3: open, its stack last updated 96 h ago, like its branch; the destroy takes the branch.
+    pulumi = FakePulumi(["pr-3"], {"pr-3": "2026-11-28T10:00:00Z"})
+
+    def destroying(args: list[str]) -> str:
+        if args[0] == "destroy":
+            # The CLI finds the stack's file, written from the template in the given root.
+            assert (tmp_path / "Pulumi.pr-3.yaml").read_text() == (ROOT / REVIEW_TEMPLATE).read_text()
+            del accounts.supabase.branches["cccccccccccccccccccc"]
+        return pulumi(args)
+
+    open_prs = tmp_path / "open.json"
+    open_prs.write_text("[1, 3]")
+    argv = ["--open-prs", str(open_prs), "--apply"]
+    assert sweep.main(argv, accounts.environ, NOW, lambda: pulumi_stacks(destroying, tmp_path)) == 0
+    assert pulumi.stacks == [] and "cccccccccccccccccccc" not in accounts.supabase.branches
+    assert not (tmp_path / "Pulumi.pr-3.yaml").exists() and not (ROOT / "Pulumi.pr-3.yaml").exists()
+    out = capsys.readouterr().out
+    assert out.index("removed stack pr-3") < out.index("already gone with its stack: branch pr-3")
 
 
 def test_without_apply_the_sweep_only_says_what_would_go(
@@ -146,9 +192,9 @@ def test_the_cap_refuses_a_pull_request_beyond_it_in_one_line(
 
 
 def test_after_a_close_the_check_names_what_a_pull_request_left(
-    accounts: Accounts, capsys: pytest.CaptureFixture[str]
+    accounts: Accounts, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pulumi = FakePulumi([])
-    assert sweep.main(["--left-of", "2"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi)) == 1
+    assert sweep.main(["--left-of", "2"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi, tmp_path)) == 1
     assert "left behind: cache newcool-pr-2 (pr-2)" in capsys.readouterr().out
-    assert sweep.main(["--left-of", "8"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi)) == 0
+    assert sweep.main(["--left-of", "8"], accounts.environ, NOW, lambda: pulumi_stacks(pulumi, tmp_path)) == 0

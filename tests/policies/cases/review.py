@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from preview.plan import Plan
-from tests.policies.breaking import Case, edited, setter
+from tests.policies.breaking import Case, edited, plus, setter
 
 CACHE = "pulumi-python:dynamic/upstash:Database"
 VARIABLE = "pulumi-python:dynamic/vercel:BranchVariable"
@@ -41,6 +41,20 @@ CASES: list[Case] = [
         "review-no-prod-backend",
         lambda p: edited(p, VARIABLE, "s3-key-prefix", setter("value", "newcool-uploads")),
         "carries prod's 'newcool-uploads'",
+    ),
+    (
+        # Prod's Redis REST URL is https://<its endpoint>: neither its id nor its name is in it.
+        "review-no-prod-backend",
+        lambda p: edited(
+            p, VARIABLE, "upstash-redis-rest-url", setter("value", "https://newcool-prod-00000.upstash.io")
+        ),
+        "carries prod's 'newcool-prod-00000.upstash.io'",
+    ),
+    (
+        # StackReference("prod") is the shorthand of <org>/newcool-infra/prod.
+        "review-no-prod-backend",
+        lambda p: plus(p, "pulumi:pulumi:StackReference", "prod", {"name": "prod"}),
+        "reads the prod stack's outputs",
     ),
     ("review-disposable", lambda p: protected(p, BRANCH, "branch"), "protected"),
     ("review-cache-budget", lambda p: edited(p, CACHE, "cache", setter("budget", 100)), "capped at 20 USD"),
