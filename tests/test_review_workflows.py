@@ -3,6 +3,7 @@ zizmor, in make test, check syntax and hardening)."""
 
 from __future__ import annotations
 
+from tests.conftest import ROOT
 from tests.test_workflows import load, runs, triggers, uses
 
 
@@ -73,3 +74,15 @@ def test_the_sweep_runs_every_six_hours_and_applies() -> None:
     assert "make review-sweep APPLY=1" in runs(job)
     assert job["permissions"] == {"contents": "read", "pull-requests": "read"}
     assert uses(job, "pulumi/actions")
+
+
+def test_review_credentials_reach_a_pull_requests_code_only_after_a_reviewer_and_the_sweep_runs_from_main() -> None:
+    # The review Vercel token is team-wide (docs/runbooks/review-environments.md, "Known limits"):
+    # the `review` environment requires a reviewer; the schedule, which cannot wait for one, reads
+    # the same credentials from `review-sweep`, limited to main.
+    secrets_page = (ROOT / "docs" / "secrets.md").read_text()
+    assert "- `review`: required reviewers" in secrets_page
+    assert "- `review-sweep`: the same review credentials, deployment branches `main` only" in secrets_page
+    (sweep,) = load("review-sweep.yml")["jobs"].values()
+    assert sweep["environment"] == "review-sweep"
+    assert sweep["if"] == "github.ref == 'refs/heads/main'"
