@@ -44,6 +44,29 @@ class _JsonFormat:
         return getattr(pack_runtime.json_format, name)
 
 
+class _Snapshot:
+    """A stack analysis request read once: the servicer walks every resource once per stack
+    policy, and reading a protobuf message's fields again costs more than the policies do."""
+
+    def __init__(self, request: Any) -> None:
+        self.resources = [_Resource(r) for r in request.resources]
+
+
+class _Resource:
+    def __init__(self, r: Any) -> None:
+        self.type, self.urn, self.name, self.parent = r.type, r.urn, r.name, r.parent
+        # The same message objects as the request's: the decoders' caches key on them.
+        self.properties, self.options, self.provider = r.properties, r.options, r.provider
+        self.dependencies = list(r.dependencies)
+        self.propertyDependencies = {k: _Urns(list(v.urns)) for k, v in r.propertyDependencies.items()}
+        self.HasField = r.HasField
+
+
+class _Urns:
+    def __init__(self, urns: list[str]) -> None:
+        self.urns = urns
+
+
 class _Servicer(pack_runtime._PolicyAnalyzerServicer):  # type: ignore[misc]
     """The same servicer the pack serves over gRPC, with the pack's policies and settings."""
 
@@ -52,7 +75,7 @@ class _Servicer(pack_runtime._PolicyAnalyzerServicer):  # type: ignore[misc]
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
         with self._decoded_once():
-            return super().AnalyzeStack(request, context)
+            return super().AnalyzeStack(_Snapshot(request), context)
 
     @contextlib.contextmanager
     def _decoded_once(self) -> Iterator[None]:
