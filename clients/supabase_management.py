@@ -70,3 +70,19 @@ class ManagementApi(JsonApi):
         except ApiError as error:
             if error.status != 404:
                 raise
+
+    # Branching. Only one branch is ever deleted, by its own ref: ``DELETE /v1/projects/{ref}/branches``
+    # turns branching off for the whole project, and merge and push change the parent; none is here.
+    def branches(self, parent_ref: str) -> list[dict[str, Any]]:
+        return [dict(branch) for branch in self.request("GET", f"/v1/projects/{parent_ref}/branches") or []]
+
+    def branch(self, ref: str) -> dict[str, Any]:
+        """One branch's config (``db_host``, ``db_pass``, ``status`` …); an absent one is a 404 ApiError."""
+        return dict(self.request("GET", f"/v1/branches/{ref}"))
+
+    def delete_branch(self, ref: str, what: str) -> None:
+        self.request("DELETE", f"/v1/branches/{ref}", what=what)
+
+    def poolers(self, ref: str) -> list[dict[str, Any]]:
+        """The project's (or branch's) Supavisor poolers, session and transaction mode."""
+        return [dict(pooler) for pooler in self.request("GET", f"/v1/projects/{ref}/config/database/pooler") or []]

@@ -47,3 +47,6 @@ class UpstashApi(JsonApi):
 
         path = f"/redis/reset-password/{database_id}"
         return dict(self.create("POST", path, what="reset password", find_existing=reset_done))
+
+    def delete_database(self, database_id: str, what: str) -> None:
+        self.request("DELETE", f"/redis/database/{database_id}", what=what)

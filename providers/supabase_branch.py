@@ -119,13 +119,13 @@ class Readiness:
             raise NotReadyError(f"action run step {pending[0] if pending else 'list empty'}")
 
     def _healthy(self, ref: str) -> dict[str, Any]:
-        detail = dict(self.api.request("GET", f"/v1/branches/{ref}"))
+        detail = self.api.branch(ref)
         if detail.get("status") != "ACTIVE_HEALTHY":
             raise NotReadyError(f"status {detail.get('status')}")
         return detail
 
     def _pooler(self, ref: str) -> dict[str, Any]:
-        return session_pooler(self.api.request("GET", f"/v1/projects/{ref}/config/database/pooler") or [])
+        return session_pooler(self.api.poolers(ref))
 
     def _usable(self, ref: str) -> dict[str, Any] | None:
         """The connection once every sign says usable; None (what it waits on in ``last``) before."""
@@ -180,9 +180,9 @@ class SupabaseBranchProvider(TokenProvider):
 
     @staticmethod
     def find(api: ManagementApi, parent_ref: str, name: str) -> dict[str, Any] | None:
-        branches = api.request("GET", f"/v1/projects/{parent_ref}/branches") or []
+        branches = api.branches(parent_ref)
         # One on its way out is not adopted: it would vanish under the stack.
-        return next((dict(b) for b in branches if b.get("name") == name and not b.get("deletion_scheduled_at")), None)
+        return next((b for b in branches if b.get("name") == name and not b.get("deletion_scheduled_at")), None)
 
     def readiness(self, api: ManagementApi, ssl_mode: str) -> Readiness:
         return Readiness(api, ssl_mode, self._deadline)
@@ -230,7 +230,7 @@ class SupabaseBranchProvider(TokenProvider):
     def _discard(api: ManagementApi, ref: str) -> str:
         """Deletes an unusable branch; says what became of it."""
         try:
-            api.request("DELETE", f"/v1/branches/{ref}", what="unusable review branch")
+            api.delete_branch(ref, "unusable review branch")
         except ApiError as error:
             if error.status != 404:
                 return f"could not remove it ({error}): `make review-sweep APPLY=1` removes it"
@@ -245,8 +245,8 @@ class SupabaseBranchProvider(TokenProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
             with self.api() as api:
-                detail = dict(api.request("GET", f"/v1/branches/{id_}"))
-                pooler = session_pooler(api.request("GET", f"/v1/projects/{id_}/config/database/pooler") or [])
+                detail = api.branch(id_)
+                pooler = session_pooler(api.poolers(id_))
         except ApiError as error:
             if error.status == 404:
                 return ReadResult(id_="", outs={})  # deleted (the sweeper, or by hand): gone
@@ -262,7 +262,7 @@ class SupabaseBranchProvider(TokenProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
             with self.api() as api:
-                api.request("DELETE", f"/v1/branches/{id_}", what=str(props.get("branch_name")))
+                api.delete_branch(id_, str(props.get("branch_name")))
         except ApiError as error:
             if error.status == 404:
                 return

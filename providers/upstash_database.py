@@ -99,7 +99,7 @@ class UpstashDatabaseProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
             with self.api() as api:
-                api.request("DELETE", f"/redis/database/{id_}", what=str(props.get("database_name")))
+                api.delete_database(id_, str(props.get("database_name")))
         except ApiError as error:
             if error.status != 404:
                 raise RuntimeError(f"upstash database {props.get('database_name')}: {error}") from None

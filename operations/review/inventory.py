@@ -121,7 +121,7 @@ class Accounts:
     def branches(self) -> list[Leftover]:
         parent = self.config.parent_ref
         with self.supabase() as api:
-            listed = api.request("GET", f"/v1/projects/{parent}/branches") or []
+            listed = api.branches(parent)
         found = []
         for branch in listed:
             match = BRANCH_NAME.match(str(branch.get("name")))
@@ -133,9 +133,8 @@ class Accounts:
         return found
 
     def _delete_branch(self, ref: str) -> None:
-        # One branch, by its own ref: never the project-wide DELETE /v1/projects/{ref}/branches.
         with self.supabase() as api:
-            api.request("DELETE", f"/v1/branches/{ref}", what="review branch")
+            api.delete_branch(ref, "review branch")
 
     def caches(self) -> list[Leftover]:
         with self.upstash() as api:
@@ -152,7 +151,7 @@ class Accounts:
 
     def _delete_cache(self, database_id: str) -> None:
         with self.upstash() as api:
-            api.request("DELETE", f"/redis/database/{database_id}", what="review cache")
+            api.delete_database(database_id, "review cache")
 
     def variables(self) -> list[Leftover]:
         with self.vercel() as api:
