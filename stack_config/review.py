@@ -42,7 +42,7 @@ MAX_REVIEW_CACHE_BUDGET = 20
 _SUPABASE_URL = re.compile(r"^https://[a-z]{20}\.supabase\.co$")
 _GIT_BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,250}$")
 # What review environments are named: the branch and stack pr-<N>, the cache newcool-pr-<N>.
-REVIEW_NAME = re.compile(r"^pr-([1-9][0-9]{0,6})$")
+REVIEW_NAME = REVIEW_STACK
 REVIEW_CACHE_NAME = re.compile(r"^newcool-pr-([1-9][0-9]{0,6})$")
 
 

@@ -79,7 +79,9 @@ def test_the_sweep_runs_every_six_hours_and_applies() -> None:
 def test_review_credentials_reach_a_pull_requests_code_only_after_a_reviewer_and_the_sweep_runs_from_main() -> None:
     # The review Vercel token is team-wide (docs/runbooks/review-environments.md, "Known limits"):
     # the `review` environment requires a reviewer; the schedule, which cannot wait for one, reads
-    # the same credentials from `review-sweep`, limited to main.
+    # the same credentials from `review-sweep`, limited to main. The reviewer rule itself is a
+    # GitHub setting no file holds: this holds the jobs to the environments and the secrets page
+    # to stating the rule each environment must be given.
     secrets_page = (ROOT / "docs" / "secrets.md").read_text()
     assert "- `review`: required reviewers" in secrets_page
     assert "- `review-sweep`: the same review credentials, deployment branches `main` only" in secrets_page

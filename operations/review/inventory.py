@@ -125,7 +125,9 @@ class Accounts:
         found = []
         for branch in listed:
             match = BRANCH_NAME.match(str(branch.get("name")))
-            if match and not branch.get("is_default"):
+            # One already scheduled for deletion is on its way out: it neither counts against the
+            # cap nor needs removing again.
+            if match and not branch.get("is_default") and not branch.get("deletion_scheduled_at"):
                 ref = str(branch["project_ref"])
                 remove = functools.partial(self._delete_branch, ref)
                 created = parsed_time(branch.get("created_at"))

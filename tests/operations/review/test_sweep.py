@@ -187,7 +187,8 @@ def test_the_cap_refuses_a_pull_request_beyond_it_in_one_line(
     assert line.startswith("pr-9 gets no review environment: 5 of maxReviewEnvironments 5 are live")
     # A pull request that has one already keeps it; below the cap a new one may start.
     assert gate.main(["--pr", "3"], accounts.environ) == 0
-    del accounts.supabase.branches["aaaaaaaaaaaaaaaaaaaa"]
+    # A branch already scheduled for deletion is on its way out: it frees its place.
+    accounts.supabase.branches["aaaaaaaaaaaaaaaaaaaa"].deletion_scheduled_at = "2026-12-01T11:00:00Z"
     assert gate.main(["--pr", "9"], accounts.environ) == 0
 
 
