@@ -85,8 +85,10 @@ class VercelApi(JsonApi):
     def domains(self, project_id: str) -> list[dict[str, Any]]:
         return list(self.request("GET", f"/v9/projects/{project_id}/domains", params=self._team)["domains"])
 
-    def variables(self, project_id: str) -> list[dict[str, Any]]:
-        return list(self.request("GET", f"/v10/projects/{project_id}/env", params=self._team)["envs"])
+    def variables(self, project_id: str, git_branch: str | None = None) -> list[dict[str, Any]]:
+        """The project's variables (``git_branch``: those Vercel lists for that branch)."""
+        params = {**self._team, **({"gitBranch": git_branch} if git_branch else {})}
+        return list(self.request("GET", f"/v10/projects/{project_id}/env", params=params)["envs"])
 
     def set_variable_value(self, project_id: str, variable_id: str, value: str) -> None:
         """editProjectEnv: a new value; targets, type and comment stay."""

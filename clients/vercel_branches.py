@@ -29,8 +29,7 @@ def review_of(variable: dict[str, Any]) -> str | None:
 
 def branch_variables(api: VercelApi, project_id: str, git_branch: str | None = None) -> list[dict[str, Any]]:
     """The project's variables scoped to a git branch (to ``git_branch`` when given)."""
-    params = {**api.team, **({"gitBranch": git_branch} if git_branch else {})}
-    envs = api.request("GET", f"/v10/projects/{project_id}/env", params=params)["envs"]
+    envs = api.variables(project_id, git_branch)
     return [dict(e) for e in envs if e.get("gitBranch") and (git_branch is None or e["gitBranch"] == git_branch)]
 
 

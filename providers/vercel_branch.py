@@ -147,9 +147,13 @@ class BranchRebuildProvider(_VercelTokenBase):
                 newest = deployments[0]
                 if (newest.get("meta") or {}).get(VERSION_META) == version:
                     return str(newest["uid"])  # a killed run's rebuild: adopted
+                # Rebuild a build that worked: a failed or cancelled newest one would fail again.
+                source = next((d for d in deployments if d.get("readyState", d.get("state")) == "READY"), None)
+                if source is None:
+                    return None
                 meta = {VERSION_META: version}
                 return rebuild(
-                    api, props["project_id"], props["project_name"], props["git_branch"], str(newest["uid"]), meta
+                    api, props["project_id"], props["project_name"], props["git_branch"], str(source["uid"]), meta
                 )
         except ApiError as error:
             raise RuntimeError(f"vercel preview rebuild of {props['git_branch']}: {error}") from None

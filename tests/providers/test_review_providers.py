@@ -333,6 +333,15 @@ def test_without_an_app_preview_of_the_branch_every_up_looks_again(vendors: Vend
     assert not provider.diff(made.id, updated, dict(props)).changes
 
 
+def test_a_failed_newest_preview_is_not_what_gets_rebuilt(vendors: Vendors) -> None:
+    vendors.vercel.deployments["dpl_broken"] = {"projectId": PROJECT, "target": "preview", "readyState": "ERROR",
+                                                "branch": GIT_BRANCH, "env": {}}  # fmt: skip
+    props = {"project_id": PROJECT, "project_name": "newcool-api-dev", "team_id": TEAM, "git_branch": GIT_BRANCH,
+             "variables_version": "digest-1"}  # fmt: skip
+    made = running(BranchRebuildProvider(vendors.url)).create(props)
+    assert vendors.vercel.deployments[made.outs["deployment_id"]]["redeployOf"] == "dpl_branch"
+
+
 def test_an_explicit_upstash_credential_in_the_environment_wins_over_the_stacks_config(
     vendors: Vendors, monkeypatch: pytest.MonkeyPatch
 ) -> None:

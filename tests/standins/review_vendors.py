@@ -273,7 +273,14 @@ class ReviewVercelStandIn(VercelTeamStandIn):
             schema = self.spec._resolve(answer_schema(self.spec, "GET", request.path))
             item = minimal(self.spec, schema["properties"]["deployments"]["items"])
             found = [
-                {**item, "uid": id_, "projectId": d["projectId"], "meta": d.get("meta", {})}
+                {
+                    **item,
+                    "uid": id_,
+                    "projectId": d["projectId"],
+                    "meta": d.get("meta", {}),
+                    "state": d["readyState"],
+                    "readyState": d["readyState"],
+                }
                 for id_, d in reversed(self.deployments.items())
                 if d["projectId"] == request.args.get("projectId")
                 and d["target"] == "preview"
