@@ -6,7 +6,8 @@ request's environment as a whole: its newest sign of life (the pull request's la
 stack's last ``up``, the newest thing created for it) decides, never one item's own age, so an
 open pull request older than the TTL but still pushed to keeps everything. A removed
 environment goes through its stack first (a ``pulumi destroy`` removes its resources cleanly),
-then whatever is left at the vendors is removed item by item (already gone is fine). The open
+then whatever is left at the vendors is removed item by item (already gone is fine); when the
+stack cannot be removed, its pieces wait for the next sweep. The open
 pull requests come from ``gh pr list`` (or ``--open-prs FILE``, a JSON list of numbers or of
 ``{"number", "updatedAt"}``). Without credentials: one line, ``cannot sweep: …``, exit 2.
 
@@ -81,12 +82,12 @@ def why_remove(
     return None
 
 
-def _remove(item: Leftover, reason: str, after_stack: bool) -> tuple[str, bool]:
+def _remove(item: Leftover, reason: str) -> tuple[str, bool]:
     try:
         item.remove()
     except ApiError as error:
-        if after_stack and error.status == 404:
-            return f"already gone with its stack: {item.describe()}", True
+        if error.status == 404:  # its stack's destroy, or someone by hand, took it already
+            return f"already gone: {item.describe()}", True
         return f"could not remove {item.describe()}: {error}", False
     except InventoryError as error:
         return f"could not remove {item.describe()}: {error}", False
@@ -107,15 +108,18 @@ def sweep(
         reason = why_remove(environment, open_prs, ttl_hours, now)
         if reason is None:
             continue
-        had_stack = False
         for item in environment:
             if not apply:
                 lines.append(f"would remove {item.describe()}: {reason}")
                 continue
-            line, removed = _remove(item, reason, had_stack)
+            line, removed = _remove(item, reason)
             lines.append(line)
             failed += not removed
-            had_stack = had_stack or (item.kind == "stack" and removed)
+            if item.kind == "stack" and not removed:
+                # Its stack is busy (an `up` holds the lock) or refused: removing its pieces one
+                # by one would pull them from under that run. The next sweep tries again.
+                lines.append(f"left pr-{number}'s other pieces for the next sweep")
+                break
     return lines, failed
 
 

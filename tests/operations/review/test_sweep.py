@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from operations.review import gate, sweep
-from operations.review.inventory import pulumi_stacks
+from operations.review.inventory import InventoryError, pulumi_stacks
 from stack_config.stack_file import ROOT
 from stack_config.vocabulary import REVIEW_TEMPLATE
 from tests.standins.openapi import upstash_spec
@@ -155,7 +155,28 @@ def test_an_expired_environment_goes_whole_through_its_stack_then_what_it_left(
     assert pulumi.stacks == [] and "cccccccccccccccccccc" not in accounts.supabase.branches
     assert not (tmp_path / "Pulumi.pr-3.yaml").exists() and not (ROOT / "Pulumi.pr-3.yaml").exists()
     out = capsys.readouterr().out
-    assert out.index("removed stack pr-3") < out.index("already gone with its stack: branch pr-3")
+    assert out.index("removed stack pr-3") < out.index("already gone: branch pr-3")
+
+
+def test_a_stack_that_cannot_be_removed_keeps_its_pieces_for_the_next_sweep(
+    accounts: Accounts, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pr-3 expired, but an `up` holds its stack's lock: the destroy fails, and its branch, cache
+    # and variables are not pulled from under that run.
+    pulumi = FakePulumi(["pr-3"], {"pr-3": "2026-11-28T10:00:00Z"})
+
+    def locked(args: list[str]) -> str:
+        if args[0] == "destroy":
+            raise InventoryError("pulumi destroy failed: the stack is currently locked")
+        return pulumi(args)
+
+    open_prs = tmp_path / "open.json"
+    open_prs.write_text("[1, 3]")
+    argv = ["--open-prs", str(open_prs), "--apply"]
+    assert sweep.main(argv, accounts.environ, NOW, lambda: pulumi_stacks(locked, tmp_path)) == 1
+    assert "cccccccccccccccccccc" in accounts.supabase.branches
+    assert "DELETE /v1/branches/cccccccccccccccccccc" not in accounts.supabase.log
+    assert "left pr-3's other pieces for the next sweep" in capsys.readouterr().out
 
 
 def test_without_apply_the_sweep_only_says_what_would_go(
