@@ -51,11 +51,10 @@ class Leftover:
         return f"{self.kind} {self.label} (pr-{self.number})"
 
 
-def parsed_time(value: object) -> datetime.datetime | None:
+def parsed_time(value: object, per_second: int = 1) -> datetime.datetime | None:
+    """An ISO time, or an epoch number in ``1/per_second`` units (Upstash seconds, Vercel ms)."""
     if isinstance(value, int | float):
-        # Upstash: seconds; Vercel: milliseconds.
-        seconds = value / 1000 if value > 1e11 else value
-        return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+        return datetime.datetime.fromtimestamp(value / per_second, tz=datetime.UTC)
     if isinstance(value, str) and value:
         return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     return None
@@ -166,7 +165,8 @@ class Accounts:
             if match:
                 id_, label = str(variable["id"]), f"{variable['key']}@{variable['gitBranch']}"
                 remove = functools.partial(self._delete_variable, project, id_)
-                found.append(Leftover("variable", int(match[1]), label, parsed_time(variable.get("createdAt")), remove))
+                created = parsed_time(variable.get("createdAt"), per_second=1000)  # Vercel: milliseconds
+                found.append(Leftover("variable", int(match[1]), label, created, remove))
         return found
 
     def _delete_variable(self, project: str, variable_id: str) -> None:
