@@ -31,6 +31,23 @@ SUPERUSER = "supabase_admin"
 MIGRATION_USER = "postgres"
 
 
+# A throwaway cluster lives in memory where the machine has room for it: on this kind of machine
+# initdb takes 0.4 s there against 1.1 s on disk, and copying a database from the template 0.03 s
+# against 0.25 s (fsync is off either way; the disk's write path is what costs). A container's
+# default /dev/shm (64 MiB) is too small for a cluster, so it is used only with room to spare.
+MEMORY_SCRATCH = Path("/dev/shm")  # noqa: S108 (a directory made private by mkdtemp below)
+MEMORY_SCRATCH_ROOM = 2 * 1024**3
+
+
+def scratch_directory() -> str | None:
+    """Where the cluster's data directory goes: memory with room to spare, else the temp dir."""
+    try:
+        usage = shutil.disk_usage(MEMORY_SCRATCH)
+    except OSError:
+        return None
+    return str(MEMORY_SCRATCH) if usage.free >= MEMORY_SCRATCH_ROOM and os.access(MEMORY_SCRATCH, os.W_OK) else None
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -42,7 +59,7 @@ class PostgresCluster:
         if not (PG_BIN / "initdb").exists():
             raise RuntimeError(f"PostgreSQL 15 server binaries not found in {PG_BIN} (apt-get install postgresql-15)")
         self.as_root = os.geteuid() == 0
-        self.directory = Path(tempfile.mkdtemp(prefix="newcool-pg-"))
+        self.directory = Path(tempfile.mkdtemp(prefix="newcool-pg-", dir=scratch_directory()))
         self.data = self.directory / "data"
         self.port = _free_port()
         self.settings = {
