@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
 gc.set_threshold(50_000, 20, 100)
 
 from localdb.cluster import TEMPLATE_DB, PostgresCluster, running_cluster  # noqa: E402
+from preview.analyzer import PackProcess, launched_pack  # noqa: E402
 from preview.plan import Plan  # noqa: E402
 from tests.program_runs import run_program, shared_by_the_programs_callers  # noqa: E402
 
@@ -46,6 +47,15 @@ def aws_models_parsed_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(botocore.session, "create_loader", lambda *_search_paths: loader)
         yield
+
+
+@pytest.fixture(scope="session")
+def running_pack() -> Iterator[PackProcess]:
+    """The policy pack as the engine runs it (its own process, over gRPC), one per pytest process
+    for every test that judges a plan that way: each start is a second Python importing the SDKs.
+    The pack keeps nothing between analyses; each one configures it afresh, as the engine does."""
+    with launched_pack() as pack:
+        yield pack
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
@@ -20,7 +20,7 @@ from policies import guardrails
 from policies.guardrails.common import enforcement_for
 from policies.guardrails.pack import POLICIES, stack_config
 from preview.adoption import run_second_up
-from preview.analyzer import AnswerMemo, Verdict, analyze, analyzer, stack_policy_config
+from preview.analyzer import AnswerMemo, PackProcess, Verdict, analyze, stack_policy_config
 from preview.plan import Plan
 from tests.policies.breaking import (
     AUTH,
@@ -56,9 +56,8 @@ EXPECTED_ADVISORIES = {"dev": set(), "prod": {"supabase-legacy-keys-disabled", "
 
 
 @pytest.fixture(scope="module")
-def grpc_stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    with analyzer() as started:
-        yield started
+def grpc_stub(running_pack: PackProcess) -> analyzer_pb2_grpc.AnalyzerStub:
+    return running_pack.stub()
 
 
 @pytest.fixture(scope="module")

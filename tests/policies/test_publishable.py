@@ -14,7 +14,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from policies.guardrails.common import PACK_NAME
-from preview.analyzer import POLICIES_DIR, analyze, launched_pack
+from preview.analyzer import POLICIES_DIR, PackProcess, analyze, launched_pack
 from preview.plan import Plan
 from tests.conftest import ROOT
 
@@ -28,11 +28,13 @@ def install_directory(tmp_path: Path) -> Path:
     return target
 
 
-def test_the_pack_copied_alone_serves_the_same_verdict_over_grpc(tmp_path: Path, prod_plan: Plan) -> None:
+def test_the_pack_copied_alone_serves_the_same_verdict_over_grpc(
+    tmp_path: Path, prod_plan: Plan, running_pack: PackProcess
+) -> None:
     installed = install_directory(tmp_path)
     with launched_pack(installed) as pack:
         alone = analyze(prod_plan, None, pack.stub())
-    in_repository = analyze(prod_plan)
+    in_repository = analyze(prod_plan, None, running_pack.stub())
     assert alone.pack == PACK_NAME and alone.version == in_repository.version
     assert alone.policies == in_repository.policies and len(alone.policies) > 30
     assert alone.violations == in_repository.violations

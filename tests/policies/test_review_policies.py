@@ -3,13 +3,13 @@ the branch's own parent reference), and stay silent in dev and prod (tests/polic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
 from policies.guardrails.pack import review_config
-from preview.analyzer import analyze, analyzer, stack_policy_config
+from preview.analyzer import PackProcess, analyze, stack_policy_config
 from preview.engine import run_program
 from preview.plan import Plan
 from stack_config.review import prod_markers
@@ -19,9 +19,8 @@ from tests.policies.cases.review import BRANCH
 
 
 @pytest.fixture(scope="module")
-def stub() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    with analyzer() as started:
-        yield started
+def stub(running_pack: PackProcess) -> analyzer_pb2_grpc.AnalyzerStub:
+    return running_pack.stub()
 
 
 @pytest.fixture(scope="module")

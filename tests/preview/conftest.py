@@ -1,21 +1,12 @@
-"""One running policy pack for every preview these tests run (each would otherwise start its own:
-a second Python importing the SDKs). The pack holds no state between previews: each one
-configures it afresh, as the engine does."""
+"""Every preview these tests run is judged by the running pack (tests/conftest.py) instead of
+starting its own."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
 from preview import __main__ as preview_command
-from preview.analyzer import PackProcess, launched_pack
-
-
-@pytest.fixture(scope="session")
-def running_pack() -> Iterator[PackProcess]:
-    with launched_pack() as pack:
-        yield pack
+from preview.analyzer import PackProcess
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pytest
 
 from policies.guardrails.pack import POLICIES
 from preview import __main__ as preview_command
-from preview.analyzer import analyze
+from preview.analyzer import PackProcess, analyze
 from preview.plan import Plan
 from preview.sarif import sarif_log
 from tests.conftest import ROOT
@@ -29,8 +29,8 @@ def located(result: dict[str, Any], root: Path = ROOT) -> tuple[str, int, str]:
 
 
 @pytest.fixture(scope="module")
-def prod_sarif(prod_plan: Plan) -> dict[str, Any]:
-    return sarif_log(prod_plan, analyze(prod_plan))
+def prod_sarif(prod_plan: Plan, running_pack: PackProcess) -> dict[str, Any]:
+    return sarif_log(prod_plan, analyze(prod_plan, stub=running_pack.stub()))
 
 
 def test_the_prod_log_is_valid_sarif_with_one_rule_per_policy(prod_sarif: dict[str, Any]) -> None:
