@@ -23,6 +23,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from preview import source_positions
 from preview.plan import Plan, Registration, Secret, from_wire
 from stack_config import PROJECT, STORAGE_REGION
 from stack_config.stack_file import (
@@ -287,6 +288,7 @@ def run_program(
         sys.path.insert(0, str(root))
     config, secret_keys = with_overrides(*offline_config(stack, root), overrides or {})
     secret_sources = describe_secret_sources(stack, root)
+    source_positions.install()
     mocks = ProviderStandIns(invent, existing, root)
     monitor = RecordingMonitor(mocks, root)
     pulumi.runtime.settings.ROOT.set(None)
