@@ -47,11 +47,12 @@ GUARDRAIL_MODULES = {
     for info in pkgutil.iter_modules(guardrails.__path__)
     if info.name not in ("common", "pack", "bucket_roles")
 }
+# The in-process pack's answers to resource analyses, shared by every test judging through it:
+# each changes a resource or two of a real plan, and only those are sent to the pack again
+# (stack analysis always runs; the key holds the stack and its policy config).
+ANSWERS: AnswerMemo = {}
 # Reported while prod's legacy keys are on, and during the media cut-over (advisory): expected
 # in the real prod plan.
-# The pack's answers to resource analyses, shared by the cases: each case changes a resource or
-# two of the real plan, and only those are sent to the pack again (stack analysis always runs).
-ANSWERS: AnswerMemo = {}
 EXPECTED_ADVISORIES = {"dev": set(), "prod": {"supabase-legacy-keys-disabled", "s3-public-read-cutover-open"}}
 
 
@@ -137,7 +138,7 @@ def legacy_keys_off(plan: Plan) -> Plan:
 
 
 def test_the_legacy_keys_rule_passes_once_they_are_off(stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan) -> None:
-    reported = {v.policy for v in analyze(legacy_keys_off(prod_plan), stub=stub).violations}
+    reported = {v.policy for v in analyze(legacy_keys_off(prod_plan), stub=stub, memo=ANSWERS).violations}
     assert reported == EXPECTED_ADVISORIES["prod"] - {"supabase-legacy-keys-disabled"}
 
 
@@ -162,8 +163,8 @@ def test_the_legacy_keys_rule_passes_once_they_are_off(stub: analyzer_pb2_grpc.A
 def test_dev_may_use_localhost_redirects_and_an_open_network_and_prod_may_not(
     stub: analyzer_pb2_grpc.AnalyzerStub, dev_plan: Plan, prod_plan: Plan, policy: str, breaks: Callable[[Plan], Plan]
 ) -> None:
-    assert [v.policy for v in analyze(breaks(dev_plan), stub=stub).violations] == []
-    assert policy in {v.policy for v in analyze(breaks(prod_plan), stub=stub).mandatory}
+    assert [v.policy for v in analyze(breaks(dev_plan), stub=stub, memo=ANSWERS).violations] == []
+    assert policy in {v.policy for v in analyze(breaks(prod_plan), stub=stub, memo=ANSWERS).mandatory}
 
 
 def test_both_stacks_analyze_every_resource(verdicts: dict[str, Verdict], dev_plan: Plan, prod_plan: Plan) -> None:
@@ -178,8 +179,8 @@ def test_dev_reports_medium_rules_as_advisory_and_prod_blocks_them(
     def break_versioning(plan: Plan) -> Plan:
         return edited(plan, VERSIONING, "cdn-versioning", setter("versioningConfiguration.status", "Suspended"))
 
-    dev = analyze(break_versioning(dev_plan), stub=stub)
-    prod = analyze(break_versioning(legacy_keys_off(prod_plan)), stub=stub)
+    dev = analyze(break_versioning(dev_plan), stub=stub, memo=ANSWERS)
+    prod = analyze(break_versioning(legacy_keys_off(prod_plan)), stub=stub, memo=ANSWERS)
     assert [v.enforcement for v in dev.violations] == ["advisory"]
     assert [v.enforcement for v in prod.violations if v.policy == "s3-buckets-versioned"] == ["mandatory"]
     assert prod.mandatory == [v for v in prod.violations if v.policy == "s3-buckets-versioned"]
@@ -187,7 +188,7 @@ def test_dev_reports_medium_rules_as_advisory_and_prod_blocks_them(
 
 def test_a_recommendation_never_blocks(stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan) -> None:
     broken = edited(legacy_keys_off(prod_plan), LIFECYCLE, "uploads-lifecycle", lifecycle_without_abort)
-    verdict = analyze(broken, stub=stub)
+    verdict = analyze(broken, stub=stub, memo=ANSWERS)
     reported = [(v.policy, v.enforcement) for v in verdict.violations if v.policy == "s3-abort-incomplete-uploads"]
     assert reported == [("s3-abort-incomplete-uploads", "advisory")]
     assert verdict.mandatory == []
@@ -196,12 +197,16 @@ def test_a_recommendation_never_blocks(stub: analyzer_pb2_grpc.AnalyzerStub, pro
 def test_policy_config_can_allow_another_public_variable(stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan) -> None:
     renamed = edited(prod_plan, ENV_VAR, "s3-bucket-cdn", setter("key", "NEXT_PUBLIC_CDN_BUCKET"))
     config: dict[str, Any] = dict(stack_config("prod"))
-    assert any(v.policy == "vercel-nothing-secret-public" for v in analyze(renamed, config, stub=stub).violations)
+    assert any(
+        v.policy == "vercel-nothing-secret-public" for v in analyze(renamed, config, stub=stub, memo=ANSWERS).violations
+    )
     config["vercel-nothing-secret-public"] = {
         "enforcementLevel": "mandatory",
         "allowedPublic": ["NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY", "NEXT_PUBLIC_CDN_BUCKET"],
     }
-    assert not any(v.policy == "vercel-nothing-secret-public" for v in analyze(renamed, config, stub=stub).violations)
+    assert not any(
+        v.policy == "vercel-nothing-secret-public" for v in analyze(renamed, config, stub=stub, memo=ANSWERS).violations
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -219,7 +224,7 @@ def test_without_its_dated_tag_a_public_media_bucket_is_no_cutover(
     stub: analyzer_pb2_grpc.AnalyzerStub, prod_plan: Plan
 ) -> None:
     broken = edited(prod_plan, BUCKET, "cdn", dropping(f"tags.{PUBLIC_READ_UNTIL_TAG_KEY}"))
-    fired = {(v.policy, v.enforcement) for v in analyze(broken, stub=stub).mandatory}
+    fired = {(v.policy, v.enforcement) for v in analyze(broken, stub=stub, memo=ANSWERS).mandatory}
     assert fired == {("s3-public-access-block-complete", "mandatory"), ("s3-no-public-grant", "mandatory")}
 
 
@@ -229,12 +234,12 @@ def test_the_cutover_is_advisory_until_its_date_and_mandatory_after_it_in_prod(
     config: dict[str, Any] = dict(stack_config("prod"))
     config["s3-public-read-cutover-open"] = {**config["s3-public-read-cutover-open"], "asOf": "2027-02-28"}
     config["s3-public-read-cutover-expired"] = {**config["s3-public-read-cutover-expired"], "asOf": "2027-02-28"}
-    on_the_day = analyze(prod_plan, config, stub=stub)
+    on_the_day = analyze(prod_plan, config, stub=stub, memo=ANSWERS)
     assert {v.policy for v in on_the_day.violations} >= {"s3-public-read-cutover-open"}
     assert on_the_day.mandatory == []
     for key in ("s3-public-read-cutover-open", "s3-public-read-cutover-expired"):
         config[key] = {**config[key], "asOf": "2027-03-01"}
-    after = analyze(prod_plan, config, stub=stub)
+    after = analyze(prod_plan, config, stub=stub, memo=ANSWERS)
     assert sorted(v.policy for v in after.mandatory) == ["s3-public-read-cutover-expired"] * 2
     assert not any(v.policy == "s3-public-read-cutover-open" for v in after.violations)
 
@@ -257,9 +262,9 @@ def test_prods_previews_with_devs_whole_set_pass_and_half_of_it_fires(
     rule passes; one of them left out is half a backend, and it fires."""
     second = run_second_up(prod_plan, collect=False)
     assert any("preview" in r.props["targets"] for r in second.of_type(ENV_VAR))
-    passing = analyze(second, stub=stub)
+    passing = analyze(second, stub=stub, memo=ANSWERS)
     assert [v.message for v in passing.violations if v.policy == "vercel-preview-isolated"] == []
-    half = analyze(without(second, ENV_VAR, "upstash-ratelimit-rest-token-preview"), stub=stub)
+    half = analyze(without(second, ENV_VAR, "upstash-ratelimit-rest-token-preview"), stub=stub, memo=ANSWERS)
     fired = [v.message for v in half.violations if v.policy == "vercel-preview-isolated"]
     assert len(fired) == 1
     assert "previews get half a backend: no preview value for UPSTASH_RATELIMIT_REST_TOKEN (" in fired[0]
