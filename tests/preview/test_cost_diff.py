@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from preview import cost_diff
 from preview.cost_diff import Line, compare, monthly_by_resource, usage_of
 from preview.costs import (
     CLOUDFRONT_EGRESS_PER_GB,
@@ -27,23 +26,22 @@ NOT_THE_TREE = shutil.ignore_patterns(".venv", "node_modules", ".git", "*_cache"
 
 
 @pytest.mark.xdist_group("cost-diff-end-to-end")  # among the slowest: started first (tests/conftest.py)
-def test_against_head_of_a_clean_tree_it_reports_no_change(tmp_path: Path) -> None:
+def test_against_head_of_a_clean_tree_it_reports_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(ROOT, tree, ignore=NOT_THE_TREE)
     identity = ["-c", "user.email=ci@newcool.io", "-c", "user.name=ci"]
     for command in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", "the tree"]):
         subprocess.run(["git", *command], cwd=tree, check=True, capture_output=True)
     markdown = tmp_path / "cost.md"
-    result = subprocess.run(
-        [sys.executable, "-m", "preview.cost_diff", "--base", "HEAD", "--stack", "dev", "--markdown", str(markdown)],
-        cwd=tree,
-        env={**os.environ, "PYTHONPATH": str(tree)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "dev:" in result.stdout and "(+0.00)" in result.stdout and "no change" in result.stdout
+    # The command as make runs it, in that tree: its worktree of HEAD and both trees' own previews
+    # (each a process of its own) are real; only the command's own process is this one.
+    monkeypatch.setattr(cost_diff, "ROOT", tree)
+    assert cost_diff.main(["--base", "HEAD", "--stack", "dev", "--markdown", str(markdown)]) == 0
+    printed = capsys.readouterr()
+    assert "cannot compare" not in printed.err
+    assert "dev:" in printed.out and "(+0.00)" in printed.out and "no change" in printed.out
     assert "`dev`:" in markdown.read_text() and "(+0.00)" in markdown.read_text()
 
 
