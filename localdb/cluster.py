@@ -10,12 +10,14 @@ superuser (``localdb/supabase_compat.sql`` makes the rest); migrations run as ``
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,6 +48,29 @@ def scratch_directory() -> str | None:
     except OSError:
         return None
     return str(MEMORY_SCRATCH) if usage.free >= MEMORY_SCRATCH_ROOM and os.access(MEMORY_SCRATCH, os.W_OK) else None
+
+
+# initdb writes the same files for every cluster of a process: it runs once, and each cluster
+# starts from a copy (0.05 s in memory against 0.4 s); the original goes when the process exits.
+_initialized: dict[str, Path] = {}
+_initializing = threading.Lock()
+
+
+def _initialized_data_directory(run: Callable[..., None], as_root: bool) -> Path:
+    with _initializing:
+        if "data" not in _initialized:
+            holder = Path(tempfile.mkdtemp(prefix="newcool-pg-initdb-", dir=scratch_directory()))
+            atexit.register(shutil.rmtree, holder, ignore_errors=True)
+            if as_root:
+                shutil.chown(holder, "postgres", "postgres")
+            data = holder / "data"
+            run(
+                str(PG_BIN / "initdb"),
+                *("-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8"),
+                *("--no-sync", "--no-instructions"),
+            )
+            _initialized["data"] = data
+        return _initialized["data"]
 
 
 def _free_port() -> int:
@@ -83,19 +108,7 @@ class PostgresCluster:
     def start(self) -> None:
         if self.as_root:
             shutil.chown(self.directory, "postgres", "postgres")
-        self._run(
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(self.data),
-            "-U",
-            SUPERUSER,
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-            "--no-instructions",
-        )
+        self._run("cp", "-a", str(_initialized_data_directory(self._run, self.as_root)), str(self.data))
         options = " ".join(f"-c {key}={value}" for key, value in self.settings.items())
         self._run(
             str(PG_BIN / "pg_ctl"),
