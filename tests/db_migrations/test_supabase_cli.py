@@ -101,16 +101,6 @@ def test_after_the_runner_the_cli_sees_every_migration_applied_and_nothing_to_pu
     assert "Would push" not in dry_run.stdout + dry_run.stderr
 
 
-def test_after_db_push_the_runner_sees_every_migration_applied_and_applies_nothing(unmigrated_db: str) -> None:
-    pushed = supabase("db", "push", url=unmigrated_db)
-    assert pushed.returncode == 0, pushed.stderr
-    # The runner splits files as the CLI does: the CLI's rows are the runner's rows.
-    assert stored_statements(unmigrated_db) == {m.version: m.history_statements for m in REAL}
-    runner = Runner(unmigrated_db)
-    assert [(s.version, s.state) for s in runner.status()] == [(v, "applied") for v in ALL_VERSIONS]
-    assert runner.migrate() == []
-
-
 def test_repair_works_on_a_database_the_runner_manages(unmigrated_db: str) -> None:
     runner = Runner(unmigrated_db)
     runner.migrate()
@@ -161,14 +151,25 @@ insert into public.test_genres values (1, 'it''s; fine'), (2, $$dollar; quoted$$
 """
 
 
-def test_the_runner_stores_exactly_what_db_push_stores_for_tricky_sql(tmp_path: Path, cluster_dbs: Pair) -> None:
+def test_after_db_push_the_runner_sees_every_migration_applied_and_stored_as_it_stores_them(
+    tmp_path: Path, cluster_dbs: Pair
+) -> None:
+    """The real migrations and one of tricky SQL, pushed by the CLI to one database and applied by
+    the runner to another: the runner takes the CLI's history as its own, and both stored the
+    same statements (the runner splits files as the CLI does) and built the same thing."""
     project = project_copy(tmp_path)
-    tricky = project / "supabase" / "migrations" / f"{int(ALL_VERSIONS[-1]) + 1:0{len(ALL_VERSIONS[-1])}d}_genres.sql"
+    migrations = project / "supabase" / "migrations"
+    tricky = migrations / f"{int(ALL_VERSIONS[-1]) + 1:0{len(ALL_VERSIONS[-1])}d}_genres.sql"
     tricky.write_text(TRICKY_SQL)
     pushed = supabase("db", "push", url=cluster_dbs.cli, workdir=project)
     assert pushed.returncode == 0, pushed.stderr
-    assert Runner(cluster_dbs.runner, project / "supabase" / "migrations").migrate()[-1] == tricky.name.split("_")[0]
+    versions = [*ALL_VERSIONS, tricky.name.split("_")[0]]
+    after_push = Runner(cluster_dbs.cli, migrations)
+    assert [(s.version, s.state) for s in after_push.status()] == [(v, "applied") for v in versions]
+    assert after_push.migrate() == []
+    assert Runner(cluster_dbs.runner, migrations).migrate() == versions
     assert stored_statements(cluster_dbs.runner) == stored_statements(cluster_dbs.cli)
+    assert set(stored_statements(cluster_dbs.cli)) == set(versions)
     # Both applied the same thing.
     with psycopg.connect(cluster_dbs.runner) as runner_db, psycopg.connect(cluster_dbs.cli) as cli_db:
         query = "select id, name, public.test_genre_label(g) from public.test_genres g order by id"
