@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import grpc
 import yaml
@@ -95,6 +96,11 @@ def stack_policy_config(stack: str) -> dict[str, Any]:
     return config
 
 
+def _discard(stream: IO[str]) -> None:
+    while stream.read(65536):
+        pass
+
+
 class PackProcess:
     """A started policy pack: its gRPC stub is connected on first use, so the pack's start-up
     (a second Python importing the SDKs) overlaps whatever the caller does meanwhile."""
@@ -111,6 +117,11 @@ class PackProcess:
             if not first_line.isdigit():
                 error = self._process.stderr.read() if self._process.stderr else ""
                 raise RuntimeError(f"policy pack did not start: {first_line} {error}".strip())
+            # From here on nobody reads the pack's output: drained, so that a policy printing more
+            # than a pipe holds (64 KiB) cannot block the pack, and the preview with it.
+            for stream in (self._process.stdout, self._process.stderr):
+                if stream is not None:
+                    threading.Thread(target=_discard, args=(stream,), daemon=True).start()
             self._channel = grpc.insecure_channel(f"127.0.0.1:{first_line}")
             grpc.channel_ready_future(self._channel).result(timeout=30)
             self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)

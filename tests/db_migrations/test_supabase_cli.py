@@ -81,8 +81,10 @@ def listed(url: str, workdir: Path = ROOT) -> list[tuple[str, str]]:
 
 
 def project_copy(tmp_path: Path) -> Path:
-    """A project folder the CLI can work in, holding a copy of the real migrations."""
+    """A project folder the CLI can work in: the real migrations and the committed config.toml
+    (which decides, among others, whether and how the CLI records its history)."""
     shutil.copytree(MIGRATIONS_DIR, tmp_path / "supabase" / "migrations")
+    shutil.copy2(ROOT / "supabase" / "config.toml", tmp_path / "supabase" / "config.toml")
     return tmp_path
 
 
@@ -205,4 +207,5 @@ def test_the_projects_config_toml_is_read_by_the_cli_and_names_the_servers_major
     config.write_text(config.read_text().replace("major_version = 15", "major_version = 11"))
     refused = supabase("migration", "list", url=unmigrated_db, workdir=project)
     assert refused.returncode != 0 and "Invalid db.major_version: 11" in refused.stderr + refused.stdout
-    # With the committed file, the CLI runs in this folder: every other test here does.
+    # With the committed file (or its copy, beside more migrations), the CLI runs: every other
+    # test here does.

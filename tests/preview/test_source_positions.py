@@ -9,6 +9,10 @@ from preview import engine, source_positions
 from preview.plan import Plan
 
 
+def test_the_sdk_still_walks_its_stack_where_the_engine_replaces_it() -> None:
+    assert callable(source_positions.SDK_STACK_TRACE), "pulumi.runtime.resource._get_stack_trace is gone"
+
+
 def walked_by_both(stack: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[source_pb2.StackTrace, ...]]:
     """Each registration's stack as the SDK walks it and as the engine does, from the same frame."""
     pairs: list[tuple[source_pb2.StackTrace, ...]] = []
@@ -16,6 +20,7 @@ def walked_by_both(stack: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[so
     def both() -> source_pb2.StackTrace:
         # Called where the SDK calls its own; both skip this frame (it is no constructor).
         ours = source_positions.stack_trace()
+        assert source_positions.SDK_STACK_TRACE is not None
         pairs.append((source_positions.SDK_STACK_TRACE(), ours))
         return ours
 
@@ -37,4 +42,5 @@ def test_the_engines_walk_sends_the_sdks_frames(stack: str, monkeypatch: pytest.
 
 
 def test_a_constructor_called_outside_a_resource_gets_no_stack() -> None:
+    assert source_positions.SDK_STACK_TRACE is not None
     assert source_positions.stack_trace() == source_positions.SDK_STACK_TRACE() == source_pb2.StackTrace()
