@@ -70,8 +70,9 @@ test:
 preview: setup
 	$(BIN)/python -m preview --stack $(STACK) $(if $(JSON),--json $(JSON)) $(if $(SARIF),--sarif $(SARIF))
 
-# Regenerates docs/configuration.md, docs/policies.md, docs/access-matrix.md and policies/config.*.json
-# (tests fail when stale).
+# Regenerates docs/configuration.md, docs/policies.md, docs/access-matrix.md, docs/architecture.md's
+# picture and tables, README.md's alarm table, Pulumi.yaml's config descriptions and the pack's
+# config.*.json and guardrails/bucket_roles.py (tests fail when any is stale).
 docs: setup pgtap
 	$(BIN)/python -m tools.docs
 

@@ -161,9 +161,11 @@ def _app_flows(plan: Plan, diagram: _Diagram, by_urn: dict[str, Registration]) -
             if bucket.urn not in served:
                 diagram.edge("app", node_id("s3", bucket.name), "presigned uploads")
     for logging in _of(plan, BUCKET_LOGGING):
-        source = next(iter(_depends_on(logging, BUCKET, by_urn)), None)
-        target = next(
-            (b for b in _of(plan, BUCKET) if b.props.get("bucket") == logging.props.get("targetBucket")), None
+        # Both ends by name: the resource depends on both buckets, and the first of its
+        # dependencies by name may be the target (a role named after "logs" sorts after it).
+        source, target = (
+            next((b for b in _of(plan, BUCKET) if b.props.get("bucket") == logging.props.get(key)), None)
+            for key in ("bucket", "targetBucket")
         )
         if source is not None and target is not None and source is not target:
             diagram.edge(node_id("s3", source.name), node_id("s3", target.name), "access logs", dotted=True)

@@ -8,6 +8,7 @@ import re
 
 from preview.plan import Plan
 from stack_config import BUCKET_ROLES, CDN_ROLES, UPLOAD_ROLES
+from stack_config.vocabulary import LOG_BUCKET_ROLE
 from tools.architecture_diagram import END, START, diagram_block, mermaid, node_id
 
 NODE = re.compile(r'^    (\w+)(\(\[|\[\[|\[)"[^"]*"(\]\)|\]\]|\])$')
@@ -70,6 +71,9 @@ def test_the_flows_the_manual_describes_are_drawn(prod_plan: Plan) -> None:
         assert (node_id("waf", "cdn-web-acl"), node_id("cf", f"{role}-distribution")) in edges
     for role in UPLOAD_ROLES:
         assert ("app", node_id("s3", role)) in edges
+    # Every bucket but the log bucket sends its access logs there (whatever the roles' names).
+    logged = {source for source, target in edges if target == node_id("s3", LOG_BUCKET_ROLE)}
+    assert logged == {node_id("s3", role) for role in BUCKET_ROLES if role != LOG_BUCKET_ROLE}
     assert reaches(edges, ["app", "drain", "fn_log_drain_receiver", "cloudwatch", "alarms", "sns_alerts", "oncall"])
 
 
