@@ -44,14 +44,20 @@ def scratch_directory() -> str | None:
     return os.environ.get(SCRATCH_VARIABLE) or None
 
 
+def _owned_directory(prefix: str) -> Path:
+    """A new private directory the server's user owns (postgres, when this is root)."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix, dir=scratch_directory()))
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres", "postgres")
+    return directory
+
+
 @functools.cache
-def _initdb_output(as_root: bool) -> Path:
+def _initdb_output() -> Path:
     """A data directory as initdb leaves it, kept until the process exits, for its later clusters
     to copy (0.05 s in memory against initdb's 0.4 s)."""
-    holder = Path(tempfile.mkdtemp(prefix="newcool-pg-initdb-", dir=scratch_directory()))
+    holder = _owned_directory("newcool-pg-initdb-")
     atexit.register(shutil.rmtree, holder, ignore_errors=True)
-    if as_root:
-        shutil.chown(holder, "postgres", "postgres")
     _initdb(holder / "data")
     return holder / "data"
 
@@ -77,8 +83,7 @@ class PostgresCluster:
     def __init__(self, settings: dict[str, str] | None = None):
         if not (PG_BIN / "initdb").exists():
             raise RuntimeError(f"PostgreSQL 15 server binaries not found in {PG_BIN} (apt-get install postgresql-15)")
-        self.as_root = os.geteuid() == 0
-        self.directory = Path(tempfile.mkdtemp(prefix="newcool-pg-", dir=scratch_directory()))
+        self.directory = _owned_directory("newcool-pg-")
         self.data = self.directory / "data"
         self.port = _free_port()
         self.settings = {
@@ -93,20 +98,15 @@ class PostgresCluster:
             **(settings or {}),
         }
 
-    def _run(self, *command: str) -> None:
-        _run_as_owner(*command)
-
     def start(self) -> None:
-        if self.as_root:
-            shutil.chown(self.directory, "postgres", "postgres")
         if next(_clusters_started) == 0:
             # A command starts one cluster: initdb straight into it, nothing kept.
             _initdb(self.data)
         else:
             # The tests start many: from the second on, copies of one initdb output.
-            self._run("cp", "-a", str(_initdb_output(self.as_root)), str(self.data))
+            _run_as_owner("cp", "-a", str(_initdb_output()), str(self.data))
         options = " ".join(f"-c {key}={value}" for key, value in self.settings.items())
-        self._run(
+        _run_as_owner(
             str(PG_BIN / "pg_ctl"),
             "-D",
             str(self.data),
@@ -122,7 +122,7 @@ class PostgresCluster:
 
     def stop(self) -> None:
         try:
-            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            _run_as_owner(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
 
