@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clients.vercel import VercelApi, live_targets
+from clients.vercel import VercelApi
 
 REVIEW_MARKER = "newcool-review"
 
@@ -57,10 +57,6 @@ def upsert_branch_variable(
 
 def delete_variable(api: VercelApi, project_id: str, variable_id: str, what: str) -> None:
     api.request("DELETE", f"/v9/projects/{project_id}/env/{variable_id}", params=api.team, what=what)
-
-
-def is_preview_only(variable: dict[str, Any]) -> bool:
-    return live_targets(variable) == {"preview"}
 
 
 def branch_deployments(api: VercelApi, project_id: str, git_branch: str) -> list[dict[str, Any]]:

@@ -124,7 +124,7 @@ class BranchVariable(pulumi.dynamic.Resource, module="vercel", name="BranchVaria
             "git_branch": git_branch,
             "sensitive": sensitive,
             "review": review,
-            # Always and only the preview target (what the pack checks).
+            # For the plan's reader: the provider always writes the preview target only.
             "targets": ["preview"],
             "variable_id": None,
         }

@@ -10,6 +10,10 @@ from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, Severity, 
 from .common import Report, resource_policy, stack_policy
 
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+# A review environment's variable of one git branch (providers/vercel_branch.py): a variable of
+# the app like any other, judged by the same rules on each variable.
+BRANCH_VAR = "pulumi-python:dynamic/vercel:BranchVariable"
+VARIABLE_TYPES = (ENV_VAR, BRANCH_VAR)
 PUBLIC_PREFIX = "NEXT_PUBLIC_"
 # What a name says about its value: these hold credentials.
 SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASSWORD|PRIVATE|SERVICE_KEY|ACCESS_KEY|DATABASE_URL|API_KEY)")
@@ -49,7 +53,7 @@ def _key(args: Any) -> str:
 
 
 def _secrets_sensitive(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != ENV_VAR:
+    if args.resource_type not in VARIABLE_TYPES:
         return
     key = _key(args)
     if not isinstance(args.props.get("sensitive"), bool):
@@ -59,7 +63,7 @@ def _secrets_sensitive(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _nothing_secret_public(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != ENV_VAR:
+    if args.resource_type not in VARIABLE_TYPES:
         return
     key = _key(args)
     if not key.startswith(PUBLIC_PREFIX):
@@ -72,7 +76,7 @@ def _nothing_secret_public(args: ResourceValidationArgs, report: Report) -> None
 
 
 def _reserved_names(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != ENV_VAR:
+    if args.resource_type not in VARIABLE_TYPES:
         return
     key = _key(args)
     if key in RESERVED or key.startswith(RESERVED_PREFIXES):

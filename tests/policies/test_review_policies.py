@@ -15,7 +15,7 @@ from preview.plan import Plan
 from stack_config.review import prod_markers
 from tests.policies.breaking import edited, setter
 from tests.policies.cases import REVIEW_FIRING
-from tests.policies.cases.review import BRANCH
+from tests.policies.cases.review import BRANCH, VARIABLE
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +45,36 @@ def test_review_rule_fires_on_a_review_plan_that_breaks_it(
     assert any(message in v.message for v in fired), [v.message for v in verdict.violations]
     assert {v.policy for v in verdict.violations} == {policy}
     assert {v.enforcement for v in fired} == {"mandatory"}
+
+
+# The app's variable rules (policies/guardrails/vercel.py) judge a branch's variables as they
+# judge the project's: a review's service key is a credential like production's.
+BRANCH_VARIABLE_FIRING = [
+    (
+        "vercel-secrets-sensitive",
+        lambda p: edited(p, VARIABLE, "supabase-service-key", setter("sensitive", False)),
+        "SUPABASE_SERVICE_KEY: holds a credential",
+    ),
+    (
+        "vercel-nothing-secret-public",
+        lambda p: edited(p, VARIABLE, "supabase-service-key", setter("key", "NEXT_PUBLIC_SUPABASE_SERVICE_KEY")),
+        "NEXT_PUBLIC_SUPABASE_SERVICE_KEY: NEXT_PUBLIC_ values are inlined",
+    ),
+    ("vercel-reserved-names", lambda p: edited(p, VARIABLE, "s3-key-prefix", setter("key", "TZ")), "TZ: is reserved"),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "breaks", "message"),
+    BRANCH_VARIABLE_FIRING,
+    ids=[policy for policy, _, _ in BRANCH_VARIABLE_FIRING],
+)
+def test_the_app_variable_rules_fire_on_a_review_branchs_variables(
+    stub: analyzer_pb2_grpc.AnalyzerStub, review_plan: Plan, policy: str, breaks: Callable[[Plan], Plan], message: str
+) -> None:
+    verdict = analyze(breaks(review_plan), stub=stub)
+    assert [(v.policy, v.enforcement) for v in verdict.violations if message in v.message] == [(policy, "mandatory")]
+    assert {v.policy for v in verdict.violations} == {policy}
 
 
 def test_prod_as_the_branch_parent_is_the_one_reference_allowed(
