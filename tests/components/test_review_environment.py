@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from components.review_environment import REVIEW_VARIABLES
 from preview.costs import budget_caps, fixed_charges
 from preview.engine import run_program
 from preview.plan import Plan
 from stack_config import ConfigError
+from stack_config.app_variables import OWN_VARIABLES
 from stack_config.review import offline_review_config, parse_review_config
 from stack_config.stack_file import offline_config
 
@@ -29,10 +31,12 @@ def test_the_review_stack_holds_a_branch_a_cache_and_branch_scoped_preview_varia
     cache = review_plan.named(CACHE, "cache").props
     assert cache["database_name"] == "newcool-pr-123" and cache["eviction"] is True and cache["budget"] == 20
     variables = list(review_plan.of_type(VARIABLE))
-    assert len(variables) >= 4
-    keys = {v.props["key"] for v in variables}
-    assert {"NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"} <= keys
-    assert {"UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"} <= keys
+    # Exactly the declared set, each as sensitive as the app's own variable of that key
+    # (stack_config/app_variables.py); S3_KEY_PREFIX is the review's own, a path and public.
+    table = {row.key: row.sensitive for row in OWN_VARIABLES}
+    expected = {d.key: table.get(d.key, False) for d in REVIEW_VARIABLES}
+    assert set(expected) - set(table) == {"S3_KEY_PREFIX"}
+    assert {v.props["key"]: v.props["sensitive"] for v in variables} == expected
     for variable in variables:
         assert variable.props["git_branch"] == "pr-123" and variable.props["targets"] == ["preview"]
     # Nothing else in a review stack: no AWS, no project-wide Vercel variable, no second database.
