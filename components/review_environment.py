@@ -79,7 +79,8 @@ class ReviewEnvironment(pulumi.ComponentResource):
             "secret-key", ref, "secret", "newcool_review_server", f"{config.name}: the preview's server code",
             revoke_on_delete=False, opts=child,
         )  # fmt: skip
-        # The checklist's auth (the parent is Pro: breach checks are there), redirects to the preview only.
+        # The checklist's auth (dev's plan branches, so it has breach checks: stack_config/review.py),
+        # redirects to the preview only.
         redirects = {"site_url": config.preview_url, "uri_allow_list": f"{config.preview_url}/**"}
         AuthConfig("auth", ref, {**CHECKLIST_AUTH, "password_hibp_enabled": True, **redirects}, opts=child)
         schema = SupabaseSchema("schema", SupabaseSchemaArgs(database_url=self.branch.database_url), opts=child)

@@ -25,7 +25,14 @@ from stack_config.reader import ConfigError, Reader
 from stack_config.sections import hosting, storage
 from stack_config.sections.cache import cache
 from stack_config.stack_file import offline_config, stack_file_config, stack_file_path
-from stack_config.vocabulary import PROD_API_DOMAIN, PROJECT, REVIEW_STACK, BucketRole, supabase_project_ref
+from stack_config.vocabulary import (
+    PLANS_WITH_BRANCHING,
+    PROD_API_DOMAIN,
+    PROJECT,
+    REVIEW_STACK,
+    BucketRole,
+    supabase_project_ref,
+)
 
 # What a review stack reads, and what Pulumi.yaml makes every stack set (read, and unused here).
 REVIEW_KEYS = frozenset(
@@ -113,6 +120,7 @@ def parse_review_config(stack: str, raw: Mapping[str, str], secret_keys: frozens
     url = reader.string("supabaseUrl")
     if not _SUPABASE_URL.match(url):
         raise reader.fail("supabaseUrl", f"must be the parent project's https://<ref>.supabase.co, got {url!r}")
+    _check_parent_is_dev(reader, url)
     git_branch = reader.string("reviewGitBranch") if reader.has("reviewGitBranch") else f"pr-{number}"
     if not _GIT_BRANCH.match(git_branch):
         raise reader.fail("reviewGitBranch", f"must be a git branch name of at most 250 characters, got {git_branch!r}")
@@ -137,6 +145,22 @@ def parse_review_config(stack: str, raw: Mapping[str, str], secret_keys: frozens
         max_environments=reader.integer("maxReviewEnvironments"),
         ttl_hours=reader.integer("reviewEnvironmentTtlHours"),
     )
+
+
+def _check_parent_is_dev(reader: Reader, url: str) -> None:
+    """The branches' parent is dev's project, on a plan that branches: both facts are dev's stack
+    file's (docs/runbooks/review-environments.md), so a review stack cannot name another parent
+    or a plan of its own."""
+    dev, _ = stack_file_config("dev")
+    dev_file = stack_file_path("dev").name
+    if url != dev.get(f"{PROJECT}:supabaseUrl"):
+        raise reader.fail("supabaseUrl", f"must be dev's project, as {dev_file} names it, got {url!r}")
+    plan = dev.get(f"{PROJECT}:supabasePlan", "")
+    if plan not in PLANS_WITH_BRANCHING:
+        raise ConfigError(
+            f"{dev_file}: newcool-infra:supabasePlan is {plan!r}: review branches need dev's project on "
+            f"{', '.join(PLANS_WITH_BRANCHING)} (branching is a paid feature)"
+        )
 
 
 def prod_markers() -> list[str]:

@@ -150,6 +150,8 @@ AUTH_FIELDS: Mapping[str, type] = {
 # protection (password_hibp_enabled).
 SUPABASE_PLANS = ("free", "pro", "team", "enterprise")
 PLANS_WITH_BREACH_CHECK = ("pro", "team", "enterprise")
+# Branching (the review environments' databases) needs a paid plan too.
+PLANS_WITH_BRANCHING = ("pro", "team", "enterprise")
 # Point-in-time recovery add-on variants (days of WAL kept), or none: the plan's daily backups.
 PITR_CHOICES = ("none", "pitr_7", "pitr_14", "pitr_28")
 # How far ahead an acceptance of running without PITR may reach before it is reviewed again.

@@ -43,9 +43,7 @@ STACK_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
     "dev": {
         # Developers sign in to the dev project from their laptops.
         "supabase-auth-redirects": {"allowLocalhost": True},
-        # The dev project is on Supabase's Free plan, which has no leaked-password protection.
-        "supabase-auth-password-policy": {"planWithoutBreachCheck": True},
-        # The dev project holds dev data only, on the Free plan, which has no PITR to buy.
+        # The dev project holds dev data only: PITR would protect nothing worth its price.
         "supabase-point-in-time-recovery": {"required": False},
         # The dev database holds dev data only and is reached from anywhere.
         "supabase-network-restricted": {"allowAnyAddress": True},

@@ -9,10 +9,10 @@ from components.review_environment import REVIEW_VARIABLES
 from preview.costs import budget_caps, fixed_charges
 from preview.engine import run_program
 from preview.plan import Plan
-from stack_config import ConfigError
+from stack_config import ConfigError, review
 from stack_config.app_variables import OWN_VARIABLES
 from stack_config.review import offline_review_config, parse_review_config
-from stack_config.stack_file import offline_config
+from stack_config.stack_file import offline_config, stack_file_config
 
 VARIABLE = "pulumi-python:dynamic/vercel:BranchVariable"
 BRANCH = "pulumi-python:dynamic/supabase:Branch"
@@ -73,3 +73,17 @@ def test_a_review_stack_refuses_what_it_does_not_read_and_a_budget_above_20() ->
     with pytest.raises(ConfigError, match=r"redisBudget must be at most 20"):
         parse_review_config("pr-5", {**raw, "redisBudget": "21"}, secret_keys)
     assert offline_review_config("pr-5").cache_name == "newcool-pr-5"
+
+
+def test_a_review_branchs_parent_is_devs_project_on_a_plan_that_branches(monkeypatch: pytest.MonkeyPatch) -> None:
+    config, secrets = offline_config("pr-5")
+    raw = {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("newcool-infra:")}
+    secret_keys = frozenset(key.split(":", 1)[1] for key in secrets)
+    prod_url = "https://prodnewcoolprojectbb.supabase.co"
+    with pytest.raises(ConfigError, match=r"supabaseUrl must be dev's project, as Pulumi.dev.yaml names it"):
+        parse_review_config("pr-5", {**raw, "supabaseUrl": prod_url}, secret_keys)
+    dev, dev_secrets = stack_file_config("dev")
+    on_free = {**dev, "newcool-infra:supabasePlan": "free"}
+    monkeypatch.setattr(review, "stack_file_config", lambda stack: (on_free, dev_secrets))
+    with pytest.raises(ConfigError, match=r"^Pulumi.dev.yaml: newcool-infra:supabasePlan is 'free': review branches"):
+        parse_review_config("pr-5", raw, secret_keys)

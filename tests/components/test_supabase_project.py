@@ -36,8 +36,8 @@ def test_auth_follows_the_production_checklist(plan: Plan) -> None:
     assert auth["mailer_autoconfirm"] is False
     assert auth["password_min_length"] >= 12
     assert auth["password_required_characters"] == ALL_PASSWORD_CHARACTERS
-    # Leaked-password protection where the plan has it: prod's Pro, not dev's Free.
-    assert auth["password_hibp_enabled"] is (plan.stack == "prod")
+    # Leaked-password protection: both projects are on Pro (dev since review branches came).
+    assert auth["password_hibp_enabled"] is True
     assert auth["mailer_otp_exp"] <= 3600 and auth["jwt_exp"] <= 3600
     assert auth["refresh_token_rotation_enabled"] is True
     site = {"dev": "https://dev.newcool.io", "prod": "https://newcool.io"}[plan.stack]

@@ -153,11 +153,6 @@ def test_the_legacy_keys_rule_passes_once_they_are_off(stub: analyzer_pb2_grpc.A
             "supabase-network-restricted",
             lambda p: edited(p, NETWORK, "network", setter("settings.dbAllowedCidrs", ["0.0.0.0/0"])),
         ),
-        (
-            # Dev's Free plan has no leaked-password protection; prod's plan must use it.
-            "supabase-auth-password-policy",
-            lambda p: edited(p, AUTH, "auth", setter("settings.password_hibp_enabled", False)),
-        ),
     ],
 )
 def test_dev_may_use_localhost_redirects_and_an_open_network_and_prod_may_not(
@@ -165,6 +160,19 @@ def test_dev_may_use_localhost_redirects_and_an_open_network_and_prod_may_not(
 ) -> None:
     assert [v.policy for v in analyze(breaks(dev_plan), stub=stub, memo=ANSWERS).violations] == []
     assert policy in {v.policy for v in analyze(breaks(prod_plan), stub=stub, memo=ANSWERS).mandatory}
+
+
+def test_only_a_stack_on_a_plan_without_breach_checks_may_leave_them_off(
+    stub: analyzer_pb2_grpc.AnalyzerStub, dev_plan: Plan
+) -> None:
+    """Both stacks' plans have leaked-password checks; planWithoutBreachCheck is for a Free one."""
+    unchecked = edited(dev_plan, AUTH, "auth", setter("settings.password_hibp_enabled", False))
+    fired = {v.policy for v in analyze(unchecked, stub=stub, memo=ANSWERS).violations}
+    assert "supabase-auth-password-policy" in fired
+    free: dict[str, Any] = {**stack_config("dev"), "supabase-auth-password-policy": {"planWithoutBreachCheck": True}}
+    assert "supabase-auth-password-policy" not in {
+        v.policy for v in analyze(unchecked, free, stub=stub, memo=ANSWERS).violations
+    }
 
 
 def test_both_stacks_analyze_every_resource(verdicts: dict[str, Verdict], dev_plan: Plan, prod_plan: Plan) -> None:
