@@ -57,6 +57,9 @@ def test_the_review_up_is_judged_by_the_base_branchs_pack_not_the_pull_requests(
     up = steps["Up"]["run"]
     assert "--policy-pack base/policies --policy-pack-config base/policies/config.review.json" in up
     assert " policies/" not in up.replace("base/policies/", "")
+    # The review stack's config (template, and dev's file naming the parent) from the base too.
+    assert 'cp base/Pulumi.pr-template.yaml "Pulumi.pr-${PR}.yaml"' in up
+    assert "cp base/Pulumi.dev.yaml Pulumi.dev.yaml" in up
 
 
 def test_close_destroys_removes_the_stack_and_checks_nothing_is_left() -> None:

@@ -16,7 +16,6 @@ from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, Severity, 
 
 from .common import Report, resource_policy, stack_policy
 
-BRANCH = "pulumi-python:dynamic/supabase:Branch"
 CACHES = ("pulumi-python:dynamic/upstash:Database", "upstash:index/redisDatabase:RedisDatabase")
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 MAX_BUDGET = 20
@@ -44,10 +43,8 @@ def _no_prod_backend(args: StackValidationArgs, report: Report) -> None:
         # StackReference("prod") is the shorthand of <org>/<project>/prod.
         if resource.resource_type == STACK_REFERENCE and (referenced == "prod" or referenced.endswith("/prod")):
             report(f"{resource.name}: a review stack reads the prod stack's outputs.", resource.urn)
+        # The branch's parent reference included: its parent is dev's project, never prod's.
         for path, text in _strings(dict(resource.props)):
-            # The branch names its parent: the one reference to another project a review stack holds.
-            if resource.resource_type == BRANCH and path == "parent_ref":
-                continue
             found = next((marker for marker in markers if marker in text), None)
             if found is not None:
                 report(f"{resource.name}: {path} carries prod's {found!r}.", resource.urn)
@@ -72,7 +69,7 @@ POLICIES = [
     stack_policy(
         "review-no-prod-backend",
         "Nothing in a review stack carries prod's Supabase, keys, Redis, project or domain (the branch's "
-        "parent reference aside), and no review stack reads the prod stack.",
+        "parent included: it is dev's project), and no review stack reads the prod stack.",
         "A review stack runs a pull request's code with its own secrets: prod's URL or credentials there would "
         "let unreviewed code reach production data.",
         Severity.CRITICAL,

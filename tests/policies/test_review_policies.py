@@ -77,12 +77,12 @@ def test_the_app_variable_rules_fire_on_a_review_branchs_variables(
     assert {v.policy for v in verdict.violations} == {policy}
 
 
-def test_prod_as_the_branch_parent_is_the_one_reference_allowed(
-    stub: analyzer_pb2_grpc.AnalyzerStub, review_plan: Plan
-) -> None:
-    """Supabase's own workflow branches prod: naming it as the parent is allowed, nothing else is."""
+def test_prod_as_the_branch_parent_fires(stub: analyzer_pb2_grpc.AnalyzerStub, review_plan: Plan) -> None:
+    """A review branch's parent is dev's project: prod's reference there is prod's backend too."""
     parent_is_prod = edited(review_plan, BRANCH, "branch", setter("parent_ref", "prodnewcoolprojectbb"))
-    assert [v.policy for v in analyze(parent_is_prod, stub=stub).violations] == []
+    fired = analyze(parent_is_prod, stub=stub).violations
+    assert [v.policy for v in fired] == ["review-no-prod-backend"]
+    assert fired[0].message.endswith("branch: parent_ref carries prod's 'prodnewcoolprojectbb'.")
 
 
 def test_the_committed_review_config_matches_the_pack_and_names_prods_backend() -> None:
