@@ -8,8 +8,9 @@ a ``gitBranch`` always: nothing here can reach production or the generic preview
 missing variable as gone; delete removes it (already gone is done).
 
 ``BranchRebuild`` rebuilds the branch's newest preview deployment when the variables' digest
-changes (create included: the variables are new). The rebuild carries the digest in its
-``meta``, so a re-run after a kill finds it and rebuilds nothing twice. No preview yet (the app's
+changes (create included: the variables are new). The rebuild carries the digest and the
+deployment it rebuilt in its ``meta``, so a re-run after a kill finds it and rebuilds nothing twice,
+unless that build ended ERROR or CANCELED. No preview yet (the app's
 branch was never pushed): nothing to rebuild, and ``deployment_id`` stays empty (the review
 comment says so); every later ``up`` looks again until one exists.
 
@@ -24,7 +25,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from clients.http import ApiError
-from clients.vercel import API_URL, VercelApi
+from clients.vercel import API_URL, FAILED_STATES, VercelApi
 from clients.vercel_branches import (
     branch_deployments,
     branch_variables,
@@ -37,6 +38,11 @@ from providers.vercel_redeploy import TOKEN_CONFIG_KEY, TOKEN_ENVIRONMENT
 
 VARIABLE_FIELDS = ("project_id", "team_id", "key", "value", "git_branch", "sensitive", "review")
 VERSION_META = "newcoolVariables"
+SOURCE_META = "newcoolRebuildOf"
+
+
+def _state(deployment: dict[str, Any]) -> str:
+    return str(deployment.get("readyState", deployment.get("state")))
 
 
 class _VercelTokenBase(RuntimeTokenProvider):
@@ -145,13 +151,15 @@ class BranchRebuildProvider(_VercelTokenBase):
                 if not deployments:
                     return None
                 newest = deployments[0]
-                if (newest.get("meta") or {}).get(VERSION_META) == version:
-                    return str(newest["uid"])  # a killed run's rebuild: adopted
+                if (newest.get("meta") or {}).get(VERSION_META) == version and _state(newest) not in FAILED_STATES:
+                    return str(newest["uid"])  # a killed run's rebuild, still good: adopted
                 # Rebuild a build that worked: a failed or cancelled newest one would fail again.
-                source = next((d for d in deployments if d.get("readyState", d.get("state")) == "READY"), None)
+                source = next((d for d in deployments if _state(d) == "READY"), None)
                 if source is None:
                     return None
-                meta = {VERSION_META: version}
+                # Marked with what it rebuilds too: after a lost reply, the build found is this one,
+                # never an older build made for the same variables from older code.
+                meta = {VERSION_META: version, SOURCE_META: str(source["uid"])}
                 return rebuild(
                     api, props["project_id"], props["project_name"], props["git_branch"], str(source["uid"]), meta
                 )

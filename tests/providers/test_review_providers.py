@@ -342,6 +342,21 @@ def test_a_failed_newest_preview_is_not_what_gets_rebuilt(vendors: Vendors) -> N
     assert vendors.vercel.deployments[made.outs["deployment_id"]]["redeployOf"] == "dpl_branch"
 
 
+def test_a_rebuild_for_these_variables_that_failed_is_built_again_not_adopted(vendors: Vendors) -> None:
+    props = {"project_id": PROJECT, "project_name": "newcool-api-dev", "team_id": TEAM, "git_branch": GIT_BRANCH,
+             "variables_version": "digest-1"}  # fmt: skip
+    provider = running(BranchRebuildProvider(vendors.url))
+    first = provider.create(dict(props)).outs["deployment_id"]
+    # That build ended ERROR (the up that made it was killed before it knew): the next up rebuilds.
+    vendors.vercel.deployments[first]["readyState"] = "ERROR"
+    again = provider.create(dict(props)).outs["deployment_id"]
+    assert again != first and vendors.vercel.deployments[again]["redeployOf"] == "dpl_branch"
+    # A good one is adopted as it is.
+    assert provider.create(dict(props)).outs["deployment_id"] == again
+    meta = vendors.vercel.deployments[again]["meta"]
+    assert meta == {"newcoolVariables": "digest-1", "newcoolRebuildOf": "dpl_branch"}
+
+
 def test_an_explicit_upstash_credential_in_the_environment_wins_over_the_stacks_config(
     vendors: Vendors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
