@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.review_environment import REVIEW_VARIABLES
+from policies.guardrails.vercel import BACKEND_PREFIXES
 from preview.costs import budget_caps, fixed_charges
 from preview.engine import run_program
 from preview.plan import Plan
@@ -36,6 +37,10 @@ def test_the_review_stack_holds_a_branch_a_cache_and_branch_scoped_preview_varia
     table = {row.key: row.sensitive for row in OWN_VARIABLES}
     expected = {d.key: table.get(d.key, False) for d in REVIEW_VARIABLES}
     assert set(expected) - set(table) == {"S3_KEY_PREFIX"}
+    # Every value of a backend (Supabase, the cache) is the branch's own, never dev's.
+    assert {row.key for row in OWN_VARIABLES if row.key.startswith(BACKEND_PREFIXES)} == set(expected) - {
+        "S3_KEY_PREFIX"
+    }
     assert {v.props["key"]: v.props["sensitive"] for v in variables} == expected
     for variable in variables:
         assert variable.props["git_branch"] == "pr-123" and variable.props["targets"] == ["preview"]
